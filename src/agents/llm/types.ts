@@ -1,0 +1,59 @@
+export interface ToolCallRequest {
+  id: string;
+  name: string;
+  /** Raw JSON text as the model produced it; the tool executor parses and validates it. */
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: "system"; content: string }
+  | { role: "user"; content: string; name?: string }
+  | { role: "assistant"; content: string; toolCalls?: ToolCallRequest[] }
+  | { role: "tool"; toolCallId: string; content: string };
+
+/** A function the model may call; `parameters` is JSON Schema. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  model?: string;
+  tools?: ToolSpec[];
+  /** Called with each piece of text as it streams in. */
+  onDelta?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface CompletionResult {
+  content: string;
+  toolCalls: ToolCallRequest[];
+  usage?: TokenUsage;
+  finishReason: string;
+}
+
+export interface LlmClient {
+  readonly model: string;
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+}
+
+export type LlmErrorKind = "not_configured" | "timeout" | "rate_limited" | "server" | "auth" | "bad_request" | "bad_response" | "aborted";
+
+/** Every LLM failure, with a message fit to show a user (no secrets). */
+export class LlmError extends Error {
+  override name = "LlmError";
+  constructor(
+    readonly kind: LlmErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

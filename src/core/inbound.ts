@@ -1,0 +1,31 @@
+import type { Author, Platform } from "./thread.js";
+
+/** A user's message, normalised by an adapter. Nothing platform-specific passes this line. */
+export interface InboundMessage {
+  platform: Platform;
+  /** The platform's id of this delivery; the router drops a second delivery with the same id. */
+  eventId: string;
+  channel: string;
+  channelName?: string;
+  /** The thread it belongs to; absent when it starts a new one. */
+  thread?: string;
+  author: Author;
+  text: string;
+  receivedAt: Date;
+}
+
+/** A slash command, normalised by an adapter. */
+export interface CommandInvocation {
+  platform: Platform;
+  channel: string;
+  channelName?: string;
+  thread?: string;
+  author: Author;
+  /** With its slash, lower case: `/memory`. */
+  command: string;
+  text: string;
+}
+
+export interface CommandReply {
+  text: string;
+}

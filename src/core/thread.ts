@@ -1,0 +1,15 @@
+export const platforms = ["web", "slack", "discord"] as const;
+export type Platform = (typeof platforms)[number];
+
+/** Where a reply goes: a thread of a channel on one platform, in that platform's own ids. */
+export interface ThreadRef {
+  platform: Platform;
+  channel: string;
+  thread: string;
+}
+
+export interface Author {
+  id: string;
+  name?: string;
+  isAdmin?: boolean;
+}

@@ -1,0 +1,62 @@
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema.js";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DatabaseSettings = { kind: "postgres"; url: string } | { kind: "pglite"; dir: string };
+
+export interface Database {
+  db: Db;
+  engine: DatabaseSettings["kind"];
+  /** Cheap round trip for health checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
+// Serialises migrations when several processes start against one Postgres.
+const MIGRATION_LOCK = 7_246_170_001;
+
+/** Opens the database and applies pending migrations. */
+export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
+  if (settings.kind === "pglite") {
+    if (settings.dir !== "memory://") mkdirSync(settings.dir, { recursive: true });
+    const client = await PGlite.create(settings.dir);
+    const db = drizzlePglite(client, { schema });
+    await migratePglite(db, { migrationsFolder });
+    return {
+      db: db as unknown as Db,
+      engine: "pglite",
+      ping: async () => void (await client.query("select 1")),
+      close: () => client.close(),
+    };
+  }
+  const client = postgres(settings.url, { max: 10, onnotice: () => undefined });
+  const db = drizzlePostgres(client, { schema });
+  await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
+  return {
+    db: db as unknown as Db,
+    engine: "postgres",
+    ping: async () => void (await client`select 1`),
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function migrateWithLock(client: postgres.Sql, run: () => Promise<void>): Promise<void> {
+  const conn = await client.reserve();
+  try {
+    await conn`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await run();
+  } finally {
+    await conn`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+    conn.release();
+  }
+}

@@ -1,0 +1,197 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+export type ChannelSettings = {
+  systemPrompt?: string;
+  model?: string;
+  /** Tool names this channel may use; absent means every tool. */
+  allowedTools?: string[];
+  deniedTools?: string[];
+};
+
+export const channels = pgTable(
+  "channels",
+  {
+    id: text("id").primaryKey(),
+    platform: text("platform").notNull(),
+    externalId: text("external_id").notNull(),
+    name: text("name").notNull(),
+    settings: jsonb("settings").$type<ChannelSettings>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("channels_platform_external").on(t.platform, t.externalId)],
+);
+
+export const conversations = pgTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    externalThreadId: text("external_thread_id").notNull(),
+    title: text("title").notNull().default(""),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("conversations_channel_thread").on(t.channelId, t.externalThreadId),
+    index("conversations_channel_updated").on(t.channelId, t.updatedAt),
+  ],
+);
+
+export type StoredToolCall = { id: string; name: string; arguments: string };
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["user", "assistant", "tool"] }).notNull(),
+    author: text("author").notNull(),
+    content: text("content").notNull(),
+    toolCalls: jsonb("tool_calls").$type<StoredToolCall[]>(),
+    toolCallId: text("tool_call_id"),
+    /** Tokens of this message as the context builder counts them. */
+    tokens: integer("tokens").notNull(),
+    /** Usage the LLM reported for the call that produced this message. */
+    promptTokens: integer("prompt_tokens"),
+    completionTokens: integer("completion_tokens"),
+    error: text("error"),
+    createdAt: createdAt(),
+    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity(),
+  },
+  (t) => [index("messages_conversation_seq").on(t.conversationId, t.seq)],
+);
+
+export const memoryKinds = ["working", "episodic", "semantic", "procedural"] as const;
+export type MemoryKind = (typeof memoryKinds)[number];
+
+export const memories = pgTable(
+  "memories",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    /** Set for working memory, which belongs to one thread. */
+    conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: memoryKinds }).notNull(),
+    content: text("content").notNull(),
+    importance: real("importance").notNull().default(0.5),
+    accessCount: integer("access_count").notNull().default(0),
+    lastAccessedAt: timestamp("last_accessed_at", { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    search: tsvector("search")
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('english'::regconfig, "content")`),
+  },
+  (t) => [
+    index("memories_search").using("gin", t.search),
+    index("memories_channel_kind").on(t.channelId, t.kind, t.createdAt),
+  ],
+);
+
+export const processedEvents = pgTable(
+  "processed_events",
+  {
+    platform: text("platform").notNull(),
+    eventId: text("event_id").notNull(),
+    processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+);
+
+export const toolCalls = pgTable(
+  "tool_calls",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    channelId: text("channel_id").references(() => channels.id, { onDelete: "set null" }),
+    conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "set null" }),
+    callId: text("call_id").notNull(),
+    toolName: text("tool_name").notNull(),
+    arguments: jsonb("arguments").$type<unknown>(),
+    ok: boolean("ok").notNull(),
+    result: text("result").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("tool_calls_tool_created").on(t.toolName, t.createdAt)],
+);
+
+export const projects = pgTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "set null" }),
+    goal: text("goal").notNull(),
+    status: text("status").notNull().default("planning"),
+    createdBy: text("created_by").notNull(),
+    statusMessageId: text("status_message_id"),
+    report: text("report"),
+    reportPostedAt: timestamp("report_posted_at", { withTimezone: true }),
+    error: text("error"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("projects_channel_created").on(t.channelId, t.createdAt)],
+);
+
+export const projectTasks = pgTable(
+  "project_tasks",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    description: text("description").notNull(),
+    specialist: text("specialist").notNull(),
+    capabilities: jsonb("capabilities").$type<string[]>().notNull().default([]),
+    complexity: text("complexity").notNull().default("medium"),
+    dependsOn: jsonb("depends_on").$type<string[]>().notNull().default([]),
+    status: text("status").notNull().default("pending"),
+    result: text("result"),
+    error: text("error"),
+    attempts: integer("attempts").notNull().default(0),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.key] })],
+);
+
+export const agentMessages = pgTable(
+  "agent_messages",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    fromAgent: text("from_agent").notNull(),
+    toAgent: text("to_agent").notNull(),
+    kind: text("kind").notNull(),
+    content: text("content").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("agent_messages_project").on(t.projectId, t.id)],
+);
