@@ -15,5 +15,6 @@ export interface ReplyStream {
 export interface Poster {
   post(to: ThreadRef, text: string): Promise<PostedMessage>;
   update(to: ThreadRef, messageId: string, text: string): Promise<void>;
-  stream(to: ThreadRef): ReplyStream;
+  /** `replyId` is the id the reply is stored under; a platform that can choose its message ids uses it. */
+  stream(to: ThreadRef, options?: { replyId?: string }): ReplyStream;
 }

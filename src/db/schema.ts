@@ -107,6 +107,14 @@ export const memories = pgTable(
   (t) => [
     index("memories_search").using("gin", t.search),
     index("memories_channel_kind").on(t.channelId, t.kind, t.createdAt),
+    // One row per content in a channel and kind (and thread, for working memory): remember()
+    // dedupes through it with ON CONFLICT. md5 as uuid keeps long contents under the btree limit.
+    uniqueIndex("memories_dedupe").on(
+      t.channelId,
+      t.kind,
+      sql`coalesce(${t.conversationId}, '')`,
+      sql`(md5(${t.content})::uuid)`,
+    ),
   ],
 );
 

@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Hono, type Context } from "hono";
+import type { z } from "zod";
+import type { Bot, Health } from "../../core/bot.js";
+import type { EventHub } from "./events.js";
+import type { WebPoster } from "./poster.js";
+import { channelName, chatBody, commandBody } from "./schemas.js";
+
+/** Read-only views the console needs beside the bot itself. */
+export interface ConsoleBackend {
+  health(): Promise<Health>;
+  channels(): Promise<{ name: string; threads: number; updatedAt: Date }[]>;
+  threads(channel: string): Promise<{ thread: string; title: string; updatedAt: Date }[]>;
+  hasThread(thread: string): Promise<boolean>;
+  /** Undefined when there is no such thread. */
+  messages(thread: string): Promise<{ id: string; role: string; author: string; text: string; createdAt: Date }[] | undefined>;
+  capabilities(): Promise<{ tools: { name: string; description: string; category: string }[]; specialists: { name: string; capabilities: string[] }[] }>;
+}
+
+export interface WebApiDeps {
+  bot: Bot;
+  backend: ConsoleBackend;
+  hub: EventHub;
+  poster: WebPoster;
+}
+
+const page = readFileSync(new URL("./console.html", import.meta.url), "utf8");
+
+export function createWebApi({ bot, backend, hub, poster }: WebApiDeps): Hono {
+  const app = new Hono();
+
+  app.get("/", (c) => c.html(page));
+
+  app.get("/api/health", async (c) => {
+    const health = await backend.health();
+    return c.json(health, health.db === "ok" ? 200 : 503);
+  });
+
+  app.post("/api/chat", async (c) => {
+    const body = await readBody(c, chatBody);
+    if (!body.ok) return body.response;
+    const { channel, user, text, thread, id } = body.data;
+    if (thread !== undefined && !(await backend.hasThread(thread)))
+      return c.json({ error: `Unknown thread "${thread}"; leave thread out to start a new one.` }, 404);
+    const eventId = id ?? randomUUID();
+    if (thread) hub.publish({ type: "message.user", channel, thread, messageId: eventId, author: user, text });
+    const handled = await bot.handleMessage(
+      { platform: "web", eventId, channel, thread, author: { id: user, name: user }, text, receivedAt: new Date() },
+      poster,
+    );
+    if (!handled) return c.json({ error: `Message ${eventId} was already received; its answer is in the thread.` }, 409);
+    return c.json({ thread: handled.thread, reply: handled.reply, toolCalls: handled.toolCalls });
+  });
+
+  app.post("/api/commands", async (c) => {
+    const body = await readBody(c, commandBody);
+    if (!body.ok) return body.response;
+    const { channel, user, command, text } = body.data;
+    const reply = await bot.handleCommand({ platform: "web", channel, author: { id: user, name: user }, command: command.toLowerCase(), text });
+    return c.json(reply);
+  });
+
+  app.get("/api/channels", async (c) => c.json(await backend.channels()));
+
+  app.get("/api/channels/:name/threads", async (c) => {
+    const name = channelName.safeParse(c.req.param("name"));
+    if (!name.success) return c.json({ error: `Bad channel name: ${name.error.issues[0]?.message}` }, 400);
+    return c.json(await backend.threads(name.data));
+  });
+
+  app.get("/api/threads/:thread/messages", async (c) => {
+    const messages = await backend.messages(c.req.param("thread"));
+    return messages ? c.json(messages) : c.json({ error: "No such thread." }, 404);
+  });
+
+  app.get("/api/capabilities", async (c) => c.json(await backend.capabilities()));
+
+  app.notFound((c) => c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => c.json({ error: error.message || "Internal error" }, error.name === "ShuttingDownError" ? 503 : 500));
+  return app;
+}
+
+type Parsed<T> = { ok: true; data: T } | { ok: false; response: Response };
+
+/** Malformed JSON and invalid fields get a 400 that says what is wrong. */
+async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<Parsed<z.output<S>>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    return { ok: false, response: c.json({ error: "The body is not valid JSON." }, 400) };
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const reason = parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
+  return { ok: false, response: c.json({ error: reason }, 400) };
+}

@@ -1,0 +1,27 @@
+export type ConsoleEvent =
+  | { type: "message.user"; channel: string; thread: string; messageId: string; author: string; text: string }
+  | { type: "message.delta"; channel: string; thread: string; messageId: string; delta: string }
+  | { type: "message.done"; channel: string; thread: string; messageId: string; text: string }
+  | { type: "project.progress"; channel: string; thread: string; projectId: string; text: string }
+  | { type: "project.done"; channel: string; thread: string; projectId: string; text: string };
+
+type Listener = (event: ConsoleEvent) => void;
+
+/** Fans console events out to the browsers watching a channel. */
+export class EventHub {
+  readonly #listeners = new Map<string, Set<Listener>>();
+
+  subscribe(channel: string, listener: Listener): () => void {
+    const set = this.#listeners.get(channel) ?? new Set<Listener>();
+    set.add(listener);
+    this.#listeners.set(channel, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(channel);
+    };
+  }
+
+  publish(event: ConsoleEvent): void {
+    for (const listener of this.#listeners.get(event.channel) ?? []) listener(event);
+  }
+}

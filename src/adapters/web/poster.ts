@@ -1,0 +1,31 @@
+import { randomUUID } from "node:crypto";
+import type { Poster, ReplyStream } from "../../core/poster.js";
+import type { ThreadRef } from "../../core/thread.js";
+import type { EventHub } from "./events.js";
+
+/** The console's Poster: replies are events to the browsers; the thread itself lives in the database. */
+export class WebPoster implements Poster {
+  constructor(private readonly hub: EventHub) {}
+
+  async post(to: ThreadRef, text: string) {
+    const id = randomUUID();
+    this.hub.publish({ type: "message.done", channel: to.channel, thread: to.thread, messageId: id, text });
+    return { id };
+  }
+
+  async update(to: ThreadRef, messageId: string, text: string) {
+    this.hub.publish({ type: "message.done", channel: to.channel, thread: to.thread, messageId, text });
+  }
+
+  stream(to: ThreadRef, options?: { replyId?: string }): ReplyStream {
+    const messageId = options?.replyId ?? randomUUID();
+    const base = { channel: to.channel, thread: to.thread, messageId };
+    return {
+      append: (delta) => this.hub.publish({ type: "message.delta", ...base, delta }),
+      finish: async (text) => {
+        this.hub.publish({ type: "message.done", ...base, text });
+        return { id: messageId };
+      },
+    };
+  }
+}

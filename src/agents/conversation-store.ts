@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import type { Platform } from "../core/thread.js";
+import type { Db } from "../db/client.js";
+import { channels, conversations, messages, type ChannelSettings } from "../db/schema.js";
+import type { HistoryMessage } from "./context-builder.js";
+import { messageTokens } from "./tokens.js";
+
+export type ChannelRow = typeof channels.$inferSelect;
+export type ConversationRow = typeof conversations.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type NewMessage = Omit<typeof messages.$inferInsert, "id" | "tokens" | "seq"> & { id?: string };
+
+// A transaction handle has the same query API as the database.
+type Queryable = Pick<Db, "select" | "insert" | "update" | "delete">;
+
+export function channelKey(platform: Platform, externalId: string): string {
+  return `${platform}:${externalId}`;
+}
+
+/** Channels, threads and their messages. */
+export class ConversationStore {
+  constructor(private readonly db: Db) {}
+
+  async ensureChannel(platform: Platform, externalId: string, name: string): Promise<ChannelRow> {
+    const id = channelKey(platform, externalId);
+    const [row] = await this.db
+      .insert(channels)
+      .values({ id, platform, externalId, name })
+      .onConflictDoUpdate({ target: channels.id, set: { name: sql`excluded.name` } })
+      .returning();
+    return row!;
+  }
+
+  async getChannel(id: string): Promise<ChannelRow | undefined> {
+    const [row] = await this.db.select().from(channels).where(eq(channels.id, id));
+    return row;
+  }
+
+  async updateChannelSettings(id: string, settings: ChannelSettings): Promise<void> {
+    await this.db.update(channels).set({ settings }).where(eq(channels.id, id));
+  }
+
+  /** The conversation of a platform thread, created on first use. */
+  async openThread(channelId: string, externalThreadId: string, title: string, db: Queryable = this.db): Promise<ConversationRow> {
+    await db
+      .insert(conversations)
+      .values({ id: randomUUID(), channelId, externalThreadId, title: title.slice(0, 120) })
+      .onConflictDoNothing();
+    const [row] = await db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.channelId, channelId), eq(conversations.externalThreadId, externalThreadId)));
+    return row!;
+  }
+
+  async findThread(channelId: string, externalThreadId: string): Promise<ConversationRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.channelId, channelId), eq(conversations.externalThreadId, externalThreadId)));
+    return row;
+  }
+
+  async addMessage(message: NewMessage, db: Queryable = this.db): Promise<MessageRow> {
+    const [row] = await db
+      .insert(messages)
+      .values({ ...message, id: message.id ?? randomUUID(), tokens: messageTokens(message.content) })
+      .returning();
+    await db.update(conversations).set({ updatedAt: sql`now()` }).where(eq(conversations.id, message.conversationId));
+    return row!;
+  }
+
+  /** The thread newest first, up to `limit` messages, for the context builder. */
+  async history(conversationId: string, limit: number): Promise<HistoryMessage[]> {
+    return this.db
+      .select({ role: messages.role, author: messages.author, content: messages.content, tokens: messages.tokens })
+      .from(messages)
+      // Failed turns stay visible in the thread but are not fed back to the model.
+      .where(and(eq(messages.conversationId, conversationId), isNull(messages.error)))
+      .orderBy(desc(messages.seq))
+      .limit(limit) as Promise<HistoryMessage[]>;
+  }
+
+  async messages(conversationId: string): Promise<MessageRow[]> {
+    return this.db.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(messages.seq);
+  }
+
+  async countTurns(channelId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .where(and(eq(conversations.channelId, channelId), eq(messages.role, "assistant")));
+    return row?.n ?? 0;
+  }
+
+  async listChannels(platform: Platform): Promise<{ name: string; threads: number; updatedAt: Date }[]> {
+    return this.db
+      .select({
+        name: channels.externalId,
+        threads: sql<number>`count(${conversations.id})::int`,
+        updatedAt: sql<Date>`coalesce(max(${conversations.updatedAt}), ${channels.createdAt})`.mapWith((v) => new Date(v)),
+      })
+      .from(channels)
+      .leftJoin(conversations, eq(conversations.channelId, channels.id))
+      .where(eq(channels.platform, platform))
+      .groupBy(channels.id)
+      .orderBy(channels.externalId);
+  }
+
+  async listThreads(channelId: string, limit = 50): Promise<{ thread: string; title: string; updatedAt: Date }[]> {
+    return this.db
+      .select({ thread: conversations.externalThreadId, title: conversations.title, updatedAt: conversations.updatedAt })
+      .from(conversations)
+      .where(eq(conversations.channelId, channelId))
+      .orderBy(desc(conversations.updatedAt))
+      .limit(limit);
+  }
+
+  /** A thread by its platform id alone, for platforms whose thread ids are globally unique (the web console). */
+  async findThreadOnPlatform(platform: Platform, externalThreadId: string): Promise<ConversationRow | undefined> {
+    const [row] = await this.db
+      .select({ conversation: conversations })
+      .from(conversations)
+      .innerJoin(channels, eq(channels.id, conversations.channelId))
+      .where(and(eq(channels.platform, platform), eq(conversations.externalThreadId, externalThreadId)));
+    return row?.conversation;
+  }
+}

@@ -1,0 +1,130 @@
+import type { Logger } from "pino";
+import type { Author } from "../core/thread.js";
+import type { ReplyStream } from "../core/poster.js";
+import type { ToolExecutor } from "../tools/executor.js";
+import { toToolSpec, type ToolRegistry } from "../tools/registry.js";
+import { buildContext } from "./context-builder.js";
+import type { ChannelRow, ConversationStore } from "./conversation-store.js";
+import { LlmError, type LlmClient } from "./llm/types.js";
+import type { MemoryStore } from "./memory/store.js";
+import { runReasoningLoop } from "./reasoning-loop.js";
+
+export interface AssistantSettings {
+  model: string;
+  maxSteps: number;
+  contextTokenBudget: number;
+}
+
+export interface AssistantDeps {
+  llm: LlmClient;
+  memory: MemoryStore;
+  conversations: ConversationStore;
+  tools: ToolRegistry;
+  executor: ToolExecutor;
+  settings: AssistantSettings;
+  log: Logger;
+}
+
+export interface Turn {
+  conversationId: string;
+  /** The id the reply is stored under. */
+  replyId: string;
+  author: Author;
+  text: string;
+}
+
+export interface TurnResult {
+  reply: { id: string; text: string };
+  toolCalls: { name: string; ok: boolean }[];
+  ok: boolean;
+  promptTokens: number;
+}
+
+// Enough rows to fill any sensible budget; the context builder trims to tokens.
+const HISTORY_ROWS = 200;
+const RECALL_LIMIT = 6;
+
+/** The assistant of one channel: builds its context, runs the tool loop, streams and stores the answer. */
+export class EnhancedAssistant {
+  constructor(
+    readonly channel: ChannelRow,
+    private readonly deps: AssistantDeps,
+  ) {}
+
+  get model(): string {
+    return this.channel.settings.model ?? this.deps.settings.model;
+  }
+
+  systemPrompt(): string {
+    const custom = this.channel.settings.systemPrompt;
+    const base =
+      `You are Quorum, the assistant of the ${this.channel.platform} channel "${this.channel.name}". ` +
+      "Several people may talk to you in a thread; each user message starts with the speaker's name. " +
+      "Answer concisely in Markdown. When someone tells you a fact, decision or preference worth keeping, store it with the remember tool. " +
+      "Use tools instead of guessing; say so when you do not know.";
+    return custom ? `${base}\n\n${custom}` : base;
+  }
+
+  async answer(turn: Turn, stream: ReplyStream): Promise<TurnResult> {
+    const { conversations, memory, tools, executor, settings, llm, log } = this.deps;
+    const [history, recalled] = await Promise.all([
+      conversations.history(turn.conversationId, HISTORY_ROWS),
+      memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
+    ]);
+    const context = buildContext({
+      systemPrompt: this.systemPrompt(),
+      memories: recalled,
+      history,
+      budget: settings.contextTokenBudget,
+    });
+    const available = tools.forChannel(this.channel.settings);
+    const toolContext = { channelId: this.channel.id, conversationId: turn.conversationId, author: turn.author };
+
+    try {
+      const result = await runReasoningLoop({
+        llm,
+        model: this.model,
+        messages: context.messages,
+        tools: available.map(toToolSpec),
+        maxSteps: settings.maxSteps,
+        onDelta: (delta) => stream.append(delta),
+        runTool: (call) => executor.execute(available.find((tool) => tool.name === call.name), call, toolContext),
+      });
+      const text = result.text.trim() === "" ? "(The model returned an empty answer. Try rephrasing the question.)" : result.text;
+      await conversations.addMessage({
+        id: turn.replyId,
+        conversationId: turn.conversationId,
+        role: "assistant",
+        author: "assistant",
+        content: text,
+        promptTokens: result.usage.promptTokens,
+        completionTokens: result.usage.completionTokens,
+      });
+      await memory.remember({
+        channelId: this.channel.id,
+        kind: "episodic",
+        content: `${turn.author.name ?? turn.author.id} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
+      });
+      await stream.finish(text);
+      return { reply: { id: turn.replyId, text }, toolCalls: result.toolCalls, ok: true, promptTokens: context.tokens };
+    } catch (error) {
+      const reason = error instanceof LlmError ? error.message : "an unexpected error";
+      log.warn({ err: error, channel: this.channel.id }, "turn failed");
+      const text = `⚠️ I could not answer: ${reason}${error instanceof LlmError && error.kind === "not_configured" ? "" : " Please try again in a moment."}`;
+      await conversations.addMessage({
+        id: turn.replyId,
+        conversationId: turn.conversationId,
+        role: "assistant",
+        author: "assistant",
+        content: text,
+        error: error instanceof LlmError ? error.kind : "internal",
+      });
+      await stream.finish(text);
+      return { reply: { id: turn.replyId, text }, toolCalls: [], ok: false, promptTokens: context.tokens };
+    }
+  }
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}

@@ -1,0 +1,80 @@
+import { sql, type SQL } from "drizzle-orm";
+import { memories, type MemoryKind } from "../../db/schema.js";
+
+/** Importance a memory gets when the caller does not say. */
+export const DEFAULT_IMPORTANCE: Readonly<Record<MemoryKind, number>> = {
+  working: 0.4,
+  episodic: 0.5,
+  semantic: 0.7,
+  procedural: 0.8,
+};
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** Seconds after which a memory's value halves, counted from its last use. */
+export const HALF_LIFE_SECONDS: Readonly<Record<MemoryKind, number>> = {
+  working: 6 * HOUR,
+  episodic: 7 * DAY,
+  semantic: 90 * DAY,
+  procedural: 180 * DAY,
+};
+
+/** value *= 1 + ACCESS_BOOST * ln(1 + accessCount): 1 use ≈ +7%, 10 ≈ +24%, 100 ≈ +46%. */
+export const ACCESS_BOOST = 0.1;
+
+/**
+ * Recall score = relevance × (RELEVANCE_FLOOR + value), so a fully decayed memory that matches
+ * the question well can still be recalled, just after fresher or more important ones.
+ */
+export const RELEVANCE_FLOOR = 0.1;
+
+/** When a duplicate is remembered again its importance rises by this much (capped at 1). */
+export const REPEAT_IMPORTANCE_BUMP = 0.05;
+
+export function defaultImportance(kind: MemoryKind): number {
+  return DEFAULT_IMPORTANCE[kind];
+}
+
+/** 0..1 in steps of 1e-4 (the column is a real; tiny values would only risk float underflow). */
+export function clampImportance(value: number | undefined, kind: MemoryKind): number {
+  if (value === undefined || !Number.isFinite(value)) return DEFAULT_IMPORTANCE[kind];
+  return Math.round(Math.min(1, Math.max(0, value)) * 10_000) / 10_000;
+}
+
+/**
+ * Decay stops after this many half-lives (a factor of 2^-64 ≈ 5e-20): Postgres raises an error
+ * rather than underflow to zero in power() and in float multiplication.
+ */
+export const MAX_HALF_LIVES = 64;
+
+/** The value of a memory as the SQL computes it, for display and tests. */
+export function memoryValue(
+  memory: { kind: MemoryKind; importance: number; accessCount: number; createdAt: Date; lastAccessedAt: Date },
+  now: Date = new Date(),
+): number {
+  const last = Math.max(memory.createdAt.getTime(), memory.lastAccessedAt.getTime());
+  const ageSeconds = Math.max(0, (now.getTime() - last) / 1000);
+  const decay = Math.pow(0.5, Math.min(MAX_HALF_LIVES, ageSeconds / HALF_LIFE_SECONDS[memory.kind]));
+  return memory.importance * decay * (1 + ACCESS_BOOST * Math.log1p(memory.accessCount));
+}
+
+// Constants are inlined as literals (never user input): they let the planner fold them.
+const num = (n: number): SQL => sql.raw(String(n));
+
+/** SQL: seconds each row's kind takes to lose half its value. */
+function halfLifeSql(): SQL {
+  const cases = (Object.keys(HALF_LIFE_SECONDS) as MemoryKind[]).map(
+    (kind) => sql.raw(` when '${kind}' then ${HALF_LIFE_SECONDS[kind]}`),
+  );
+  return sql`(case ${memories.kind}${sql.join(cases)} else ${num(HALF_LIFE_SECONDS.episodic)} end)::float8`;
+}
+
+/**
+ * SQL: importance × 0.5^(age / half-life of the kind) × (1 + ACCESS_BOOST·ln(1 + accessCount)),
+ * age counted from max(createdAt, lastAccessedAt), float8 throughout.
+ */
+export function valueSql(): SQL {
+  const age = sql`greatest(0, extract(epoch from (now() - greatest(${memories.createdAt}, ${memories.lastAccessedAt})))::float8)`;
+  return sql`(${memories.importance}::float8 * power(0.5::float8, least(${num(MAX_HALF_LIVES)}, ${age} / ${halfLifeSql()})) * (1 + ${num(ACCESS_BOOST)} * ln(1 + ${memories.accessCount}::float8)))`;
+}

@@ -1,0 +1,246 @@
+import { and, desc, eq, inArray, ne, or, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../../db/client.js";
+import { memories, memoryKinds } from "../../db/schema.js";
+import { clampImportance, REPEAT_IMPORTANCE_BUMP, RELEVANCE_FLOOR, valueSql } from "./scoring.js";
+import type { ListOptions, MemoryKind, MemoryRecord, RecallQuery, RememberInput } from "./types.js";
+
+export interface MemoryStoreOptions {
+  /** Most memories one channel keeps; beyond it the least valuable are evicted. */
+  capacity: number;
+}
+
+const DEFAULT_RECALL_LIMIT = 5;
+const MAX_RECALL_LIMIT = 100;
+const DEFAULT_LIST_LIMIT = 50;
+const MAX_LIST_LIMIT = 1000;
+/** Words of a query that take part in the search; the rest are ignored. */
+const MAX_QUERY_WORDS = 32;
+const MAX_QUERY_CHARS = 2000;
+
+const recordColumns = {
+  id: memories.id,
+  kind: memories.kind,
+  content: memories.content,
+  importance: memories.importance,
+  accessCount: memories.accessCount,
+  createdAt: memories.createdAt,
+  lastAccessedAt: memories.lastAccessedAt,
+  conversationId: memories.conversationId,
+};
+
+/**
+ * Turns free user text into input for websearch_to_tsquery that ORs every word: websearch syntax
+ * (quotes, a leading "-", the word "or") is stripped, so the text can only ever mean "any of these
+ * words". Words made of several lexemes (state-of-the-art, ops@example.com) stay one word.
+ * Returns "" when nothing searchable is left. The result is still only ever a bound parameter.
+ */
+export function toSearchText(query: string): string {
+  const words: string[] = [];
+  for (const raw of query.slice(0, MAX_QUERY_CHARS).split(/\s+/u)) {
+    const word = raw.replace(/"/gu, "").replace(/^-+/u, "");
+    if (!/[\p{L}\p{N}]/u.test(word) || word.toLowerCase() === "or") continue;
+    words.push(word);
+    if (words.length === MAX_QUERY_WORDS) break;
+  }
+  return words.join(" or ");
+}
+
+/**
+ * A channel's memory in Postgres (or PGlite): remember, recall by full-text relevance weighted
+ * by importance and recency, list, forget. Working memory belongs to one thread; the other kinds
+ * to the whole channel.
+ */
+export class MemoryStore {
+  private readonly capacity: number;
+
+  constructor(
+    private readonly db: Db,
+    options: MemoryStoreOptions,
+  ) {
+    if (!Number.isInteger(options.capacity) || options.capacity < 1) {
+      throw new Error(`MemoryStore capacity must be a positive integer, got ${options.capacity}`);
+    }
+    this.capacity = options.capacity;
+  }
+
+  /**
+   * Stores a memory. The same content again in the same channel and kind (and thread, for working
+   * memory) bumps the existing row's importance, access count and last use instead of adding a
+   * row. An insert that takes the channel over capacity evicts its least valuable memories, which
+   * may be the new one if everything else is worth more; it is returned all the same.
+   */
+  async remember(input: RememberInput): Promise<MemoryRecord> {
+    const kind = checkKind(input.kind);
+    const content = input.content.trim();
+    if (content === "") throw new Error("Cannot remember empty content");
+    const conversationId = kind === "working" ? input.conversationId : undefined;
+    if (kind === "working" && !conversationId) {
+      throw new Error("Working memory belongs to a thread: conversationId is required");
+    }
+    const importance = clampImportance(input.importance, kind);
+
+    // Concurrent identical remembers meet on the unique index memories_dedupe; the loser bumps.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const [inserted] = await this.db
+        .insert(memories)
+        .values({ channelId: input.channelId, kind, content, importance, conversationId: conversationId ?? null })
+        .onConflictDoNothing()
+        .returning(recordColumns);
+      if (inserted) {
+        await this.evictOverCapacity(input.channelId);
+        return toRecord(inserted);
+      }
+      const [bumped] = await this.db
+        .update(memories)
+        .set({
+          importance: sql`least(1, greatest(${memories.importance}, ${importance}::real) + ${REPEAT_IMPORTANCE_BUMP}::real)`,
+          accessCount: sql`${memories.accessCount} + 1`,
+          lastAccessedAt: sql`now()`,
+        })
+        .where(
+          and(
+            eq(memories.channelId, input.channelId),
+            eq(memories.kind, kind),
+            sql`coalesce(${memories.conversationId}, '') = ${conversationId ?? ""}`,
+            sql`(md5(${memories.content})::uuid) = (md5(${content}::text)::uuid)`,
+            eq(memories.content, content),
+          ),
+        )
+        .returning(recordColumns);
+      if (bumped) return toRecord(bumped);
+      // The duplicate was forgotten in between (or, absurdly, an md5 collision): try again.
+    }
+    throw new Error("Could not store the memory: it kept conflicting with a row that is not its duplicate");
+  }
+
+  /**
+   * The memories of the channel that best answer `query`, best first. Any word of the query may
+   * match. The score is ts_rank × (floor + importance × recency decay × access boost), computed
+   * in one query that uses the full-text GIN index; the returned rows are then marked as used.
+   */
+  async recall(query: RecallQuery): Promise<MemoryRecord[]> {
+    const limit = clampLimit(query.limit, DEFAULT_RECALL_LIMIT, MAX_RECALL_LIMIT);
+    const searchText = toSearchText(query.query);
+    if (limit === 0 || searchText === "" || (query.kinds && query.kinds.length === 0)) return [];
+
+    const tsquery = sql`websearch_to_tsquery('english', ${searchText}::text)`;
+    const working = query.conversationId
+      ? or(ne(memories.kind, "working"), eq(memories.conversationId, query.conversationId))
+      : ne(memories.kind, "working");
+    const conditions: (SQL | undefined)[] = [
+      eq(memories.channelId, query.channelId),
+      sql`${memories.search} @@ ${tsquery}`,
+      working,
+    ];
+    if (query.kinds) conditions.push(inArray(memories.kind, query.kinds.map(checkKind)));
+    const score = sql<number>`ts_rank(${memories.search}, ${tsquery}, 1) * (${sql.raw(String(RELEVANCE_FLOOR))} + ${valueSql()})`;
+
+    const ranked = await this.db
+      .select({ id: memories.id })
+      .from(memories)
+      .where(and(...conditions))
+      .orderBy(desc(score), desc(memories.id))
+      .limit(limit);
+    if (ranked.length === 0) return [];
+
+    const ids = ranked.map((row) => row.id);
+    const touched = await this.db
+      .update(memories)
+      .set({ accessCount: sql`${memories.accessCount} + 1`, lastAccessedAt: sql`now()` })
+      .where(and(eq(memories.channelId, query.channelId), inArray(memories.id, ids)))
+      .returning(recordColumns);
+    const byId = new Map(touched.map((row) => [row.id, toRecord(row)]));
+    // A row forgotten between the two statements is simply left out.
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** The channel's memories, most valuable first (importance × recency decay × access boost). */
+  async list(channelId: string, options: ListOptions = {}): Promise<MemoryRecord[]> {
+    const limit = clampLimit(options.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+    if (limit === 0 || (options.kinds && options.kinds.length === 0)) return [];
+    const rows = await this.db
+      .select(recordColumns)
+      .from(memories)
+      .where(
+        and(
+          eq(memories.channelId, channelId),
+          options.kinds ? inArray(memories.kind, options.kinds.map(checkKind)) : undefined,
+        ),
+      )
+      .orderBy(desc(valueSql()), desc(memories.id))
+      .limit(limit);
+    return rows.map(toRecord);
+  }
+
+  async count(channelId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int`.mapWith(Number) })
+      .from(memories)
+      .where(eq(memories.channelId, channelId));
+    return row?.n ?? 0;
+  }
+
+  /** Forgets one memory, only if it belongs to this channel. */
+  async forget(channelId: string, id: number): Promise<boolean> {
+    if (!Number.isSafeInteger(id) || id < 1) return false;
+    const rows = await this.db
+      .delete(memories)
+      .where(and(eq(memories.channelId, channelId), eq(memories.id, id)))
+      .returning({ id: memories.id });
+    return rows.length > 0;
+  }
+
+  /** Forgets everything the channel remembers; returns how many memories went. */
+  async forgetAll(channelId: string): Promise<number> {
+    const rows = await this.db
+      .delete(memories)
+      .where(eq(memories.channelId, channelId))
+      .returning({ id: memories.id });
+    return rows.length;
+  }
+
+  /** One statement: keeps the `capacity` most valuable memories of the channel, deletes the rest. */
+  private async evictOverCapacity(channelId: string): Promise<void> {
+    const surplus = this.db
+      .select({ id: memories.id })
+      .from(memories)
+      .where(eq(memories.channelId, channelId))
+      .orderBy(desc(valueSql()), desc(memories.id))
+      .offset(this.capacity);
+    await this.db.delete(memories).where(and(eq(memories.channelId, channelId), inArray(memories.id, surplus)));
+  }
+}
+
+function checkKind(kind: MemoryKind): MemoryKind {
+  if (!(memoryKinds as readonly string[]).includes(kind)) throw new Error(`Unknown memory kind: ${String(kind)}`);
+  return kind;
+}
+
+/** 0 (or less) means "none"; NaN or absent means the default. */
+function clampLimit(value: number | undefined, fallback: number, max: number): number {
+  if (value === undefined || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(0, Math.floor(value)));
+}
+
+function toRecord(row: {
+  id: number;
+  kind: MemoryKind;
+  content: string;
+  importance: number;
+  accessCount: number;
+  createdAt: Date;
+  lastAccessedAt: Date;
+  conversationId: string | null;
+}): MemoryRecord {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    content: row.content,
+    // A real column: round off float4 noise (0.699999988 -> 0.7).
+    importance: Math.round(Number(row.importance) * 1e6) / 1e6,
+    accessCount: Number(row.accessCount),
+    createdAt: row.createdAt,
+    lastAccessedAt: row.lastAccessedAt,
+    conversationId: row.conversationId,
+  };
+}

@@ -1,0 +1,48 @@
+import type { MemoryKind } from "../../db/schema.js";
+
+export type { MemoryKind };
+export { memoryKinds } from "../../db/schema.js";
+
+/** One stored memory as the store hands it out. */
+export interface MemoryRecord {
+  id: number;
+  kind: MemoryKind;
+  content: string;
+  /** 0..1; how much the memory matters regardless of age. */
+  importance: number;
+  accessCount: number;
+  createdAt: Date;
+  lastAccessedAt: Date;
+  /** The thread a working memory belongs to; null for the durable kinds. */
+  conversationId: string | null;
+}
+
+export interface RememberInput {
+  channelId: string;
+  kind: MemoryKind;
+  content: string;
+  /** 0..1; defaults per kind (see DEFAULT_IMPORTANCE). */
+  importance?: number;
+  /**
+   * Required for working memory, which belongs to one thread. Ignored for the durable kinds:
+   * a fact learned in a thread outlives the thread.
+   */
+  conversationId?: string;
+}
+
+export interface RecallQuery {
+  channelId: string;
+  /** Free user text; any word of it may match (OR semantics). */
+  query: string;
+  /** The working memory of this thread is included only when given. */
+  conversationId?: string;
+  kinds?: MemoryKind[];
+  /** Default 5, at most 100. */
+  limit?: number;
+}
+
+export interface ListOptions {
+  /** Default 50, at most 1000. */
+  limit?: number;
+  kinds?: MemoryKind[];
+}

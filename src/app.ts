@@ -1,0 +1,128 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { AssistantDirectory } from "./agents/assistant-directory.js";
+import { ConversationStore } from "./agents/conversation-store.js";
+import { createLlmClient } from "./agents/llm/index.js";
+import type { LlmClient } from "./agents/llm/types.js";
+import { MemoryStore } from "./agents/memory/store.js";
+import { createWebApi, type ConsoleBackend } from "./adapters/web/api.js";
+import { EventHub } from "./adapters/web/events.js";
+import { WebPoster } from "./adapters/web/poster.js";
+import { attachEventSocket } from "./adapters/web/socket.js";
+import { missingSettings, type Config } from "./config.js";
+import { openDatabase, type Database } from "./db/client.js";
+import { createRedisProbe } from "./jobs/redis-probe.js";
+import type { Logger } from "./log.js";
+import { Router } from "./router.js";
+import { calculatorTool } from "./tools/builtin/calculator.js";
+import { memoryTools } from "./tools/builtin/memory.js";
+import { ToolExecutor } from "./tools/executor.js";
+import { ToolRegistry } from "./tools/registry.js";
+
+export interface RunningApp {
+  /** Base URL of the HTTP server (web console, its API). */
+  url: string;
+  database: Database;
+  router: Router;
+  /** Stops taking messages, finishes the replies in flight, closes everything. */
+  close(): Promise<void>;
+}
+
+export interface AppOverrides {
+  /** A ready LLM client, for tests and benchmarks; by default one is built from config. */
+  llm?: LlmClient;
+}
+
+/** Wires config, database, agents and adapters, and starts serving. */
+export async function startApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<RunningApp> {
+  const database = await openDatabase(config.database);
+  const { db } = database;
+  const redis = createRedisProbe(config.redisUrl);
+  const llm = overrides.llm ?? createLlmClient(config.llm);
+  const conversations = new ConversationStore(db);
+  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity });
+  const tools = new ToolRegistry([calculatorTool, ...memoryTools(memory)]);
+  const assistants = new AssistantDirectory({
+    llm,
+    memory,
+    conversations,
+    tools,
+    executor: new ToolExecutor(db),
+    settings: { model: config.llm.model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget },
+    log,
+  });
+  const missing = missingSettings(config);
+  const llmProblem = config.llm.configured || overrides.llm ? undefined : missing[0];
+  const router = new Router({
+    db,
+    conversations,
+    assistants,
+    log,
+    commandContext: async (invocation) => {
+      const channel = await conversations.ensureChannel(invocation.platform, invocation.channel, invocation.channelName ?? invocation.channel);
+      return { channel, assistant: assistants.for(channel), memory, conversations, tools, db, llmProblem };
+    },
+  });
+
+  const backend: ConsoleBackend = {
+    async health() {
+      const [dbStatus, redisStatus] = await Promise.all([
+        database.ping().then(
+          () => "ok",
+          (error: Error) => `unreachable: ${error.message}`,
+        ),
+        redis.status(),
+      ]);
+      return { status: dbStatus === "ok" && llmProblem === undefined ? "ok" : "degraded", db: dbStatus, redis: redisStatus, llm: llmProblem ?? "ok", missing };
+    },
+    channels: () => conversations.listChannels("web"),
+    async threads(channel) {
+      return conversations.listThreads(`web:${channel}`);
+    },
+    async hasThread(thread) {
+      return (await conversations.findThreadOnPlatform("web", thread)) !== undefined;
+    },
+    async messages(thread) {
+      const conversation = await conversations.findThreadOnPlatform("web", thread);
+      if (!conversation) return undefined;
+      const rows = await conversations.messages(conversation.id);
+      return rows.map((row) => ({ id: row.id, role: row.role, author: row.author, text: row.content, createdAt: row.createdAt }));
+    },
+    async capabilities() {
+      return { tools: tools.all().map(({ name, description, category }) => ({ name, description, category })), specialists: [] };
+    },
+  };
+
+  const hub = new EventHub();
+  const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub) });
+  const server = createServer(getRequestListener(api.fetch));
+  const sockets = attachEventSocket(server, hub);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+
+  return {
+    url,
+    database,
+    router,
+    async close() {
+      await router.drain();
+      sockets.close();
+      await closeServer(server);
+      await redis.close();
+      await database.close();
+    },
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

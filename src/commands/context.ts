@@ -1,0 +1,26 @@
+import type { ChannelRow, ConversationStore } from "../agents/conversation-store.js";
+import type { EnhancedAssistant } from "../agents/enhanced-assistant.js";
+import type { MemoryStore } from "../agents/memory/store.js";
+import type { CommandInvocation, CommandReply } from "../core/inbound.js";
+import type { Db } from "../db/client.js";
+import type { ToolRegistry } from "../tools/registry.js";
+
+export interface CommandContext {
+  channel: ChannelRow;
+  assistant: EnhancedAssistant;
+  memory: MemoryStore;
+  conversations: ConversationStore;
+  tools: ToolRegistry;
+  db: Db;
+  /** Undefined when the LLM is configured; else what to set. */
+  llmProblem?: string;
+}
+
+export type CommandContextFactory = (invocation: CommandInvocation) => Promise<CommandContext>;
+
+export interface CommandHandler {
+  name: string;
+  usage: string;
+  summary: string;
+  run(args: string, context: CommandContext, invocation: CommandInvocation): Promise<CommandReply>;
+}

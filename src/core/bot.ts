@@ -1,0 +1,24 @@
+import type { CommandInvocation, CommandReply, InboundMessage } from "./inbound.js";
+import type { Poster } from "./poster.js";
+
+export interface HandledMessage {
+  thread: string;
+  reply: { id: string; text: string };
+  toolCalls: { name: string; ok: boolean }[];
+  ok: boolean;
+}
+
+/** What adapters hand their normalised input to. */
+export interface Bot {
+  /** The answer, or undefined when this delivery was already handled. */
+  handleMessage(message: InboundMessage, poster: Poster): Promise<HandledMessage | undefined>;
+  handleCommand(invocation: CommandInvocation): Promise<CommandReply>;
+}
+
+export interface Health {
+  status: "ok" | "degraded";
+  db: string;
+  redis: string;
+  llm: string;
+  missing: string[];
+}

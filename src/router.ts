@@ -1,0 +1,108 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { dispatchCommand, type CommandContextFactory } from "./commands/index.js";
+import type { AssistantDirectory } from "./agents/assistant-directory.js";
+import type { ConversationStore } from "./agents/conversation-store.js";
+import type { TurnResult } from "./agents/enhanced-assistant.js";
+import type { Bot, HandledMessage } from "./core/bot.js";
+import type { CommandInvocation, CommandReply, InboundMessage } from "./core/inbound.js";
+import type { Poster } from "./core/poster.js";
+import type { Db } from "./db/client.js";
+import { processedEvents } from "./db/schema.js";
+
+export interface RoutedMessage extends TurnResult, HandledMessage {
+  conversationId: string;
+  userMessageId: string;
+}
+
+export interface RouterDeps {
+  db: Db;
+  conversations: ConversationStore;
+  assistants: AssistantDirectory;
+  commandContext: CommandContextFactory;
+  log: Logger;
+}
+
+export class ShuttingDownError extends Error {
+  override name = "ShuttingDownError";
+}
+
+/** Drops duplicate deliveries, stores the message, and hands it to its channel's assistant, one turn at a time per thread. */
+export class Router implements Bot {
+  readonly #threads = new Map<string, Promise<unknown>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing = false;
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  /** Resolves with the answer, or undefined when this delivery was already handled. */
+  async handleMessage(message: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
+    if (this.#closing) throw new ShuttingDownError("The bot is shutting down; send the message again in a moment.");
+    const work = this.#handle(message, poster);
+    this.#inFlight.add(work);
+    try {
+      return await work;
+    } finally {
+      this.#inFlight.delete(work);
+    }
+  }
+
+  async #handle(message: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
+    const { db, conversations, assistants } = this.deps;
+    const channel = await conversations.ensureChannel(message.platform, message.channel, message.channelName ?? message.channel);
+    const externalThread = message.thread ?? randomUUID();
+    // The dedupe record and the user's message commit together: a crash can neither lose the message nor answer it twice.
+    const accepted = await db.transaction(async (tx) => {
+      const fresh = await tx
+        .insert(processedEvents)
+        .values({ platform: message.platform, eventId: message.eventId })
+        .onConflictDoNothing()
+        .returning();
+      if (fresh.length === 0) return undefined;
+      const conversation = await conversations.openThread(channel.id, externalThread, message.text, tx);
+      const stored = await conversations.addMessage(
+        { conversationId: conversation.id, role: "user", author: message.author.name ?? message.author.id, content: message.text },
+        tx,
+      );
+      return { conversation, stored };
+    });
+    if (!accepted) {
+      this.deps.log.info({ platform: message.platform, eventId: message.eventId }, "duplicate delivery dropped");
+      return undefined;
+    }
+    const { conversation, stored } = accepted;
+    const replyId = randomUUID();
+    const turn = () =>
+      assistants
+        .for(channel)
+        .answer(
+          { conversationId: conversation.id, replyId, author: message.author, text: message.text },
+          poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
+        );
+    const result = await this.#inOrder(conversation.id, turn);
+    return { ...result, thread: externalThread, conversationId: conversation.id, userMessageId: stored.id };
+  }
+
+  /** Turns of one thread run one after another, in arrival order. */
+  #inOrder<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#threads.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.#threads.set(key, settled);
+    void settled.then(() => {
+      if (this.#threads.get(key) === settled) this.#threads.delete(key);
+    });
+    return next;
+  }
+
+  async handleCommand(invocation: CommandInvocation): Promise<CommandReply> {
+    const context = await this.deps.commandContext(invocation);
+    return dispatchCommand(invocation, context);
+  }
+
+  /** Stops taking messages and waits for the replies in flight. */
+  async drain(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+}

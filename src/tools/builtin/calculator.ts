@@ -1,0 +1,79 @@
+import { all, create, type FactoryFunctionMap, type MathNode } from "mathjs";
+import { z } from "zod";
+import { defineTool } from "../define.js";
+
+// mathjs types `all` as possibly undefined; it is always present at run time.
+const math = create(all as FactoryFunctionMap, { number: "number" });
+
+const FUNCTIONS = new Set([
+  "abs", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "cos", "cosh", "exp", "floor",
+  "gcd", "hypot", "lcm", "log", "log10", "log2", "max", "mean", "median", "min", "mod", "nthRoot", "pow", "round",
+  "sign", "sin", "sinh", "sqrt", "std", "sum", "tan", "tanh", "variance", "combinations", "permutations", "factorial",
+]);
+const CONSTANTS = new Set(["pi", "e", "tau", "phi", "PI", "E", "Infinity"]);
+// Node types an arithmetic expression needs; assignment, function definition, indexing, objects and blocks stay out.
+const NODE_TYPES = new Set(["ConstantNode", "SymbolNode", "OperatorNode", "ParenthesisNode", "FunctionNode", "ConditionalNode"]);
+const MAX_LENGTH = 500;
+const MAX_NODES = 200;
+// factorial/combinations grow past float range long before they cost time; this bounds their argument work anyway.
+const MAX_ARGUMENT = 100_000;
+
+export class CalculatorError extends Error {
+  override name = "CalculatorError";
+}
+
+function check(root: MathNode): void {
+  let nodes = 0;
+  root.traverse((node, _path, parent) => {
+    nodes += 1;
+    if (nodes > MAX_NODES) throw new CalculatorError(`Expression too large (over ${MAX_NODES} parts).`);
+    if (!NODE_TYPES.has(node.type)) throw new CalculatorError(`Not allowed in a calculation: ${node.type.replace(/Node$/, "").toLowerCase()}.`);
+    if (node.type === "FunctionNode") {
+      const fn = (node as MathNode & { fn: MathNode }).fn;
+      if (fn.type !== "SymbolNode" || !FUNCTIONS.has((fn as MathNode & { name: string }).name))
+        throw new CalculatorError(`Unknown or forbidden function: ${fn.toString()}.`);
+    } else if (node.type === "SymbolNode") {
+      const name = (node as MathNode & { name: string }).name;
+      const isCallee = parent?.type === "FunctionNode" && (parent as MathNode & { fn: MathNode }).fn === node;
+      if (!isCallee && !CONSTANTS.has(name)) throw new CalculatorError(`Unknown name: ${name}.`);
+    } else if (node.type === "ConstantNode") {
+      const value = (node as MathNode & { value: unknown }).value;
+      if (typeof value !== "number") throw new CalculatorError("Only numbers are allowed.");
+      if (Math.abs(value) > MAX_ARGUMENT && parent?.type === "FunctionNode") {
+        const callee = ((parent as MathNode & { fn: MathNode }).fn as MathNode & { name: string }).name;
+        if (["factorial", "combinations", "permutations"].includes(callee))
+          throw new CalculatorError(`${callee} is limited to arguments up to ${MAX_ARGUMENT}.`);
+      }
+    }
+  });
+}
+
+/** Evaluates arithmetic only: no assignment, imports, function definitions or unbounded work. */
+export function calculate(expression: string): number {
+  if (expression.length > MAX_LENGTH) throw new CalculatorError(`Expression longer than ${MAX_LENGTH} characters.`);
+  let root: MathNode;
+  try {
+    root = math.parse(expression);
+  } catch (error) {
+    throw new CalculatorError(`Could not parse the expression: ${(error as Error).message}`);
+  }
+  check(root);
+  let value: unknown;
+  try {
+    value = root.compile().evaluate({});
+  } catch (error) {
+    throw new CalculatorError(`Could not evaluate: ${(error as Error).message}`);
+  }
+  if (typeof value !== "number") throw new CalculatorError("The expression did not produce a single number.");
+  return value;
+}
+
+export const calculatorTool = defineTool({
+  name: "calculator",
+  description:
+    "Evaluate an arithmetic expression exactly, e.g. `(17.5 * 12) / 3`, `sqrt(2)^2`, `round(1234.5678, 2)`, `15% of 80` as `0.15 * 80`. Use it for any arithmetic instead of computing in your head.",
+  category: "math",
+  timeoutMs: 2_000,
+  input: z.object({ expression: z.string().min(1).max(MAX_LENGTH).describe("The expression to evaluate") }),
+  run: ({ expression }) => ({ expression, result: calculate(expression) }),
+});

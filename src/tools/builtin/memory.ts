@@ -1,0 +1,44 @@
+import { z } from "zod";
+import type { MemoryStore } from "../../agents/memory/store.js";
+import { defineTool, type Tool } from "../define.js";
+
+/** `remember` and `recall`, scoped to the calling channel (and thread, for working memory). */
+export function memoryTools(store: MemoryStore): Tool[] {
+  const remember = defineTool({
+    name: "remember",
+    description:
+      "Store a fact, decision or preference this channel told you, so you know it in later conversations. Use `semantic` for facts, `procedural` for how the team likes things done, `working` for notes about the current thread only.",
+    category: "memory",
+    input: z.object({
+      fact: z.string().min(1).max(2_000).describe("The fact, stated on its own so it makes sense later"),
+      kind: z.enum(["semantic", "procedural", "working"]).default("semantic"),
+      importance: z.number().min(0).max(1).optional().describe("0 to 1; how much this matters"),
+    }),
+    run: async ({ fact, kind, importance }, context) => {
+      const record = await store.remember({
+        channelId: context.channelId,
+        kind,
+        content: fact,
+        importance,
+        conversationId: kind === "working" ? context.conversationId : undefined,
+      });
+      return { remembered: record.content, id: record.id, kind: record.kind };
+    },
+  });
+
+  const recall = defineTool({
+    name: "recall",
+    description: "Search what this channel taught you before, by words of the question.",
+    category: "memory",
+    input: z.object({
+      query: z.string().min(1).max(500),
+      limit: z.number().int().min(1).max(20).default(5),
+    }),
+    run: async ({ query, limit }, context) => {
+      const found = await store.recall({ channelId: context.channelId, conversationId: context.conversationId, query, limit });
+      return found.map((memory) => ({ id: memory.id, kind: memory.kind, content: memory.content }));
+    },
+  });
+
+  return [remember, recall];
+}

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ChatCompletionRequest } from "@copilotkit/aimock";
+import { startApp, type RunningApp } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { startFakeLlm, type FakeLlm } from "../fakes/llm.js";
+
+export interface TestApp {
+  app: RunningApp;
+  llm: FakeLlm;
+  dataDir: string;
+  post(path: string, body: unknown): Promise<{ status: number; json: any }>;
+  get(path: string): Promise<{ status: number; json: any }>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The real app on a free port, PGlite in a temporary folder, the LLM a fake server on loopback. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const llm = await startFakeLlm();
+  const dataDir = mkdtempSync(join(tmpdir(), "quorum-test-"));
+  const config = () =>
+    loadConfig({
+      PORT: "0",
+      PGLITE_DIR: join(dataDir, "pglite"),
+      OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: llm.url,
+      LLM_MODEL: "fake-model",
+      LLM_MAX_RETRIES: "0",
+      LLM_TIMEOUT_MS: "5000",
+      LOG_LEVEL: "silent",
+      ...env,
+    });
+  const log = createLogger("silent");
+  const handle: TestApp = {
+    app: await startApp(config(), log),
+    llm,
+    dataDir,
+    async post(path, body) {
+      const response = await fetch(handle.app.url + path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+      return { status: response.status, json: await response.json() };
+    },
+    async get(path) {
+      const response = await fetch(handle.app.url + path);
+      return { status: response.status, json: await response.json() };
+    },
+    async restart() {
+      await handle.app.close();
+      handle.app = await startApp(config(), log);
+    },
+    async stop() {
+      await handle.app.close();
+      await llm.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
+
+export type FakeReply = { content: string } | { toolCalls: { name: string; arguments: string }[] };
+
+/** Makes the fake LLM answer every chat request with `brain(request)`. */
+export function scriptLlm(llm: FakeLlm, brain: (request: ChatCompletionRequest) => FakeReply): void {
+  llm.mock.clearFixtures();
+  llm.mock.addFixture({ match: { predicate: () => true }, response: (request) => brain(request) });
+}
+
+export function lastUserText(request: ChatCompletionRequest): string {
+  const user = [...request.messages].reverse().find((message) => message.role === "user");
+  return typeof user?.content === "string" ? user.content : "";
+}
+
+export function systemText(request: ChatCompletionRequest): string {
+  return request.messages
+    .filter((message) => message.role === "system")
+    .map((message) => (typeof message.content === "string" ? message.content : ""))
+    .join("\n");
+}
