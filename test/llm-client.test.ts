@@ -236,8 +236,13 @@ describe("failures", () => {
   });
 
   it("times out when the stream stalls after it has started", async () => {
-    // First chunk at once (headers and the opening delta), then a 2 s gap the deadline must catch.
-    fake.mock.onMessage("stall", { content: "You will not see all of this." }, { chunkSize: 100, streamingProfile: { ttft: 0, tps: 0.5 } });
+    // Headers and the opening chunk at once, then silence; aimock hangs up at 1.5 s so the
+    // connection does not outlive the test (a hang-up before our deadline would read "server").
+    fake.mock.onMessage(
+      "stall",
+      { content: "You will not see all of this." },
+      { chunkSize: 100, streamingProfile: { ttft: 0, tps: 0.2 }, disconnectAfterMs: 1_500 },
+    );
     const client = createOpenAiClient(fake.settings({ timeoutMs: 300, maxRetries: 0 }));
     const error = await failure(client.complete({ messages: ask("stall") }));
     expect(error.kind).toBe("timeout");

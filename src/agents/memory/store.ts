@@ -119,28 +119,9 @@ export class MemoryStore {
    * in one query that uses the full-text GIN index; the returned rows are then marked as used.
    */
   async recall(query: RecallQuery): Promise<MemoryRecord[]> {
-    const limit = clampLimit(query.limit, DEFAULT_RECALL_LIMIT, MAX_RECALL_LIMIT);
-    const searchText = toSearchText(query.query);
-    if (limit === 0 || searchText === "" || (query.kinds && query.kinds.length === 0)) return [];
-
-    const tsquery = sql`websearch_to_tsquery('english', ${searchText}::text)`;
-    const working = query.conversationId
-      ? or(ne(memories.kind, "working"), eq(memories.conversationId, query.conversationId))
-      : ne(memories.kind, "working");
-    const conditions: (SQL | undefined)[] = [
-      eq(memories.channelId, query.channelId),
-      sql`${memories.search} @@ ${tsquery}`,
-      working,
-    ];
-    if (query.kinds) conditions.push(inArray(memories.kind, query.kinds.map(checkKind)));
-    const score = sql<number>`ts_rank(${memories.search}, ${tsquery}, 1) * (${sql.raw(String(RELEVANCE_FLOOR))} + ${valueSql()})`;
-
-    const ranked = await this.db
-      .select({ id: memories.id })
-      .from(memories)
-      .where(and(...conditions))
-      .orderBy(desc(score), desc(memories.id))
-      .limit(limit);
+    const ranking = recallRankingQuery(this.db, query);
+    if (!ranking) return [];
+    const ranked = await ranking;
     if (ranked.length === 0) return [];
 
     const ids = ranked.map((row) => row.id);
@@ -209,6 +190,40 @@ export class MemoryStore {
       .offset(this.capacity);
     await this.db.delete(memories).where(and(eq(memories.channelId, channelId), inArray(memories.id, surplus)));
   }
+}
+
+/**
+ * The one ranking query of recall (ids, best first), or null when the query cannot match anything
+ * (no searchable words, no kinds, limit 0). Exported so benchmarks can EXPLAIN it.
+ *
+ *   select id from memories
+ *   where channel_id = $1 and search @@ websearch_to_tsquery('english', $2)
+ *     and (kind <> 'working' or conversation_id = $3) [and kind in (...)]
+ *   order by ts_rank(search, websearch_to_tsquery('english', $2), 1) * (floor + value) desc, id desc
+ *   limit $n
+ */
+export function recallRankingQuery(db: Db, query: RecallQuery) {
+  const limit = clampLimit(query.limit, DEFAULT_RECALL_LIMIT, MAX_RECALL_LIMIT);
+  const searchText = toSearchText(query.query);
+  if (limit === 0 || searchText === "" || (query.kinds && query.kinds.length === 0)) return null;
+
+  const tsquery = sql`websearch_to_tsquery('english', ${searchText}::text)`;
+  const working = query.conversationId
+    ? or(ne(memories.kind, "working"), eq(memories.conversationId, query.conversationId))
+    : ne(memories.kind, "working");
+  const conditions: (SQL | undefined)[] = [
+    eq(memories.channelId, query.channelId),
+    sql`${memories.search} @@ ${tsquery}`,
+    working,
+  ];
+  if (query.kinds) conditions.push(inArray(memories.kind, query.kinds.map(checkKind)));
+  const score = sql`ts_rank(${memories.search}, ${tsquery}, 1) * (${sql.raw(String(RELEVANCE_FLOOR))} + ${valueSql()})`;
+  return db
+    .select({ id: memories.id })
+    .from(memories)
+    .where(and(...conditions))
+    .orderBy(desc(score), desc(memories.id))
+    .limit(limit);
 }
 
 function checkKind(kind: MemoryKind): MemoryKind {

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "memories_dedupe" ON "memories" USING btree ("channel_id","kind",coalesce("conversation_id", ''),(md5("content")::uuid));

@@ -1,0 +1,100 @@
+import type { ChatCompletionRequest } from "@copilotkit/aimock";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ConversationStore } from "../src/agents/conversation-store.js";
+import { createLlmClient } from "../src/agents/llm/index.js";
+import type { ToolCallRequest } from "../src/agents/llm/types.js";
+import { runReasoningLoop } from "../src/agents/reasoning-loop.js";
+import type { Database } from "../src/db/client.js";
+import { toolCalls } from "../src/db/schema.js";
+import { calculatorTool } from "../src/tools/builtin/calculator.js";
+import { ToolExecutor } from "../src/tools/executor.js";
+import { ToolRegistry, toToolSpec } from "../src/tools/registry.js";
+import { startFakeLlm, type FakeLlm } from "./fakes/llm.js";
+import { scriptLlm, type FakeReply } from "./support/app.js";
+import { scratchPglite } from "./support/databases.js";
+
+describe("reasoning loop", () => {
+  let llm: FakeLlm;
+  let database: Database;
+  let executor: ToolExecutor;
+  const registry = new ToolRegistry([calculatorTool]);
+  const context = { channelId: "", conversationId: "", author: { id: "ada" } };
+
+  beforeAll(async () => {
+    llm = await startFakeLlm();
+    database = await scratchPglite();
+    executor = new ToolExecutor(database.db);
+    const store = new ConversationStore(database.db);
+    context.channelId = (await store.ensureChannel("web", "loop", "loop")).id;
+    context.conversationId = (await store.openThread(context.channelId, "thread-1", "loop test")).id;
+  });
+  afterAll(async () => {
+    await llm.stop();
+    await database.close();
+  });
+  beforeEach(() => llm.mock.clearRequests());
+
+  const run = (brain: (request: ChatCompletionRequest) => FakeReply, maxSteps = 8) => {
+    scriptLlm(llm, brain);
+    return runReasoningLoop({
+      llm: createLlmClient(llm.settings()),
+      messages: [{ role: "user", content: "go" }],
+      tools: registry.all().map(toToolSpec),
+      maxSteps,
+      runTool: (call: ToolCallRequest) => executor.execute(registry.get(call.name), call, context),
+    });
+  };
+
+  it("asks for an answer without tools once the step limit is reached", async () => {
+    const result = await run((request) => {
+      if (!request.tools?.length) return { content: "Final answer without tools." };
+      const rounds = request.messages.filter((message) => message.role === "tool").length;
+      return { toolCalls: [{ name: "calculator", arguments: JSON.stringify({ expression: `${rounds} + 1` }) }] };
+    }, 3);
+    expect(result.text).toBe("Final answer without tools.");
+    expect(result.steps).toBe(4);
+    expect(result.toolCalls).toHaveLength(3);
+    const last = llm.mock.getRequests().at(-1)!.body as ChatCompletionRequest;
+    expect(last.tools ?? []).toHaveLength(0);
+    expect(JSON.stringify(last.messages.at(-1))).toContain("without calling tools");
+  });
+
+  it("answers every call id, invalid arguments included, with the field path", async () => {
+    let toolMessages: ChatCompletionRequest["messages"] = [];
+    const result = await run((request) => {
+      toolMessages = request.messages.filter((message) => message.role === "tool");
+      if (toolMessages.length > 0) return { content: "ok" };
+      return {
+        toolCalls: [
+          { name: "calculator", arguments: JSON.stringify({ expression: "2 * 21" }) },
+          { name: "calculator", arguments: JSON.stringify({ expr: "1" }) },
+          { name: "calculator", arguments: "{not json" },
+          { name: "no_such_tool", arguments: "{}" },
+        ],
+      };
+    });
+    expect(result.text).toBe("ok");
+    expect(toolMessages).toHaveLength(4);
+    const contents = toolMessages.map((message) => String(message.content));
+    expect(contents[0]).toContain('"result":42');
+    expect(contents[1]).toMatch(/invalid arguments for calculator: expression: /);
+    expect(contents[2]).toContain("not valid JSON");
+    expect(contents[3]).toContain('no tool named "no_such_tool"');
+    expect(new Set(toolMessages.map((message) => message.tool_call_id)).size).toBe(4);
+    expect(result.toolCalls.map((call) => call.ok)).toEqual([true, false, false, false]);
+  });
+
+  it("runs the same call twice in one turn only once", async () => {
+    const before = (await database.db.select().from(toolCalls)).length;
+    const result = await run((request) => {
+      const rounds = request.messages.filter((message) => message.role === "tool").length;
+      if (rounds >= 3) return { content: "done" };
+      const same = { name: "calculator", arguments: JSON.stringify({ expression: "6 * 7" }) };
+      const reordered = { name: "calculator", arguments: '{ "expression" : "6 * 7" }' };
+      return { toolCalls: rounds === 0 ? [same, reordered] : [same] };
+    });
+    expect(result.text).toBe("done");
+    expect(result.toolCalls).toHaveLength(1);
+    expect((await database.db.select().from(toolCalls)).length - before).toBe(1);
+  });
+});
