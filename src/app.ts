@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
+import { Background } from "./agents/background.js";
 import { AssistantDirectory } from "./agents/assistant-directory.js";
 import { ConversationStore } from "./agents/conversation-store.js";
 import { createLlmClient } from "./agents/llm/index.js";
@@ -43,6 +44,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const conversations = new ConversationStore(db);
   const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity });
   const tools = new ToolRegistry([calculatorTool, ...memoryTools(memory)]);
+  const background = new Background(log);
   const assistants = new AssistantDirectory({
     llm,
     memory,
@@ -50,6 +52,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     tools,
     executor: new ToolExecutor(db),
     settings: { model: config.llm.model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget },
+    background,
     log,
   });
   const missing = missingSettings(config);
@@ -112,6 +115,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     router,
     async close() {
       await router.drain();
+      await background.drain();
       sockets.close();
       await closeServer(server);
       await redis.close();

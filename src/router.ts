@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { dispatchCommand, type CommandContextFactory } from "./commands/index.js";
 import type { AssistantDirectory } from "./agents/assistant-directory.js";
-import type { ConversationStore } from "./agents/conversation-store.js";
+import { channelKey, type ChannelRow, type ConversationStore } from "./agents/conversation-store.js";
 import type { TurnResult } from "./agents/enhanced-assistant.js";
 import type { Bot, HandledMessage } from "./core/bot.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "./core/inbound.js";
 import type { Poster } from "./core/poster.js";
+import type { Platform } from "./core/thread.js";
 import type { Db } from "./db/client.js";
 import { processedEvents } from "./db/schema.js";
 
@@ -31,6 +32,7 @@ export class ShuttingDownError extends Error {
 export class Router implements Bot {
   readonly #threads = new Map<string, Promise<unknown>>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #channels = new Map<string, ChannelRow>();
   #closing = false;
 
   constructor(private readonly deps: RouterDeps) {}
@@ -49,7 +51,7 @@ export class Router implements Bot {
 
   async #handle(message: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
     const { db, conversations, assistants } = this.deps;
-    const channel = await conversations.ensureChannel(message.platform, message.channel, message.channelName ?? message.channel);
+    const channel = await this.#channel(message.platform, message.channel, message.channelName);
     const externalThread = message.thread ?? randomUUID();
     // The dedupe record and the user's message commit together: a crash can neither lose the message nor answer it twice.
     const accepted = await db.transaction(async (tx) => {
@@ -81,6 +83,16 @@ export class Router implements Bot {
         );
     const result = await this.#inOrder(conversation.id, turn);
     return { ...result, thread: externalThread, conversationId: conversation.id, userMessageId: stored.id };
+  }
+
+  /** Channel rows change only through settings, so one read per process is enough. */
+  async #channel(platform: Platform, externalId: string, name?: string): Promise<ChannelRow> {
+    const key = channelKey(platform, externalId);
+    const known = this.#channels.get(key);
+    if (known && (name === undefined || known.name === name)) return known;
+    const row = await this.deps.conversations.ensureChannel(platform, externalId, name ?? externalId);
+    this.#channels.set(key, row);
+    return row;
   }
 
   /** Turns of one thread run one after another, in arrival order. */

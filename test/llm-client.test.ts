@@ -31,7 +31,7 @@ const rawServers: RawLlmServer[] = [];
 beforeAll(async () => {
   fake = await startFakeLlm();
 });
-afterAll(async () => { const t = Date.now(); await fake.stop(); console.log("STOP took", Date.now() - t); });
+afterAll(() => fake.stop());
 beforeEach(() => {
   fake.mock.reset();
 });
@@ -168,6 +168,21 @@ describe("tool calls", () => {
     const ids = [...first.toolCalls, ...second.toolCalls].map((call) => call.id);
     for (const id of ids) expect(id).toMatch(/^call_\d+_[0-9a-f]+$/);
     expect(new Set(ids).size).toBe(4);
+  });
+
+  it("tells calls apart by id or name when the server sends no index", async () => {
+    const { client } = await rawClient((reply) =>
+      reply.sse([
+        chunk({ role: "assistant", tool_calls: [{ id: "call_1", function: { name: "get_weather", arguments: '{"city":"Pune"}' } }] }),
+        chunk({ tool_calls: [{ function: { name: "get_weather", arguments: '{"city":' } }] }),
+        chunk({ tool_calls: [{ function: { arguments: '"Goa"}' } }] }),
+        chunk({}, "tool_calls"),
+      ]),
+    );
+    const result = await client.complete({ messages: ask("weather in Pune and Goa"), tools: [weatherTool] });
+    expect(result.toolCalls.map((call) => call.arguments)).toEqual(['{"city":"Pune"}', '{"city":"Goa"}']);
+    expect(result.toolCalls[0]?.id).toBe("call_1");
+    expect(result.toolCalls[1]?.id).toMatch(/^call_\d+_/);
   });
 
   it("keeps one call when the server repeats its id on every delta", async () => {

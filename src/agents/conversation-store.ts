@@ -43,14 +43,12 @@ export class ConversationStore {
 
   /** The conversation of a platform thread, created on first use. */
   async openThread(channelId: string, externalThreadId: string, title: string, db: Queryable = this.db): Promise<ConversationRow> {
-    await db
+    // A no-op update on conflict makes RETURNING yield the existing row: one round trip either way.
+    const [row] = await db
       .insert(conversations)
       .values({ id: randomUUID(), channelId, externalThreadId, title: title.slice(0, 120) })
-      .onConflictDoNothing();
-    const [row] = await db
-      .select()
-      .from(conversations)
-      .where(and(eq(conversations.channelId, channelId), eq(conversations.externalThreadId, externalThreadId)));
+      .onConflictDoUpdate({ target: [conversations.channelId, conversations.externalThreadId], set: { title: sql`${conversations.title}` } })
+      .returning();
     return row!;
   }
 

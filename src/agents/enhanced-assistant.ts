@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Author } from "../core/thread.js";
 import type { ReplyStream } from "../core/poster.js";
+import type { Background } from "./background.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import { toToolSpec, type ToolRegistry } from "../tools/registry.js";
 import { buildContext } from "./context-builder.js";
@@ -22,6 +23,7 @@ export interface AssistantDeps {
   tools: ToolRegistry;
   executor: ToolExecutor;
   settings: AssistantSettings;
+  background: Background;
   log: Logger;
 }
 
@@ -100,12 +102,14 @@ export class EnhancedAssistant {
         promptTokens: result.usage.promptTokens,
         completionTokens: result.usage.completionTokens,
       });
-      await memory.remember({
-        channelId: this.channel.id,
-        kind: "episodic",
-        content: `${turn.author.name ?? turn.author.id} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
-      });
       await stream.finish(text);
+      this.deps.background.run("episodic memory", () =>
+        memory.remember({
+          channelId: this.channel.id,
+          kind: "episodic",
+          content: `${turn.author.name ?? turn.author.id} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
+        }),
+      );
       return { reply: { id: turn.replyId, text }, toolCalls: result.toolCalls, ok: true, promptTokens: context.tokens };
     } catch (error) {
       const reason = error instanceof LlmError ? error.message : "an unexpected error";

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import { LLMock, type MockServerOptions } from "@copilotkit/aimock";
 import type { Config } from "../../src/config.js";
 
@@ -30,6 +31,19 @@ export async function startFakeLlm(options: MockServerOptions = {}): Promise<Fak
       maxRetries: 0,
       ...overrides,
     }),
-    stop: () => mock.stop(),
+    stop: async () => {
+      closeConnections(mock);
+      await mock.stop();
+    },
   };
+}
+
+/**
+ * aimock's stop() is server.close(), which waits for every socket; after an aborted call undici
+ * may leave one it opened but never used, held for its 4 s keep-alive. aimock does not expose
+ * its server, so reach for it defensively and fall back to a plain stop if that ever changes.
+ */
+function closeConnections(mock: LLMock): void {
+  const server = (mock as unknown as { serverInstance?: { server?: Partial<Server> } }).serverInstance?.server;
+  if (typeof server?.closeAllConnections === "function") server.closeAllConnections();
 }

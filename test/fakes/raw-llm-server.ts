@@ -32,7 +32,7 @@ export async function startRawLlmServer(handle: (reply: RawReply, request: RawRe
   const server = createServer((req, res) => {
     const arrivedAt = Date.now();
     void readBody(req).then((text) => {
-      const request = { arrivedAt, body: text === "" ? null : (JSON.parse(text) as unknown) };
+      const request = { arrivedAt, body: parseJson(text) };
       requests.push(request);
       handle(replyOn(res), request);
     });
@@ -69,6 +69,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let text = "";
   for await (const part of req) text += String(part);
   return text;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 /** One `chat.completion.chunk` with the given delta for choice 0. */

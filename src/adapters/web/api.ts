@@ -32,6 +32,9 @@ export function createWebApi({ bot, backend, hub, poster }: WebApiDeps): Hono {
 
   app.get("/", (c) => c.html(page));
 
+  // Liveness for load balancers, and the bare round trip the benchmarks compare against.
+  app.get("/api/ping", (c) => c.text("pong"));
+
   app.get("/api/health", async (c) => {
     const health = await backend.health();
     return c.json(health, health.db === "ok" ? 200 : 503);

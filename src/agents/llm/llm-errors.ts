@@ -34,7 +34,12 @@ export function toLlmError(error: unknown, outcome: CallOutcome): LlmError {
     return make("bad_response", `The model server sent a reply that could not be read (${error.message}).`);
   if (error instanceof APIUserAbortError) return make("aborted", "The request to the model was cancelled.");
   if (error instanceof APIConnectionError)
-    return make("server", `Could not reach the model server${where(outcome.baseURL)}.`);
+    return make(
+      "server",
+      unreachable(error)
+        ? `Could not reach the model server${where(outcome.baseURL)}.`
+        : `The connection to the model server${where(outcome.baseURL)} failed.`,
+    );
   if (error instanceof APIError) return fromStatus(error, make);
   // undici reports a connection dropped mid-body as a TypeError ("terminated").
   return make("server", "The connection to the model server failed while it was answering.");
@@ -68,6 +73,15 @@ function detail(error: APIError): string {
   const parsed = z.object({ message: z.string() }).safeParse(body);
   const text = parsed.success ? parsed.data.message : "no details";
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Nothing listening or no such host, as opposed to a connection that broke. */
+function unreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as Error & { code?: unknown }).code;
+    if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EHOSTUNREACH") return true;
+  }
+  return false;
 }
 
 function where(baseURL: string | undefined): string {

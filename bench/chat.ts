@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApp } from "../src/app.js";
+import { createLlmClient } from "../src/agents/llm/index.js";
+import { loadConfig } from "../src/config.js";
+import type { Database } from "../src/db/client.js";
+import { createLogger } from "../src/log.js";
+import { startFakeLlm } from "../test/fakes/llm.js";
+import { postgresAdminUrl } from "../test/support/databases.js";
+import { runLoad } from "./load.js";
+import type { BenchResult } from "./result.js";
+import postgres from "postgres";
+
+const CHANNELS = 100;
+
+/** POST /api/chat against an instant fake LLM, beside a bare round trip to the same server and to the LLM. */
+export async function benchChat(engine: Database["engine"], counts = { serial: 300, concurrent: 1_000 }): Promise<BenchResult[]> {
+  const llm = await startFakeLlm();
+  llm.mock.addFixture({ match: { predicate: () => true }, response: { content: "Instant answer." } });
+  const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
+  const dbName = `quorum_bench_${process.pid}`;
+  const admin = postgres(postgresAdminUrl, { max: 1, onnotice: () => undefined });
+  let databaseUrl = "";
+  if (engine === "postgres") {
+    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.unsafe(`create database ${dbName}`);
+    const url = new URL(postgresAdminUrl);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+  }
+  const config = loadConfig({
+    PORT: "0",
+    PGLITE_DIR: join(dataDir, "pglite"),
+    DATABASE_URL: databaseUrl,
+    OPENAI_BASE_URL: llm.url,
+    LLM_MAX_RETRIES: "0",
+    LOG_LEVEL: "silent",
+  });
+  const app = await startApp(config, createLogger("silent"));
+  const client = createLlmClient(config.llm);
+  const chat = async (i: number) => {
+    const response = await fetch(`${app.url}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ channel: `bench-${i % CHANNELS}`, user: "bench", text: `Message number ${i} about the quarterly roadmap` }),
+    });
+    if (response.status !== 200) throw new Error(`chat answered ${response.status}: ${await response.text()}`);
+    await response.json();
+  };
+  const ping = async () => void (await (await fetch(`${app.url}/api/ping`)).text());
+  const llmCall = async () => void (await client.complete({ messages: [{ role: "user", content: "hi" }] }));
+
+  try {
+    await runLoad(50, 4, chat); // warm-up: JIT, connections, first channels
+    const results: BenchResult[] = [];
+    const name = `chat (${engine})`;
+    const bare = await runLoad(counts.serial, 1, ping);
+    const direct = await runLoad(counts.serial, 1, llmCall);
+    const serial = await runLoad(counts.serial, 1, chat);
+    const concurrent = await runLoad(counts.concurrent, 32, chat);
+    results.push(
+      { name, metric: "bare HTTP round trip p50", value: bare.p50, unit: "ms" },
+      { name, metric: "bare HTTP round trip p99", value: bare.p99, unit: "ms" },
+      { name, metric: "direct fake-LLM call p50", value: direct.p50, unit: "ms" },
+      { name, metric: "direct fake-LLM call p99", value: direct.p99, unit: "ms" },
+      { name, metric: "c=1 msg/s", value: serial.perSecond, unit: "msg/s" },
+      { name, metric: "c=1 p50", value: serial.p50, unit: "ms" },
+      { name, metric: "c=1 p99", value: serial.p99, unit: "ms" },
+      { name, metric: "c=1 p50 added latency", value: serial.p50 - bare.p50 - direct.p50, unit: "ms" },
+      {
+        name,
+        metric: "c=1 p99 added latency",
+        value: serial.p99 - bare.p50 - direct.p50,
+        unit: "ms",
+        note: "chat p99 minus the median bare round trip and median direct LLM call; goal < 15 ms",
+      },
+      { name, metric: "c=32 msg/s", value: concurrent.perSecond, unit: "msg/s", note: `${CHANNELS} channels` },
+      { name, metric: "c=32 p50", value: concurrent.p50, unit: "ms" },
+      { name, metric: "c=32 p99", value: concurrent.p99, unit: "ms" },
+    );
+    return results;
+  } finally {
+    await app.close();
+    await llm.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (engine === "postgres") await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }
+}

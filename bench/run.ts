@@ -1,0 +1,30 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { benchChat } from "./chat.js";
+import { benchPromptTokens } from "./prompt-tokens.js";
+import { benchRecall } from "./recall.js";
+import type { BenchResult } from "./result.js";
+
+const suites: Record<string, () => Promise<BenchResult[]>> = {
+  "chat-pglite": () => benchChat("pglite"),
+  "chat-postgres": () => benchChat("postgres"),
+  "prompt-tokens": () => benchPromptTokens(),
+  recall: () => benchRecall(),
+};
+
+// `npm run bench -- chat-pglite recall` runs a subset.
+const chosen = process.argv.slice(2).filter((name) => name in suites);
+const results: BenchResult[] = [];
+for (const name of chosen.length ? chosen : Object.keys(suites)) {
+  console.error(`running ${name}…`);
+  results.push(...(await suites[name]!()));
+}
+
+const rows = results.map((r) => [r.name, r.metric, r.value.toFixed(r.unit === "tokens" ? 0 : 2), r.unit, r.note ?? ""]);
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]!.length), 6));
+for (const row of rows) console.log(row.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell)).join("  "));
+
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, "-")}.json`, import.meta.url);
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2));
+console.error(`wrote ${file.pathname}`);
+process.exit(0);

@@ -1,0 +1,21 @@
+import type { Logger } from "pino";
+
+/** Bookkeeping that need not delay a reply; shutdown waits for it. */
+export class Background {
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(private readonly log: Logger) {}
+
+  run(label: string, work: () => Promise<unknown>): void {
+    const task = work().then(
+      () => undefined,
+      (error: unknown) => this.log.warn({ err: error, task: label }, "background task failed"),
+    );
+    this.#pending.add(task);
+    void task.finally(() => this.#pending.delete(task));
+  }
+
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+}
