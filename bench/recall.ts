@@ -151,7 +151,8 @@ export async function loadBenchData(db: Db, layout: Layout): Promise<void> {
 
   // Channel of row i: a stride permutation p of 0..total-1 interleaves the channels over the
   // table as concurrent chat would; the first `big` positions go to the measured channels.
-  let stride = 1_000_003;
+  // A golden-ratio stride spreads each channel evenly (a stride near a multiple of total would not).
+  let stride = Math.round(total * 0.6180339887) | 1;
   while (gcd(stride, total) !== 1) stride += 2;
   let bounds = "";
   let upTo = 0;

@@ -89,7 +89,7 @@ export class ConversationStore {
       .select({ n: sql<number>`count(*)::int` })
       .from(messages)
       .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-      .where(and(eq(conversations.channelId, channelId), eq(messages.role, "assistant")));
+      .where(and(eq(conversations.channelId, channelId), eq(messages.role, "assistant"), isNull(messages.error)));
     return row?.n ?? 0;
   }
 

@@ -113,7 +113,8 @@ export class EnhancedAssistant {
       return { reply: { id: turn.replyId, text }, toolCalls: result.toolCalls, ok: true, promptTokens: context.tokens };
     } catch (error) {
       const reason = error instanceof LlmError ? error.message : "an unexpected error";
-      log.warn({ err: error, channel: this.channel.id }, "turn failed");
+      if (error instanceof LlmError && error.kind === "not_configured") log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
+      else log.warn({ err: error, channel: this.channel.id }, "turn failed");
       const text = `⚠️ I could not answer: ${reason}${error instanceof LlmError && error.kind === "not_configured" ? "" : " Please try again in a moment."}`;
       await conversations.addMessage({
         id: turn.replyId,

@@ -21,7 +21,7 @@ export const agentCommand: CommandHandler = {
     return {
       text: [
         `*Assistant of #${channel.name}*`,
-        `• Model: ${assistant.model}${llmProblem ? ` (not reachable: ${llmProblem})` : ""}`,
+        `• Model: ${assistant.model}${llmProblem ? ` (not connected: ${llmProblem})` : ""}`,
         `• Memories: ${memories}`,
         `• Turns answered: ${turns}`,
         `• Tools: ${available.length ? available.join(", ") : "none"}`,

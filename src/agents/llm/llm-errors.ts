@@ -30,8 +30,9 @@ export function toLlmError(error: unknown, outcome: CallOutcome): LlmError {
     if (status !== undefined && status >= 500) return make("server", serverMessage(status));
     return make("timeout", `The model did not answer within ${seconds(outcome.timeoutMs)}.`);
   }
-  if (error instanceof BadResponseError || error instanceof SyntaxError || error instanceof z.ZodError)
-    return make("bad_response", `The model server sent a reply that could not be read (${error.message}).`);
+  if (error instanceof BadResponseError) return make("bad_response", `The model server sent a reply that could not be read: ${error.message}.`);
+  // The SDK JSON-parses each SSE event; its message quotes the server's bytes, so leave it in `cause`.
+  if (error instanceof SyntaxError) return make("bad_response", "The model server sent a reply that could not be read.");
   if (error instanceof APIUserAbortError) return make("aborted", "The request to the model was cancelled.");
   if (error instanceof APIConnectionError)
     return make(
