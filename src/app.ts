@@ -108,18 +108,22 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  let closing: Promise<void> | undefined;
 
   return {
     url,
     database,
     router,
-    async close() {
-      await router.drain();
-      await background.drain();
-      sockets.close();
-      await closeServer(server);
-      await redis.close();
-      await database.close();
+    close() {
+      closing ??= (async () => {
+        await router.drain();
+        await background.drain();
+        sockets.close();
+        await closeServer(server);
+        await redis.close();
+        await database.close();
+      })();
+      return closing;
     },
   };
 }
