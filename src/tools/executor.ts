@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { ToolCallRequest } from "../agents/llm/types.js";
+import { untilAborted } from "../core/abort.js";
 import type { Db } from "../db/client.js";
 import { toolCalls } from "../db/schema.js";
 import type { Tool, ToolContext } from "./define.js";
@@ -53,7 +54,7 @@ export class ToolExecutor {
 
   async #run(tool: Tool, args: unknown, context: ToolContext): Promise<ToolOutcome> {
     try {
-      const result = await abortable(tool.run(args, context), context.signal);
+      const result = await untilAborted(tool.run(args, context), context.signal);
       const text = typeof result === "string" ? result : JSON.stringify(result);
       return { name: tool.name, ok: true, content: truncate(text, MAX_OUTPUT) };
     } catch (error) {
@@ -75,13 +76,4 @@ function truncate(text: string, max: number): string {
 function timeoutSignal(ms: number, outer?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(ms);
   return outer ? AbortSignal.any([timeout, outer]) : timeout;
-}
-
-function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

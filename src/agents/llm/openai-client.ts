@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import type { Config } from "../../config.js";
+import { untilAborted } from "../../core/abort.js";
 import { toLlmError, type CallOutcome } from "./llm-errors.js";
 import { toOpenAiMessages, toOpenAiTools } from "./openai-messages.js";
 import { StreamAccumulator } from "./stream-accumulator.js";
@@ -41,6 +42,7 @@ export function createOpenAiClient(settings: Config["llm"]): LlmClient {
         },
       });
       try {
+        // The SDK sleeps before a retry without watching the signal; don't wait for it.
         const stream = await untilAborted(
           tracked.chat.completions.create(buildParams(request, settings.model), {
             signal: call.signal,
@@ -123,23 +125,4 @@ function startCall(callerSignal: AbortSignal | undefined, timeoutMs: number): Ca
       callerSignal?.removeEventListener("abort", onCallerAbort);
     },
   };
-}
-
-/** The SDK sleeps before a retry without watching the signal; don't wait for it. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
