@@ -7,6 +7,7 @@ import { ConversationStore } from "./agents/conversation-store.js";
 import { createLlmClient } from "./agents/llm/index.js";
 import type { LlmClient } from "./agents/llm/types.js";
 import { MemoryStore } from "./agents/memory/store.js";
+import { createSlackAdapter } from "./adapters/slack/index.js";
 import { createWebApi, type ConsoleBackend } from "./adapters/web/api.js";
 import { EventHub } from "./adapters/web/events.js";
 import { WebPoster } from "./adapters/web/poster.js";
@@ -99,12 +100,16 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
 
   const hub = new EventHub();
   const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub) });
-  const server = createServer(getRequestListener(api.fetch));
+  const slack = config.slack ? createSlackAdapter(config.slack, router, log) : undefined;
+  const web = getRequestListener(api.fetch);
+  const slackListener = slack?.listener;
+  const server = createServer(slackListener ? (req, res) => (req.url?.startsWith("/slack/") ? slackListener : web)(req, res) : web);
   const sockets = attachEventSocket(server, hub);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  await slack?.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
@@ -116,6 +121,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     router,
     close() {
       closing ??= (async () => {
+        await slack?.stop();
         await router.drain();
         await background.drain();
         sockets.close();

@@ -107,6 +107,10 @@ export class Router implements Bot {
     return next;
   }
 
+  async knowsThread(platform: Platform, channel: string, thread: string): Promise<boolean> {
+    return (await this.deps.conversations.findThread(channelKey(platform, channel), thread)) !== undefined;
+  }
+
   async handleCommand(invocation: CommandInvocation): Promise<CommandReply> {
     const context = await this.deps.commandContext(invocation);
     return dispatchCommand(invocation, context);

@@ -1,5 +1,6 @@
 import type { CommandInvocation, CommandReply, InboundMessage } from "./inbound.js";
 import type { Poster } from "./poster.js";
+import type { Platform } from "./thread.js";
 
 export interface HandledMessage {
   thread: string;
@@ -13,6 +14,8 @@ export interface Bot {
   /** The answer, or undefined when this delivery was already handled. */
   handleMessage(message: InboundMessage, poster: Poster): Promise<HandledMessage | undefined>;
   handleCommand(invocation: CommandInvocation): Promise<CommandReply>;
+  /** Whether the bot already holds a conversation in this thread, so a message there needs no mention. */
+  knowsThread(platform: Platform, channel: string, thread: string): Promise<boolean>;
 }
 
 export interface Health {

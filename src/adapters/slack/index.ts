@@ -1,0 +1,115 @@
+import type { RequestListener } from "node:http";
+import bolt from "@slack/bolt";
+import type { Logger } from "pino";
+import type { Config } from "../../config.js";
+import type { Bot } from "../../core/bot.js";
+import { isFromPerson, mentions, slackMessageEvent, stripMention } from "./events.js";
+import { toMrkdwn } from "./format.js";
+import { slackLogger } from "./logger.js";
+import { SlackPoster, type SlackPosterOptions } from "./poster.js";
+
+const { App, HTTPReceiver, SocketModeReceiver } = bolt;
+
+export type SlackSettings = NonNullable<Config["slack"]>;
+
+export interface SlackAdapter {
+  /** Serves `/slack/events` over HTTP; absent in Socket Mode. */
+  listener?: RequestListener;
+  poster: SlackPoster;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Slack through Bolt: events and slash commands in, thread replies out. It only translates. */
+export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logger, posterOptions?: SlackPosterOptions): SlackAdapter {
+  const logger = slackLogger(log);
+  const clientOptions = { slackApiUrl: settings.apiUrl };
+  const receiver = settings.appToken
+    ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions } })
+    : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: "/slack/events", logger });
+  const app = new App({ token: settings.botToken, receiver, logger, clientOptions, ignoreSelf: true });
+  const poster = new SlackPoster(app.client, log, posterOptions);
+  const names = new Map<string, string>();
+  let botUserId: string | undefined;
+
+  const userName = async (user: string): Promise<string> => {
+    const known = names.get(user);
+    if (known) return known;
+    try {
+      const info = await app.client.users.info({ user });
+      const name = info.user?.profile?.display_name || info.user?.real_name || info.user?.name || user;
+      names.set(user, name);
+      return name;
+    } catch {
+      return user;
+    }
+  };
+
+  const onMessage = async (raw: unknown, teamId: string | undefined) => {
+    const parsed = slackMessageEvent.safeParse(raw);
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.map((issue) => issue.path.join(".")) }, "ignored a malformed Slack event");
+      return;
+    }
+    const event = parsed.data;
+    if (!isFromPerson(event, botUserId)) return;
+    const direct = event.channel_type === "im";
+    const addressed = event.type === "app_mention" || direct || mentions(event.text, botUserId);
+    if (!addressed && !(event.thread_ts && (await bot.knowsThread("slack", event.channel, event.thread_ts)))) return;
+
+    const thread = { platform: "slack" as const, channel: event.channel, thread: event.thread_ts ?? event.ts };
+    poster.noteRecipient(thread, event.user!, event.team ?? teamId);
+    const working = app.client.reactions.add({ channel: event.channel, timestamp: event.ts, name: "eyes" }).catch(() => undefined);
+    // A mention arrives as both `message` and `app_mention`; keying on the message makes them one delivery.
+    const handled = await bot.handleMessage(
+      {
+        platform: "slack",
+        eventId: `${event.channel}:${event.ts}`,
+        channel: event.channel,
+        thread: thread.thread,
+        author: { id: event.user!, name: await userName(event.user!) },
+        text: stripMention(event.text, botUserId),
+        receivedAt: new Date(),
+      },
+      poster,
+    );
+    if (handled) {
+      await working;
+      await app.client.reactions.remove({ channel: event.channel, timestamp: event.ts, name: "eyes" }).catch(() => undefined);
+    }
+  };
+
+  app.event("app_mention", async ({ event, body }) => onMessage(event, body.team_id));
+  app.event("message", async ({ event, body }) => onMessage(event, body.team_id));
+
+  app.command(/^\/[a-z][\w-]*$/i, async ({ command, ack, respond }) => {
+    await ack();
+    const reply = await bot.handleCommand({
+      platform: "slack",
+      channel: command.channel_id,
+      channelName: command.channel_name,
+      author: { id: command.user_id, name: command.user_name },
+      command: command.command.toLowerCase(),
+      text: command.text ?? "",
+    });
+    await respond({ response_type: "ephemeral", text: toMrkdwn(reply.text) });
+  });
+
+  app.error(async (error) => {
+    log.error({ err: error }, "slack handler failed");
+  });
+
+  return {
+    listener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
+    poster,
+    async start() {
+      const identity = await app.client.auth.test();
+      botUserId = identity.user_id;
+      if (receiver instanceof SocketModeReceiver) await receiver.start();
+      log.info({ botUserId, mode: receiver instanceof SocketModeReceiver ? "socket" : "http" }, "Slack connected");
+    },
+    async stop() {
+      if (receiver instanceof SocketModeReceiver) await receiver.stop();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
+import type { Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
+import type { ThreadRef } from "../../core/thread.js";
+import { SlackMessages } from "./messages.js";
+import { SlackReplyStream } from "./reply-stream.js";
+
+export interface SlackPosterOptions {
+  editIntervalMs?: number;
+  messageLimit?: number;
+}
+
+/** Writes into Slack threads; any process can build one from the bot token alone. */
+export class SlackPoster implements Poster {
+  readonly #messages: SlackMessages;
+  readonly #recipients = new Map<string, { user: string; team?: string }>();
+  #native = true;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly log: Logger,
+    private readonly options: SlackPosterOptions = {},
+  ) {
+    this.#messages = new SlackMessages(client, options.messageLimit);
+  }
+
+  /** Remembers who asked in a thread: Slack streams to a named recipient outside DMs. */
+  noteRecipient(to: ThreadRef, user: string, team: string | undefined): void {
+    this.#recipients.set(`${to.channel}/${to.thread}`, { user, team });
+    if (this.#recipients.size > 10_000) this.#recipients.delete(this.#recipients.keys().next().value as string);
+  }
+
+  async post(to: ThreadRef, text: string): Promise<PostedMessage> {
+    const [first] = await this.#messages.post(to.channel, to.thread || undefined, text);
+    return { id: first ?? "" };
+  }
+
+  async update(to: ThreadRef, messageId: string, text: string): Promise<void> {
+    await this.#messages.replace(to.channel, to.thread || undefined, messageId, text);
+  }
+
+  stream(to: ThreadRef): ReplyStream {
+    return new SlackReplyStream(
+      this.client,
+      this.#messages,
+      { channel: to.channel, threadTs: to.thread, recipient: this.#recipients.get(`${to.channel}/${to.thread}`) },
+      {
+        native: () => this.#native,
+        refuseNative: (reason) => {
+          if (this.#native) this.log.warn({ reason }, "Slack refused native streaming; answers stream by editing one message from now on");
+          this.#native = false;
+        },
+        editIntervalMs: this.options.editIntervalMs ?? 1_000,
+        appendChars: 256,
+        flushMs: 400,
+      },
+      this.log,
+    );
+  }
+}
