@@ -1,5 +1,5 @@
 import type { RequestListener } from "node:http";
-import bolt from "@slack/bolt";
+import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
@@ -7,8 +7,6 @@ import { isFromPerson, mentions, slackMessageEvent, stripMention } from "./event
 import { toMrkdwn } from "./format.js";
 import { slackLogger } from "./logger.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
-
-const { App, HTTPReceiver, SocketModeReceiver } = bolt;
 
 export type SlackSettings = NonNullable<Config["slack"]>;
 
@@ -59,23 +57,27 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
 
     const thread = { platform: "slack" as const, channel: event.channel, thread: event.thread_ts ?? event.ts };
     poster.noteRecipient(thread, event.user!, event.team ?? teamId);
-    const working = app.client.reactions.add({ channel: event.channel, timestamp: event.ts, name: "eyes" }).catch(() => undefined);
-    // A mention arrives as both `message` and `app_mention`; keying on the message makes them one delivery.
-    const handled = await bot.handleMessage(
-      {
-        platform: "slack",
-        eventId: `${event.channel}:${event.ts}`,
-        channel: event.channel,
-        thread: thread.thread,
-        author: { id: event.user!, name: await userName(event.user!) },
-        text: stripMention(event.text, botUserId),
-        receivedAt: new Date(),
-      },
-      poster,
+    // 👀 while working; only the delivery that put the reaction takes it off again.
+    const reacted = app.client.reactions.add({ channel: event.channel, timestamp: event.ts, name: "eyes" }).then(
+      () => true,
+      () => false,
     );
-    if (handled) {
-      await working;
-      await app.client.reactions.remove({ channel: event.channel, timestamp: event.ts, name: "eyes" }).catch(() => undefined);
+    try {
+      // A mention arrives as both `message` and `app_mention`; keying on the message makes them one delivery.
+      await bot.handleMessage(
+        {
+          platform: "slack",
+          eventId: `${event.channel}:${event.ts}`,
+          channel: event.channel,
+          thread: thread.thread,
+          author: { id: event.user!, name: await userName(event.user!) },
+          text: stripMention(event.text, botUserId),
+          receivedAt: new Date(),
+        },
+        poster,
+      );
+    } finally {
+      if (await reacted) await app.client.reactions.remove({ channel: event.channel, timestamp: event.ts, name: "eyes" }).catch(() => undefined);
     }
   };
 

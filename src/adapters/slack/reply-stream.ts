@@ -35,6 +35,7 @@ export class SlackReplyStream implements ReplyStream {
   #mode: "native" | "edit" | undefined;
   #lastEdit = 0;
   #timer: NodeJS.Timeout | undefined;
+  #queued = false;
   #work: Promise<void> = Promise.resolve();
   #failed: unknown;
 
@@ -50,13 +51,32 @@ export class SlackReplyStream implements ReplyStream {
     this.#text += delta;
     // Past one message's worth, live updates stop; finish() posts the rest as follow-ups.
     if (this.#text.length > SLACK_MESSAGE_LIMIT * 0.8) return;
-    if (this.#timer) return;
-    const pending = this.#text.length - this.#sent.length;
-    const wait = this.#mode === "edit" ? Math.max(0, this.#lastEdit + this.settings.editIntervalMs - Date.now()) : pending >= this.settings.appendChars ? 0 : this.settings.flushMs;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#enqueue(() => this.#flush());
-    }, wait);
+    if (this.#timer || this.#queued) return;
+    const delay = this.#delay();
+    if (delay > 0) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#flushSoon();
+      }, delay);
+    } else {
+      this.#flushSoon();
+    }
+  }
+
+  /** Queues one flush; text arriving before it runs goes out with it. */
+  #flushSoon(): void {
+    this.#queued = true;
+    this.#enqueue(async () => {
+      this.#queued = false;
+      await this.#flush();
+    });
+  }
+
+  /** The first text shows at once; after that, edits wait out their interval and appends gather into chunks. */
+  #delay(): number {
+    if (this.#ts === undefined) return 0;
+    if (this.#mode === "edit") return Math.max(0, this.#lastEdit + this.settings.editIntervalMs - Date.now());
+    return this.#text.length - this.#sent.length >= this.settings.appendChars ? 0 : this.settings.flushMs;
   }
 
   async finish(text: string): Promise<PostedMessage> {
