@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { benchChat } from "./chat.js";
 import { benchPromptTokens } from "./prompt-tokens.js";
 import { benchRecall } from "./recall.js";
+import { benchSlack } from "./slack.js";
 import type { BenchResult } from "./result.js";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -9,6 +10,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "chat-postgres": () => benchChat("postgres"),
   "prompt-tokens": () => benchPromptTokens(),
   recall: () => benchRecall(),
+  slack: () => benchSlack(),
 };
 
 // `npm run bench -- chat-pglite recall` runs a subset.
