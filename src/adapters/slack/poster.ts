@@ -3,7 +3,9 @@ import type { Logger } from "pino";
 import type { Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
 import { SlackMessages } from "./messages.js";
-import { SlackReplyStream } from "./reply-stream.js";
+import { EditStream } from "../edit-stream.js";
+import { slackEditable } from "./editable.js";
+import { SlackNativeStream } from "./reply-stream.js";
 
 export interface SlackPosterOptions {
   editIntervalMs?: number;
@@ -40,17 +42,20 @@ export class SlackPoster implements Poster {
   }
 
   stream(to: ThreadRef): ReplyStream {
-    return new SlackReplyStream(
+    const editable = slackEditable(this.client, this.#messages, to.channel, to.thread);
+    const edits = () => new EditStream(editable, this.options.editIntervalMs ?? 1_000, this.log);
+    if (!this.#native) return edits();
+    return new SlackNativeStream(
       this.client,
       this.#messages,
+      editable,
       { channel: to.channel, threadTs: to.thread, recipient: this.#recipients.get(`${to.channel}/${to.thread}`) },
       {
-        native: () => this.#native,
-        refuseNative: (reason) => {
+        refuse: (reason) => {
           if (this.#native) this.log.warn({ reason }, "Slack refused native streaming; answers stream by editing one message from now on");
           this.#native = false;
         },
-        editIntervalMs: this.options.editIntervalMs ?? 1_000,
+        fallback: edits,
         appendChars: 256,
         flushMs: 400,
       },

@@ -1,128 +1,101 @@
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { PostedMessage, ReplyStream } from "../../core/poster.js";
-import { SLACK_MESSAGE_LIMIT, toMrkdwn } from "./format.js";
+import { EditStream, type EditableMessage } from "../edit-stream.js";
+import { SLACK_MESSAGE_LIMIT } from "./format.js";
 import type { SlackMessages } from "./messages.js";
 import { slackErrorCode } from "./web-api-error.js";
 
-export interface StreamTarget {
+export interface NativeStreamTarget {
   channel: string;
   threadTs: string;
   /** Who asked; Slack needs it to stream outside a DM. */
   recipient?: { user: string; team?: string };
 }
 
-export interface StreamSettings {
-  /** Whether to try chat.startStream; the poster turns it off for good once the workspace refuses. */
-  native: () => boolean;
-  refuseNative: (reason: string) => void;
-  /** Fewest milliseconds between two edits of one message in the fallback. */
-  editIntervalMs: number;
-  /** Buffered text is sent to a native stream once it is this long, or after `flushMs`. */
+export interface NativeStreamSettings {
+  /** Called when the workspace refuses native streaming, so the poster stops trying. */
+  refuse: (reason: string) => void;
+  /** The edit-based stream to continue with when refused. */
+  fallback: () => EditStream;
+  /** Buffered text is sent once it is this long, or after `flushMs`. */
   appendChars: number;
   flushMs: number;
 }
 
 /**
- * One streamed answer: Slack's native stream (chat.startStream/appendStream/stopStream) where the
- * workspace allows it, else one message edited at most once per `editIntervalMs`. The final text
- * replaces what was streamed and is split into follow-up messages when long.
+ * An answer streamed with Slack's chat.startStream / appendStream / stopStream. If the workspace
+ * refuses them, the answer continues as one edited message. The final text replaces what was
+ * streamed when it differs, and long answers continue in follow-up messages.
  */
-export class SlackReplyStream implements ReplyStream {
+export class SlackNativeStream implements ReplyStream {
   #text = "";
   #sent = "";
   #ts: string | undefined;
-  #mode: "native" | "edit" | undefined;
-  #lastEdit = 0;
+  #fallback: EditStream | undefined;
+  #failed = false;
   #timer: NodeJS.Timeout | undefined;
   #queued = false;
   #work: Promise<void> = Promise.resolve();
-  #failed: unknown;
 
   constructor(
     private readonly client: WebClient,
     private readonly messages: SlackMessages,
-    private readonly target: StreamTarget,
-    private readonly settings: StreamSettings,
+    private readonly editable: EditableMessage,
+    private readonly target: NativeStreamTarget,
+    private readonly settings: NativeStreamSettings,
     private readonly log: Logger,
   ) {}
 
   append(delta: string): void {
     this.#text += delta;
-    // Past one message's worth, live updates stop; finish() posts the rest as follow-ups.
-    if (this.#text.length > SLACK_MESSAGE_LIMIT * 0.8) return;
-    if (this.#timer || this.#queued) return;
-    const delay = this.#delay();
-    if (delay > 0) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.#flushSoon();
-      }, delay);
-    } else {
+    if (this.#fallback) return this.#fallback.append(delta);
+    // Past most of one message, live text stops; finish() posts the rest as follow-ups.
+    if (this.#text.length > SLACK_MESSAGE_LIMIT * 0.8 || this.#timer || this.#queued) return;
+    const pending = this.#text.length - this.#sent.length;
+    if (this.#ts === undefined || pending >= this.settings.appendChars) return this.#flushSoon();
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       this.#flushSoon();
-    }
-  }
-
-  /** Queues one flush; text arriving before it runs goes out with it. */
-  #flushSoon(): void {
-    this.#queued = true;
-    this.#enqueue(async () => {
-      this.#queued = false;
-      await this.#flush();
-    });
-  }
-
-  /** The first text shows at once; after that, edits wait out their interval and appends gather into chunks. */
-  #delay(): number {
-    if (this.#ts === undefined) return 0;
-    if (this.#mode === "edit") return Math.max(0, this.#lastEdit + this.settings.editIntervalMs - Date.now());
-    return this.#text.length - this.#sent.length >= this.settings.appendChars ? 0 : this.settings.flushMs;
+    }, this.settings.flushMs);
   }
 
   async finish(text: string): Promise<PostedMessage> {
     clearTimeout(this.#timer);
-    this.#timer = undefined;
     await this.#work;
-    const { channel, threadTs } = this.target;
-    if (this.#ts === undefined || this.#failed !== undefined) {
-      const [first] = await this.messages.post(channel, threadTs, text);
-      return { id: first ?? "" };
+    if (this.#fallback) return this.#fallback.finish(text);
+    const { channel } = this.target;
+    if (this.#ts === undefined || this.#failed) return { id: await this.editable.publish(undefined, text) };
+    if (text.length <= SLACK_MESSAGE_LIMIT * 0.9 && text.startsWith(this.#sent)) {
+      const rest = text.slice(this.#sent.length);
+      await this.client.chat.stopStream({ channel, ts: this.#ts, ...(rest ? { markdown_text: rest } : {}) });
+      return { id: this.#ts };
     }
-    if (this.#mode === "native") {
-      const fits = text.length <= SLACK_MESSAGE_LIMIT * 0.9;
-      if (fits && text.startsWith(this.#sent)) {
-        const rest = text.slice(this.#sent.length);
-        await this.client.chat.stopStream({ channel, ts: this.#ts, ...(rest ? { markdown_text: rest } : {}) });
-        return { id: this.#ts };
-      }
-      await this.client.chat.stopStream({ channel, ts: this.#ts });
-    } else {
-      await sleep(this.#lastEdit + this.settings.editIntervalMs - Date.now());
-    }
-    await this.messages.replace(channel, threadTs, this.#ts, text);
-    return { id: this.#ts };
+    await this.client.chat.stopStream({ channel, ts: this.#ts });
+    return { id: await this.editable.publish(this.#ts, text) };
   }
 
-  #enqueue(step: () => Promise<void>): void {
-    this.#work = this.#work.then(step).catch((error: unknown) => {
-      // Live updates are best effort; finish() still posts the whole answer.
-      this.#failed = error;
-      this.log.warn({ err: error, channel: this.target.channel }, "slack live update failed");
-    });
+  #flushSoon(): void {
+    this.#queued = true;
+    this.#work = this.#work
+      .then(() => {
+        this.#queued = false;
+        return this.#flush();
+      })
+      .catch((error: unknown) => {
+        // Live text is best effort; finish() still posts the whole answer.
+        this.#failed = true;
+        this.log.warn({ err: error, channel: this.target.channel }, "slack stream update failed");
+      });
   }
 
   async #flush(): Promise<void> {
-    if (this.#failed !== undefined || this.#text === this.#sent) return;
-    if (this.#mode === undefined) this.#mode = this.settings.native() ? "native" : "edit";
-    if (this.#mode === "native" && (await this.#flushNative())) return;
-    await this.#flushEdit();
-  }
-
-  /** False when the workspace refused native streaming; the caller falls back to edits. */
-  async #flushNative(): Promise<boolean> {
+    if (this.#failed || this.#fallback || this.#text === this.#sent) return;
     const { channel, threadTs, recipient } = this.target;
     const chunk = this.#text.slice(this.#sent.length);
-    if (this.#ts === undefined) {
+    if (this.#ts !== undefined) {
+      await this.client.chat.appendStream({ channel, ts: this.#ts, markdown_text: chunk });
+    } else {
       try {
         const started = await this.client.chat.startStream({
           channel,
@@ -134,33 +107,12 @@ export class SlackReplyStream implements ReplyStream {
       } catch (error) {
         const code = slackErrorCode(error);
         if (code === undefined || code === "ratelimited") throw error;
-        this.settings.refuseNative(code);
-        this.#mode = "edit";
-        return false;
+        this.settings.refuse(code);
+        this.#fallback = this.settings.fallback();
+        this.#fallback.append(this.#text);
+        return;
       }
-    } else {
-      await this.client.chat.appendStream({ channel, ts: this.#ts, markdown_text: chunk });
     }
     this.#sent += chunk;
-    return true;
   }
-
-  async #flushEdit(): Promise<void> {
-    const { channel, threadTs } = this.target;
-    const text = this.#text;
-    const shown = `${toMrkdwn(text)} …`;
-    if (this.#ts === undefined) {
-      const posted = await this.client.chat.postMessage({ channel, thread_ts: threadTs, text: shown, unfurl_links: false });
-      this.#ts = posted.ts as string;
-    } else {
-      await sleep(this.#lastEdit + this.settings.editIntervalMs - Date.now());
-      await this.client.chat.update({ channel, ts: this.#ts, text: shown });
-    }
-    this.#lastEdit = Date.now();
-    this.#sent = text;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }

@@ -24,10 +24,38 @@ export const HALF_LIFE_SECONDS: Readonly<Record<MemoryKind, number>> = {
 export const ACCESS_BOOST = 0.1;
 
 /**
- * Recall score = relevance × (RELEVANCE_FLOOR + value), so a fully decayed memory that matches
- * the question well can still be recalled, just after fresher or more important ones.
+ * Recall score = relevance × (VALUE_BASE + value), relevance being ts_rank. With a base of 1 the
+ * value (0 for a forgotten memory, about 1 for a fresh important one, up to ~1.5 with heavy use)
+ * can raise a score about 2.5 times at most: a memory that matches more of the question usually
+ * wins, and among equally relevant ones the more important, fresher and more used wins. A fully
+ * decayed memory that matches well is still recalled, after the others.
  */
-export const RELEVANCE_FLOOR = 0.1;
+export const VALUE_BASE = 1;
+
+/**
+ * Recall ranks a bounded pool of candidates rather than every match, so that a common word in a
+ * channel of 100k memories does not mean scoring tens of thousands of rows (each a heap page
+ * visit). The pool, all found through indexes:
+ *  - exact: every match, when the channel holds at most EXACT_UP_TO memories;
+ *  - recent: matches among the channel's RECENT_WINDOW latest memories;
+ *  - all words: up to ALL_TERMS_CAP memories containing every word of the question;
+ *  - rare words: up to RARE_TERM_CAP memories for each word seen in fewer than RARE_TERM_SEEN of
+ *    the recent window (a cheap estimate of document frequency: rare words are the telling ones);
+ *  - word pairs: up to PAIR_CAP memories for each pair among the PAIR_TERMS rarest words that
+ *    co-occur in fewer than PAIR_SEEN memories of the recent window.
+ * Every candidate is then scored exactly. Up to EXACT_UP_TO memories (and whenever all matches fall
+ * in the pool) the result equals a full ranking; beyond, it is a close approximation.
+ */
+export const RECALL_POOL = {
+  EXACT_UP_TO: 2000,
+  RECENT_WINDOW: 256,
+  ALL_TERMS_CAP: 64,
+  RARE_TERM_SEEN: 3,
+  RARE_TERM_CAP: 32,
+  PAIR_TERMS: 4,
+  PAIR_SEEN: 4,
+  PAIR_CAP: 16,
+} as const;
 
 /** When a duplicate is remembered again its importance rises by this much (capped at 1). */
 export const REPEAT_IMPORTANCE_BUMP = 0.05;

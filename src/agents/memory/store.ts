@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { memories, memoryKinds } from "../../db/schema.js";
-import { clampImportance, REPEAT_IMPORTANCE_BUMP, RELEVANCE_FLOOR, valueSql } from "./scoring.js";
+import { clampImportance, RECALL_POOL, REPEAT_IMPORTANCE_BUMP, VALUE_BASE, valueSql } from "./scoring.js";
 import type { ListOptions, MemoryKind, MemoryRecord, RecallQuery, RememberInput } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -193,35 +193,85 @@ export class MemoryStore {
 }
 
 /**
- * The one ranking query of recall (ids, best first), or null when the query cannot match anything
+ * The one ranking query of recall: ids, best first, or null when the query cannot match anything
  * (no searchable words, no kinds, limit 0). Exported so benchmarks can EXPLAIN it.
  *
- *   select id from memories
- *   where channel_id = $1 and search @@ websearch_to_tsquery('english', $2)
- *     and (kind <> 'working' or conversation_id = $3) [and kind in (...)]
- *   order by ts_rank(search, websearch_to_tsquery('english', $2), 1) * (floor + value) desc, id desc
- *   limit $n
+ * Matching is OR over the question's lexemes (to_tsvector of the sanitised text), through the GIN
+ * index memories_search_keys whose keys are scoped to the channel. The candidates (RECALL_POOL in
+ * scoring.ts) are then scored exactly:
+ *   ts_rank(search, websearch_to_tsquery('english', text), 1) * (VALUE_BASE + value)
+ * User text only ever reaches Postgres as a bound parameter.
  */
 export function recallRankingQuery(db: Db, query: RecallQuery) {
   const limit = clampLimit(query.limit, DEFAULT_RECALL_LIMIT, MAX_RECALL_LIMIT);
   const searchText = toSearchText(query.query);
   if (limit === 0 || searchText === "" || (query.kinds && query.kinds.length === 0)) return null;
+  const kinds = query.kinds?.map(checkKind);
+  const P = RECALL_POOL;
+  const n = (value: number) => sql.raw(String(Math.trunc(value)));
 
-  const tsquery = sql`websearch_to_tsquery('english', ${searchText}::text)`;
+  const channel = sql`${query.channelId}::text`;
+  const text = sql`${searchText}::text`;
+  // Unqualified column names: every use below is inside a subquery over memories.
+  const eligible = sql.join(
+    [
+      query.conversationId
+        ? sql`(kind <> 'working' or conversation_id = ${query.conversationId}::text)`
+        : sql`kind <> 'working'`,
+      ...(kinds ? [sql`kind in (${sql.join(kinds.map((kind) => sql`${kind}::text`), sql`, `)})`] : []),
+    ],
+    sql` and `,
+  );
+  const queryKeys = sql`memory_search_keys(${channel}, to_tsvector('english', ${text}))`;
+  const keysOf = sql`memory_search_keys(channel_id, search)`;
+
+  const candidates = sql`
+    with recent as materialized (
+      select id, tsvector_to_array(search) as lexemes from memories
+      where channel_id = ${channel} and ${eligible}
+      order by id desc limit ${n(P.RECENT_WINDOW)}),
+    terms as materialized (
+      select q.lexeme, q.key, coalesce(seen.n, 0) as seen,
+             row_number() over (order by coalesce(seen.n, 0), q.lexeme) as rarity
+      from unnest(tsvector_to_array(to_tsvector('english', ${text})), ${queryKeys}) as q(lexeme, key)
+      left join (select lexeme, count(*) as n from recent, unnest(recent.lexemes) as lexeme group by lexeme) seen
+        using (lexeme))
+    select id from recent where lexemes && array(select lexeme from terms)
+    union
+    select id from memories
+    where ${keysOf} && ${queryKeys} and ${eligible}
+      and (select count(*) from (select 1 from memories where channel_id = ${channel} limit ${n(P.EXACT_UP_TO + 1)}) c)
+        <= ${n(P.EXACT_UP_TO)}
+    union
+    (select id from memories where ${keysOf} @> ${queryKeys} and ${eligible} limit ${n(P.ALL_TERMS_CAP)})
+    union
+    select x.id from terms t
+    cross join lateral (
+      select id from memories where ${keysOf} @> array[t.key] and ${eligible} limit ${n(P.RARE_TERM_CAP)}) x
+    where t.seen < ${n(P.RARE_TERM_SEEN)}
+    union
+    select x.id from terms a
+    join terms b on a.rarity < b.rarity and b.rarity <= ${n(P.PAIR_TERMS)}
+      and (select count(*) from recent r where r.lexemes @> array[a.lexeme, b.lexeme]) < ${n(P.PAIR_SEEN)}
+    cross join lateral (
+      select id from memories where ${keysOf} @> array[a.key, b.key] and ${eligible} limit ${n(P.PAIR_CAP)}) x`;
+
   const working = query.conversationId
     ? or(ne(memories.kind, "working"), eq(memories.conversationId, query.conversationId))
     : ne(memories.kind, "working");
-  const conditions: (SQL | undefined)[] = [
-    eq(memories.channelId, query.channelId),
-    sql`${memories.search} @@ ${tsquery}`,
-    working,
-  ];
-  if (query.kinds) conditions.push(inArray(memories.kind, query.kinds.map(checkKind)));
-  const score = sql`ts_rank(${memories.search}, ${tsquery}, 1) * (${sql.raw(String(RELEVANCE_FLOOR))} + ${valueSql()})`;
+  // The tsquery as an InitPlan: computed once even when Postgres reuses a generic plan.
+  const score = sql`ts_rank(${memories.search}, (select websearch_to_tsquery('english', ${text})), 1) * (${n(VALUE_BASE)} + ${valueSql()})`;
   return db
     .select({ id: memories.id })
     .from(memories)
-    .where(and(...conditions))
+    .where(
+      and(
+        eq(memories.channelId, query.channelId),
+        sql`${memories.id} = any(array(${candidates}))`,
+        working,
+        kinds ? inArray(memories.kind, kinds) : undefined,
+      ),
+    )
     .orderBy(desc(score), desc(memories.id))
     .limit(limit);
 }

@@ -1,0 +1,2 @@
+CREATE INDEX "memories_search_keys" ON "memories" USING gin (memory_search_keys("channel_id", "search"));--> statement-breakpoint
+CREATE INDEX "memories_channel_recent" ON "memories" USING btree ("channel_id","id");
