@@ -7,6 +7,7 @@ import { ConversationStore } from "./agents/conversation-store.js";
 import { createLlmClient } from "./agents/llm/index.js";
 import type { LlmClient } from "./agents/llm/types.js";
 import { MemoryStore } from "./agents/memory/store.js";
+import { createDiscordAdapter } from "./adapters/discord/index.js";
 import { createSlackAdapter } from "./adapters/slack/index.js";
 import { createWebApi, type ConsoleBackend } from "./adapters/web/api.js";
 import { EventHub } from "./adapters/web/events.js";
@@ -101,6 +102,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const hub = new EventHub();
   const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub) });
   const slack = config.slack ? createSlackAdapter(config.slack, router, log) : undefined;
+  const discord = config.discord ? createDiscordAdapter(config.discord, router, log) : undefined;
   const web = getRequestListener(api.fetch);
   const slackListener = slack?.listener;
   const server = createServer(slackListener ? (req, res) => (req.url?.startsWith("/slack/") ? slackListener : web)(req, res) : web);
@@ -110,6 +112,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     server.listen(config.port, config.host, () => resolve());
   });
   await slack?.start();
+  await discord?.start();
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
@@ -122,6 +125,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     close() {
       closing ??= (async () => {
         await slack?.stop();
+        await discord?.stop();
         await router.drain();
         await background.drain();
         sockets.close();

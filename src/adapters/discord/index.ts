@@ -1,0 +1,151 @@
+import { Routes } from "discord-api-types/v10";
+import { ApplicationFlagsBitField, Client, Events, GatewayIntentBits, MessageFlags, Partials, type Interaction, type Message } from "discord.js";
+import type { Logger } from "pino";
+import type { Config } from "../../config.js";
+import type { Bot } from "../../core/bot.js";
+import { splitText } from "../../core/split-text.js";
+import { commandText, discordCommands } from "./commands.js";
+import { DISCORD_MESSAGE_LIMIT, DiscordPoster } from "./poster.js";
+
+export type DiscordSettings = NonNullable<Config["discord"]>;
+
+export interface DiscordAdapter {
+  poster: DiscordPoster;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// Discord's answer when a thread already exists on a message (a redelivered mention).
+const THREAD_ALREADY_CREATED = 160004;
+
+/** Discord through the discord.js gateway client: mentions, threads, DMs and slash commands. It only translates. */
+export function createDiscordAdapter(settings: DiscordSettings, bot: Bot, log: Logger, options: { editIntervalMs?: number } = {}): DiscordAdapter {
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+    // DM channels are not cached before their first message arrives.
+    partials: [Partials.Channel],
+    rest: { api: settings.apiUrl },
+  });
+  const poster = new DiscordPoster(client.rest, log, options);
+
+  const onMessage = async (message: Message) => {
+    const me = client.user?.id;
+    if (!me || message.author.bot || message.system) return;
+    const mentioned = message.mentions.users.has(me);
+    const text = message.content.replaceAll(new RegExp(`<@!?${me}>`, "g"), "").trim();
+    let channel: string;
+    let thread: string;
+    if (message.channel.isDMBased()) {
+      channel = thread = message.channelId;
+    } else if (message.channel.isThread()) {
+      channel = message.channel.parentId ?? message.channelId;
+      thread = message.channelId;
+      if (!mentioned && !(await bot.knowsThread("discord", channel, thread))) return;
+    } else {
+      if (!mentioned) return;
+      channel = message.channelId;
+      thread = await startThread(message, text);
+    }
+    await bot.handleMessage(
+      {
+        platform: "discord",
+        // Message ids are unique; a MESSAGE_CREATE replayed after a resume is the same delivery.
+        eventId: message.id,
+        channel,
+        channelName: "name" in message.channel && typeof message.channel.name === "string" && !message.channel.isThread() ? message.channel.name : undefined,
+        thread,
+        author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName ?? message.author.username },
+        text: text === "" ? "(no text)" : text,
+        receivedAt: message.createdAt,
+      },
+      poster,
+    );
+  };
+
+  const startThread = async (message: Message, text: string): Promise<string> => {
+    try {
+      const created = await message.startThread({ name: threadName(text), autoArchiveDuration: 1440 });
+      return created.id;
+    } catch (error) {
+      // A thread started from a message has the message's id.
+      if ((error as { code?: unknown }).code === THREAD_ALREADY_CREATED) return message.id;
+      throw error;
+    }
+  };
+
+  const onInteraction = async (interaction: Interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    // Deferred at once: Discord wants an answer within 3 seconds.
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const channel = interaction.channel?.isThread() ? (interaction.channel.parentId ?? interaction.channelId) : interaction.channelId;
+    const reply = await bot.handleCommand({
+      platform: "discord",
+      channel,
+      thread: interaction.channel?.isThread() ? interaction.channelId : undefined,
+      author: { id: interaction.user.id, name: interaction.user.displayName ?? interaction.user.username },
+      command: `/${interaction.commandName}`,
+      text: commandText(interaction),
+    });
+    const [first = "", ...rest] = splitText(reply.text, DISCORD_MESSAGE_LIMIT);
+    await interaction.editReply({ content: first });
+    for (const content of rest) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+  };
+
+  client.on(Events.MessageCreate, (message) => void onMessage(message).catch((error: unknown) => log.error({ err: error }, "discord message failed")));
+  client.on(Events.InteractionCreate, (interaction) =>
+    void onInteraction(interaction).catch((error: unknown) => log.error({ err: error }, "discord command failed")),
+  );
+  client.on(Events.ShardResume, (shard) => log.info({ shard }, "discord gateway resumed"));
+  client.on(Events.Error, (error) => log.error({ err: error }, "discord client error"));
+
+  return {
+    poster,
+    async start() {
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      try {
+        await client.login(settings.token);
+      } catch (error) {
+        if (/disallowed intents/i.test(String((error as Error).message)))
+          throw new Error(
+            "Discord refused the gateway intents: enable the MessageContent intent in the Discord Developer Portal → Bot → Privileged Gateway Intents, then restart.",
+            { cause: error },
+          );
+        throw error;
+      }
+      await ready;
+      await registerCommands(client, settings, log);
+      await warnWithoutMessageContent(client, log);
+      log.info({ user: client.user?.tag }, "Discord connected");
+    },
+    async stop() {
+      await client.destroy();
+    },
+  };
+}
+
+/** Bulk overwrite is idempotent: the same list twice leaves the same commands. */
+async function registerCommands(client: Client, settings: DiscordSettings, log: Logger): Promise<void> {
+  const route = settings.guildId
+    ? Routes.applicationGuildCommands(settings.applicationId, settings.guildId)
+    : Routes.applicationCommands(settings.applicationId);
+  await client.rest.put(route, { body: discordCommands });
+  log.info({ scope: settings.guildId ? `guild ${settings.guildId}` : "global" }, "Discord slash commands registered");
+}
+
+async function warnWithoutMessageContent(client: Client, log: Logger): Promise<void> {
+  try {
+    const application = await client.application?.fetch();
+    const flags = new ApplicationFlagsBitField(application?.flags ?? 0);
+    if (!flags.any(["GatewayMessageContent", "GatewayMessageContentLimited"]))
+      log.warn(
+        "The MessageContent intent is not enabled for this bot: it will see mentions but not the text of other messages. Enable it in the Discord Developer Portal → Bot → Privileged Gateway Intents.",
+      );
+  } catch (error) {
+    log.debug({ err: error }, "could not read the application's intents");
+  }
+}
+
+function threadName(text: string): string {
+  const name = text.replace(/\s+/g, " ").trim().slice(0, 90);
+  return name === "" ? "Quorum" : name;
+}

@@ -1,0 +1,74 @@
+import type { REST } from "@discordjs/rest";
+import { Routes, type RESTPostAPIChannelMessageResult } from "discord-api-types/v10";
+import type { Logger } from "pino";
+import { splitText } from "../../core/split-text.js";
+import type { Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
+import type { ThreadRef } from "../../core/thread.js";
+import { EditStream, type EditableMessage } from "../edit-stream.js";
+
+export const DISCORD_MESSAGE_LIMIT = 2_000;
+// Discord shows "typing…" for ten seconds per call.
+const TYPING_REFRESH_MS = 8_000;
+
+/**
+ * Writes into Discord channels and threads over REST alone, so a worker with just the token can post.
+ * A ThreadRef's `thread` is the Discord channel the reply goes to: a thread, or a DM.
+ */
+export class DiscordPoster implements Poster {
+  constructor(
+    private readonly rest: REST,
+    private readonly log: Logger,
+    private readonly options: { editIntervalMs?: number } = {},
+  ) {}
+
+  async post(to: ThreadRef, text: string): Promise<PostedMessage> {
+    const [first] = await this.#postAll(to.thread, splitText(text, DISCORD_MESSAGE_LIMIT));
+    return { id: first ?? "" };
+  }
+
+  async update(to: ThreadRef, messageId: string, text: string): Promise<void> {
+    const [first = "", ...rest] = splitText(text, DISCORD_MESSAGE_LIMIT);
+    await this.rest.patch(Routes.channelMessage(to.thread, messageId), { body: { content: first } });
+    await this.#postAll(to.thread, rest);
+  }
+
+  stream(to: ThreadRef): ReplyStream {
+    const channel = to.thread;
+    let typing: NodeJS.Timeout | undefined;
+    const stopTyping = () => clearInterval(typing);
+    const type = () => this.rest.post(Routes.channelTyping(channel)).catch((error: unknown) => this.log.debug({ err: error }, "typing indicator failed"));
+    void type();
+    typing = setInterval(type, TYPING_REFRESH_MS);
+    typing.unref();
+    const editable: EditableMessage = {
+      post: async (text) => {
+        stopTyping();
+        return (await this.#create(channel, text)).id;
+      },
+      edit: async (id, text) => void (await this.rest.patch(Routes.channelMessage(channel, id), { body: { content: text } })),
+      publish: async (id, text) => {
+        stopTyping();
+        const [first = "", ...rest] = splitText(text, DISCORD_MESSAGE_LIMIT);
+        let firstId = id;
+        if (id === undefined) firstId = (await this.#create(channel, first)).id;
+        else await this.rest.patch(Routes.channelMessage(channel, id), { body: { content: first } });
+        await this.#postAll(channel, rest);
+        return firstId ?? "";
+      },
+      // Live text stops growing near the limit; the final answer is split properly.
+      preview: (text) => `${text.length > DISCORD_MESSAGE_LIMIT - 10 ? text.slice(0, DISCORD_MESSAGE_LIMIT - 10) : text} …`,
+    };
+    return new EditStream(editable, this.options.editIntervalMs ?? 1_000, this.log);
+  }
+
+  async #postAll(channel: string, pieces: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const piece of pieces) ids.push((await this.#create(channel, piece)).id);
+    return ids;
+  }
+
+  #create(channel: string, content: string): Promise<RESTPostAPIChannelMessageResult> {
+    // Answers never ping anyone they quote.
+    return this.rest.post(Routes.channelMessages(channel), { body: { content, allowed_mentions: { parse: [] } } }) as Promise<RESTPostAPIChannelMessageResult>;
+  }
+}
