@@ -100,13 +100,13 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   };
 
   const hub = new EventHub();
-  const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub) });
+  const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub), enabled: config.webConsole });
   const slack = config.slack ? createSlackAdapter(config.slack, router, log) : undefined;
   const discord = config.discord ? createDiscordAdapter(config.discord, router, log) : undefined;
   const web = getRequestListener(api.fetch);
   const slackListener = slack?.listener;
   const server = createServer(slackListener ? (req, res) => (req.url?.startsWith("/slack/") ? slackListener : web)(req, res) : web);
-  const sockets = attachEventSocket(server, hub);
+  const sockets = config.webConsole ? attachEventSocket(server, hub) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -128,7 +128,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         await discord?.stop();
         await router.drain();
         await background.drain();
-        sockets.close();
+        sockets?.close();
         await closeServer(server);
         await redis.close();
         await database.close();

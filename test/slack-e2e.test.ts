@@ -179,6 +179,11 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
     expect(slack.api.callsTo("chat.postMessage")).toHaveLength(0);
   });
 
+  it("keeps the web console off when only Slack is configured, but serves health", async () => {
+    expect((await t.get("/api/health")).status).toBe(200);
+    expect((await t.post("/api/chat", { channel: "general", user: "ada", text: "hi" })).status).toBe(404);
+  });
+
   it("answers slash commands ephemerally through response_url", async () => {
     for (const [command, expected] of [
       ["/agent", "Model: fake-model"],

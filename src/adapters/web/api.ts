@@ -23,14 +23,14 @@ export interface WebApiDeps {
   backend: ConsoleBackend;
   hub: EventHub;
   poster: WebPoster;
+  /** Serve the console page and its chat API. */
+  enabled: boolean;
 }
 
 const page = readFileSync(new URL("./console.html", import.meta.url), "utf8");
 
-export function createWebApi({ bot, backend, hub, poster }: WebApiDeps): Hono {
+export function createWebApi({ bot, backend, hub, poster, enabled }: WebApiDeps): Hono {
   const app = new Hono();
-
-  app.get("/", (c) => c.html(page));
 
   // Liveness for load balancers, and the bare round trip the benchmarks compare against.
   app.get("/api/ping", (c) => c.text("pong"));
@@ -40,44 +40,49 @@ export function createWebApi({ bot, backend, hub, poster }: WebApiDeps): Hono {
     return c.json(health, health.db === "ok" ? 200 : 503);
   });
 
-  app.post("/api/chat", async (c) => {
-    const body = await readBody(c, chatBody);
-    if (!body.ok) return body.response;
-    const { channel, user, text, thread, id } = body.data;
-    if (thread !== undefined && !(await backend.hasThread(thread)))
-      return c.json({ error: `Unknown thread "${thread}"; leave thread out to start a new one.` }, 404);
-    const eventId = id ?? randomUUID();
-    if (thread) hub.publish({ type: "message.user", channel, thread, messageId: eventId, author: user, text });
-    const handled = await bot.handleMessage(
-      { platform: "web", eventId, channel, thread, author: { id: user, name: user }, text, receivedAt: new Date() },
-      poster,
-    );
-    if (!handled) return c.json({ error: `Message ${eventId} was already received; its answer is in the thread.` }, 409);
-    return c.json({ thread: handled.thread, reply: handled.reply, toolCalls: handled.toolCalls });
-  });
-
-  app.post("/api/commands", async (c) => {
-    const body = await readBody(c, commandBody);
-    if (!body.ok) return body.response;
-    const { channel, user, command, text } = body.data;
-    const reply = await bot.handleCommand({ platform: "web", channel, author: { id: user, name: user }, command: command.toLowerCase(), text });
-    return c.json(reply);
-  });
-
-  app.get("/api/channels", async (c) => c.json(await backend.channels()));
-
-  app.get("/api/channels/:name/threads", async (c) => {
-    const name = channelName.safeParse(c.req.param("name"));
-    if (!name.success) return c.json({ error: `Bad channel name: ${name.error.issues[0]?.message}` }, 400);
-    return c.json(await backend.threads(name.data));
-  });
-
-  app.get("/api/threads/:thread/messages", async (c) => {
-    const messages = await backend.messages(c.req.param("thread"));
-    return messages ? c.json(messages) : c.json({ error: "No such thread." }, 404);
-  });
-
   app.get("/api/capabilities", async (c) => c.json(await backend.capabilities()));
+
+  // The console itself only where it is enabled (WEB_CONSOLE); the service routes always answer.
+  if (enabled) {
+    app.get("/", (c) => c.html(page));
+
+    app.post("/api/chat", async (c) => {
+      const body = await readBody(c, chatBody);
+      if (!body.ok) return body.response;
+      const { channel, user, text, thread, id } = body.data;
+      if (thread !== undefined && !(await backend.hasThread(thread)))
+        return c.json({ error: `Unknown thread "${thread}"; leave thread out to start a new one.` }, 404);
+      const eventId = id ?? randomUUID();
+      if (thread) hub.publish({ type: "message.user", channel, thread, messageId: eventId, author: user, text });
+      const handled = await bot.handleMessage(
+        { platform: "web", eventId, channel, thread, author: { id: user, name: user }, text, receivedAt: new Date() },
+        poster,
+      );
+      if (!handled) return c.json({ error: `Message ${eventId} was already received; its answer is in the thread.` }, 409);
+      return c.json({ thread: handled.thread, reply: handled.reply, toolCalls: handled.toolCalls });
+    });
+
+    app.post("/api/commands", async (c) => {
+      const body = await readBody(c, commandBody);
+      if (!body.ok) return body.response;
+      const { channel, user, command, text } = body.data;
+      const reply = await bot.handleCommand({ platform: "web", channel, author: { id: user, name: user }, command: command.toLowerCase(), text });
+      return c.json(reply);
+    });
+
+    app.get("/api/channels", async (c) => c.json(await backend.channels()));
+
+    app.get("/api/channels/:name/threads", async (c) => {
+      const name = channelName.safeParse(c.req.param("name"));
+      if (!name.success) return c.json({ error: `Bad channel name: ${name.error.issues[0]?.message}` }, 400);
+      return c.json(await backend.threads(name.data));
+    });
+
+    app.get("/api/threads/:thread/messages", async (c) => {
+      const messages = await backend.messages(c.req.param("thread"));
+      return messages ? c.json(messages) : c.json({ error: "No such thread." }, 404);
+    });
+  }
 
   app.notFound((c) => c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => c.json({ error: error.message || "Internal error" }, error.name === "ShuttingDownError" ? 503 : 500));

@@ -238,10 +238,12 @@ export function recallRankingQuery(db: Db, query: RecallQuery) {
         using (lexeme))
     select id from recent where lexemes && array(select lexeme from terms)
     union
-    select id from memories
-    where ${keysOf} && ${queryKeys} and ${eligible}
-      and (select count(*) from (select 1 from memories where channel_id = ${channel} limit ${n(P.EXACT_UP_TO + 1)}) c)
-        <= ${n(P.EXACT_UP_TO)}
+    (select id from memories
+     where ${keysOf} && ${queryKeys} and ${eligible}
+       and (select count(*) from (
+              select 1 from memories where channel_id = ${channel} order by id desc limit ${n(P.EXACT_UP_TO + 1)}) c)
+           <= ${n(P.EXACT_UP_TO)}
+     limit ${n(P.EXACT_UP_TO)})
     union
     (select id from memories where ${keysOf} @> ${queryKeys} and ${eligible} limit ${n(P.ALL_TERMS_CAP)})
     union
