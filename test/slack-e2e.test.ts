@@ -179,6 +179,19 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
     expect(slack.api.callsTo("chat.postMessage")).toHaveLength(0);
   });
 
+  it("does not answer an event Slack redelivers after a restart", async () => {
+    const mention = appMention({ channel: CHANNEL, text: `${BOT} before the restart` });
+    await slack.sendEvent(events, mention, { eventId: "Ev0REDELIVER" });
+    await botReplies(CHANNEL, mention.ts as string);
+    await t.restart();
+    events = `${t.app.url}/slack/events`;
+    const again = await slack.sendEvent(events, mention, { eventId: "Ev0REDELIVER", retryNum: 3 });
+    expect(again.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(t.llm.mock.getRequests()).toHaveLength(1);
+    expect(slack.api.messagesIn(CHANNEL, mention.ts as string).filter((m) => m.user === FAKE_SLACK.botUserId)).toHaveLength(1);
+  });
+
   it("keeps the web console off when only Slack is configured, but serves health", async () => {
     expect((await t.get("/api/health")).status).toBe(200);
     expect((await t.post("/api/chat", { channel: "general", user: "ada", text: "hi" })).status).toBe(404);

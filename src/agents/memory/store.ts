@@ -125,11 +125,16 @@ export class MemoryStore {
     if (ranked.length === 0) return [];
 
     const ids = ranked.map((row) => row.id);
-    const touched = await this.db
-      .update(memories)
-      .set({ accessCount: sql`${memories.accessCount} + 1`, lastAccessedAt: sql`now()` })
-      .where(and(eq(memories.channelId, query.channelId), inArray(memories.id, ids)))
-      .returning(recordColumns);
+    // Bookkeeping, not knowledge: committed without waiting for the WAL flush (which costs more
+    // than the whole recall on a slow disk). A crash can lose a few bumps, never a memory.
+    const touched = await this.db.transaction(async (tx) => {
+      await tx.execute(sql`set local synchronous_commit = off`);
+      return tx
+        .update(memories)
+        .set({ accessCount: sql`${memories.accessCount} + 1`, lastAccessedAt: sql`now()` })
+        .where(and(eq(memories.channelId, query.channelId), inArray(memories.id, ids)))
+        .returning(recordColumns);
+    });
     const byId = new Map(touched.map((row) => [row.id, toRecord(row)]));
     // A row forgotten between the two statements is simply left out.
     return ids.flatMap((id) => byId.get(id) ?? []);
