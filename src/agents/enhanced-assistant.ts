@@ -82,6 +82,7 @@ export class EnhancedAssistant {
     const available = tools.forChannel(this.channel.settings);
     const toolContext = { channelId: this.channel.id, conversationId: turn.conversationId, author: turn.author };
 
+    let outcome: { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string };
     try {
       const result = await runReasoningLoop({
         llm,
@@ -93,16 +94,25 @@ export class EnhancedAssistant {
         runTool: (call) => executor.execute(available.find((tool) => tool.name === call.name), call, toolContext),
       });
       const text = result.text.trim() === "" ? "(The model returned an empty answer. Try rephrasing the question.)" : result.text;
-      await conversations.addMessage({
-        id: turn.replyId,
-        conversationId: turn.conversationId,
-        role: "assistant",
-        author: "assistant",
-        content: text,
-        promptTokens: result.usage.promptTokens,
-        completionTokens: result.usage.completionTokens,
-      });
-      await stream.finish(text);
+      outcome = { text, toolCalls: result.toolCalls, ...result.usage };
+    } catch (error) {
+      outcome = { text: failureText(error), toolCalls: [], error: error instanceof LlmError ? error.kind : "internal" };
+      if (error instanceof LlmError && error.kind === "not_configured") log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
+      else log.warn({ err: error, channel: this.channel.id }, "turn failed");
+    }
+    const { text, toolCalls, promptTokens, completionTokens, error } = outcome;
+    await conversations.addMessage({
+      id: turn.replyId,
+      conversationId: turn.conversationId,
+      role: "assistant",
+      author: "assistant",
+      content: text,
+      promptTokens,
+      completionTokens,
+      error,
+    });
+    await stream.finish(text);
+    if (!error)
       this.deps.background.run("episodic memory", () =>
         memory.remember({
           channelId: this.channel.id,
@@ -110,24 +120,15 @@ export class EnhancedAssistant {
           content: `${turn.author.name ?? turn.author.id} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
         }),
       );
-      return { reply: { id: turn.replyId, text }, toolCalls: result.toolCalls, ok: true, promptTokens: context.tokens };
-    } catch (error) {
-      const reason = error instanceof LlmError ? error.message : "an unexpected error";
-      if (error instanceof LlmError && error.kind === "not_configured") log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
-      else log.warn({ err: error, channel: this.channel.id }, "turn failed");
-      const text = `⚠️ I could not answer: ${reason}${error instanceof LlmError && error.kind === "not_configured" ? "" : " Please try again in a moment."}`;
-      await conversations.addMessage({
-        id: turn.replyId,
-        conversationId: turn.conversationId,
-        role: "assistant",
-        author: "assistant",
-        content: text,
-        error: error instanceof LlmError ? error.kind : "internal",
-      });
-      await stream.finish(text);
-      return { reply: { id: turn.replyId, text }, toolCalls: [], ok: false, promptTokens: context.tokens };
-    }
+    return { reply: { id: turn.replyId, text }, toolCalls, ok: !error, promptTokens: context.tokens };
   }
+}
+
+/** A short warning for the thread, never silence; it says what to do. */
+function failureText(error: unknown): string {
+  if (error instanceof LlmError && error.kind === "not_configured") return `⚠️ I could not answer: ${error.message}`;
+  const reason = error instanceof LlmError ? error.message : "an unexpected error.";
+  return `⚠️ I could not answer: ${reason} Please try again in a moment.`;
 }
 
 function clip(text: string, max: number): string {
