@@ -108,8 +108,11 @@ export const memories = pgTable(
     index("memories_search").using("gin", t.search),
     index("memories_channel_kind").on(t.channelId, t.kind, t.createdAt),
     // Recall's full-text index: per-channel keys (function from migration 0002), so posting
-    // lists stay within a channel; see src/agents/memory/store.ts.
-    index("memories_search_keys").using("gin", sql`memory_search_keys(${t.channelId}, ${t.search})`),
+    // lists stay within a channel; see src/agents/memory/store.ts. Without fastupdate: recall runs
+    // several GIN scans per question and each would read the whole pending list.
+    index("memories_search_keys")
+      .using("gin", sql`memory_search_keys(${t.channelId}, ${t.search})`)
+      .with({ fastupdate: false }),
     // Recall's window of a channel's latest memories, and the capped count for small channels.
     index("memories_channel_recent").on(t.channelId, t.id),
     // One row per content in a channel and kind (and thread, for working memory): remember()
