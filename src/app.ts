@@ -15,12 +15,13 @@ import { WebPoster } from "./adapters/web/poster.js";
 import { attachEventSocket } from "./adapters/web/socket.js";
 import { missingSettings, type Config } from "./config.js";
 import { openDatabase, type Database } from "./db/client.js";
-import { createRedisProbe } from "./jobs/redis-probe.js";
+import { connectRedis } from "./jobs/redis.js";
 import type { Logger } from "./log.js";
 import { Router } from "./router.js";
 import { calculatorTool } from "./tools/builtin/calculator.js";
 import { memoryTools } from "./tools/builtin/memory.js";
 import { ToolExecutor } from "./tools/executor.js";
+import { RedisRateLimiter } from "./tools/rate-limiter.js";
 import { ToolRegistry } from "./tools/registry.js";
 
 export interface RunningApp {
@@ -41,7 +42,7 @@ export interface AppOverrides {
 export async function startApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<RunningApp> {
   const database = await openDatabase(config.database);
   const { db } = database;
-  const redis = createRedisProbe(config.redisUrl);
+  const redis = connectRedis(config.redisUrl);
   const llm = overrides.llm ?? createLlmClient(config.llm);
   const conversations = new ConversationStore(db);
   const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity });
@@ -52,7 +53,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     memory,
     conversations,
     tools,
-    executor: new ToolExecutor(db),
+    executor: new ToolExecutor(db, new RedisRateLimiter(redis.client)),
     settings: { model: config.llm.model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget },
     background,
     log,

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import type { Author } from "../core/thread.js";
+import { defaultPolicy, type ToolPolicy } from "./policy.js";
 
 /** What a running tool knows of where it was called from. */
 export interface ToolContext {
   channelId: string;
-  conversationId: string;
+  /** Absent when run outside a thread, by `/tools run`. */
+  conversationId?: string;
   author: Author;
   signal: AbortSignal;
 }
@@ -14,8 +16,7 @@ export interface ToolDefinition<Input extends z.ZodType> {
   description: string;
   category: string;
   input: Input;
-  /** Milliseconds before the call is aborted; default 10 s. */
-  timeoutMs?: number;
+  policy?: Partial<ToolPolicy>;
   run(args: z.output<Input>, context: ToolContext): Promise<unknown> | unknown;
 }
 
@@ -26,7 +27,7 @@ export interface Tool {
   readonly input: z.ZodType;
   /** JSON Schema of the arguments, as the model sees it. */
   readonly parameters: Record<string, unknown>;
-  readonly timeoutMs: number;
+  readonly policy: ToolPolicy;
   run(args: unknown, context: ToolContext): Promise<unknown>;
 }
 
@@ -51,7 +52,7 @@ export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<I
     category: definition.category,
     input: definition.input,
     parameters,
-    timeoutMs: definition.timeoutMs ?? 10_000,
+    policy: { ...defaultPolicy, ...definition.policy },
     run: async (args, context) => definition.run(args as z.output<Input>, context),
   };
 }

@@ -1,9 +1,12 @@
-import type { z } from "zod";
 import type { ToolCallRequest } from "../agents/llm/types.js";
 import { untilAborted } from "../core/abort.js";
 import type { Db } from "../db/client.js";
 import { toolCalls } from "../db/schema.js";
+import { checkArguments } from "./arguments.js";
 import type { Tool, ToolContext } from "./define.js";
+import { RetryableToolError } from "./policy.js";
+import { MemoryRateLimiter, type RateLimiter } from "./rate-limiter.js";
+import { redactSecrets } from "./redact.js";
 
 export interface ToolOutcome {
   name: string;
@@ -12,68 +15,84 @@ export interface ToolOutcome {
   content: string;
 }
 
-const MAX_OUTPUT = 16_000;
+export type CallContext = Omit<ToolContext, "signal">;
 
+const MINUTE = 60_000;
+
+/**
+ * Every tool call goes through here: access, arguments (repaired, then validated), forbidden
+ * arguments, rate limits shared across processes, a timeout that aborts the work, retries of
+ * retryable failures, an output cap, and a row in the audit table. It never throws.
+ */
 export class ToolExecutor {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly limiter: RateLimiter = new MemoryRateLimiter(),
+    private readonly backoffMs = 250,
+  ) {}
 
-  /** Runs one call from the model; never throws: every failure becomes an outcome the model can read. */
-  async execute(tool: Tool | undefined, call: ToolCallRequest, context: Omit<ToolContext, "signal">, signal?: AbortSignal): Promise<ToolOutcome> {
+  async execute(tool: Tool | undefined, call: ToolCallRequest, context: CallContext, signal?: AbortSignal): Promise<ToolOutcome> {
     const started = performance.now();
-    let parsedArgs: unknown;
+    const checked = tool ? checkArguments(tool.input, call.arguments) : undefined;
     let outcome: ToolOutcome;
-    if (!tool) {
-      outcome = { name: call.name, ok: false, content: `Error: there is no tool named "${call.name}".` };
-    } else {
-      try {
-        parsedArgs = call.arguments.trim() === "" ? {} : JSON.parse(call.arguments);
-      } catch {
-        parsedArgs = undefined;
-      }
-      if (parsedArgs === undefined) {
-        outcome = { name: tool.name, ok: false, content: `Error: the arguments are not valid JSON: ${truncate(call.arguments, 200)}` };
-      } else {
-        const checked = tool.input.safeParse(parsedArgs);
-        outcome = checked.success
-          ? await this.#run(tool, checked.data, { ...context, signal: timeoutSignal(tool.timeoutMs, signal) })
-          : { name: tool.name, ok: false, content: `Error: invalid arguments for ${tool.name}: ${describeIssues(checked.error)}` };
-      }
-    }
+    if (!tool || !checked) outcome = failure(call.name, `there is no tool named "${call.name}" in this channel.`);
+    else if (!checked.ok) outcome = failure(tool.name, `invalid arguments for ${tool.name}: ${checked.error}`);
+    else outcome = (await this.#refusal(tool, checked.args, context)) ?? (await this.#run(tool, checked.args, context, signal));
+
     await this.db.insert(toolCalls).values({
       channelId: context.channelId,
-      conversationId: context.conversationId,
+      conversationId: context.conversationId ?? null,
       callId: call.id,
       toolName: call.name,
-      arguments: parsedArgs ?? call.arguments,
+      arguments: redactSecrets(checked?.raw ?? call.arguments),
       ok: outcome.ok,
-      result: truncate(outcome.content, 4_000),
+      result: cut(outcome.content, 4_000),
       durationMs: Math.round(performance.now() - started),
     });
     return outcome;
   }
 
-  async #run(tool: Tool, args: unknown, context: ToolContext): Promise<ToolOutcome> {
-    try {
-      const result = await untilAborted(tool.run(args, context), context.signal);
-      const text = typeof result === "string" ? result : JSON.stringify(result);
-      return { name: tool.name, ok: true, content: truncate(text, MAX_OUTPUT) };
-    } catch (error) {
-      const message = context.signal.aborted ? `timed out after ${tool.timeoutMs} ms` : (error as Error).message;
-      return { name: tool.name, ok: false, content: `Error: ${tool.name} failed: ${message}` };
+  async #refusal(tool: Tool, args: unknown, context: CallContext): Promise<ToolOutcome | undefined> {
+    const { policy } = tool;
+    if (policy.adminOnly && !context.author.isAdmin) return failure(tool.name, `${tool.name} may only be run by an admin.`);
+    const forbidden = policy.forbiddenArguments.find((path) => valueAt(args, path) !== undefined);
+    if (forbidden) return failure(tool.name, `the argument "${forbidden}" may not be set for ${tool.name}.`);
+    if (policy.perMinute !== undefined && !(await this.limiter.take(`tool:${tool.name}`, policy.perMinute, MINUTE)))
+      return failure(tool.name, `${tool.name} is rate limited (${policy.perMinute} calls a minute); try again shortly.`);
+    if (policy.perChannelPerMinute !== undefined && !(await this.limiter.take(`tool:${tool.name}:${context.channelId}`, policy.perChannelPerMinute, MINUTE)))
+      return failure(tool.name, `${tool.name} is rate limited in this channel (${policy.perChannelPerMinute} calls a minute); try again shortly.`);
+    return undefined;
+  }
+
+  async #run(tool: Tool, args: unknown, context: CallContext, outer?: AbortSignal): Promise<ToolOutcome> {
+    const { policy } = tool;
+    for (let attempt = 0; ; attempt++) {
+      const timeout = AbortSignal.timeout(policy.timeoutMs);
+      const signal = outer ? AbortSignal.any([timeout, outer]) : timeout;
+      try {
+        const result = await untilAborted(Promise.resolve(tool.run(args, { ...context, signal })), signal);
+        const text = typeof result === "string" ? result : JSON.stringify(result);
+        return { name: tool.name, ok: true, content: cut(text ?? "null", policy.maxOutputChars) };
+      } catch (error) {
+        if (timeout.aborted) return failure(tool.name, `${tool.name} timed out after ${policy.timeoutMs} ms.`);
+        if (outer?.aborted) return failure(tool.name, `${tool.name} was cancelled.`);
+        if (!(error instanceof RetryableToolError) || attempt >= policy.maxRetries)
+          return failure(tool.name, `${tool.name} failed: ${(error as Error).message ?? String(error)}`);
+        // Exponential backoff with full jitter, so retries from many calls spread out.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * this.backoffMs * 2 ** attempt));
+      }
     }
   }
 }
 
-/** "fact: Too small: expected string to have >=1 characters" — the field path first, for the model. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "(arguments)"}: ${issue.message}`).join("; ");
+function failure(name: string, message: string): ToolOutcome {
+  return { name, ok: false, content: `Error: ${message}` };
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}\n[output cut: ${text.length - max} more characters]`;
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}\n[output cut: ${text.length - max} more characters not shown]`;
 }
 
-function timeoutSignal(ms: number, outer?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(ms);
-  return outer ? AbortSignal.any([timeout, outer]) : timeout;
+function valueAt(value: unknown, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
 }

@@ -15,6 +15,7 @@ export function memoryTools(store: MemoryStore): Tool[] {
       importance: z.number().min(0).max(1).optional().describe("0 to 1; how much this matters"),
     }),
     run: async ({ fact, kind, importance }, context) => {
+      if (kind === "working" && !context.conversationId) throw new Error("working memory belongs to a thread; use it inside a conversation");
       const record = await store.remember({
         channelId: context.channelId,
         kind,

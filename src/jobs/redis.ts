@@ -1,13 +1,15 @@
 import { Redis } from "ioredis";
 
-export interface RedisProbe {
+export interface RedisConnection {
+  /** Fails fast while Redis is away instead of queueing commands. */
+  client: Redis;
   /** "ok", or why Redis cannot be used. */
   status(): Promise<string>;
   close(): Promise<void>;
 }
 
-/** A quiet connection that only answers whether Redis is there; it keeps retrying in the background. */
-export function createRedisProbe(url: string): RedisProbe {
+/** A quiet shared connection that keeps reconnecting in the background and says whether Redis is there. */
+export function connectRedis(url: string): RedisConnection {
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -19,6 +21,7 @@ export function createRedisProbe(url: string): RedisProbe {
   void redis.connect().catch(() => undefined);
   const where = safeUrl(url);
   return {
+    client: redis,
     async status() {
       try {
         await redis.ping();

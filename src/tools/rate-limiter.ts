@@ -1,0 +1,39 @@
+import type { Redis } from "ioredis";
+
+export interface RateLimiter {
+  /** Takes one call from `key`'s allowance of `limit` per `windowMs`; false when none is left. */
+  take(key: string, limit: number, windowMs: number): Promise<boolean>;
+}
+
+/** Counts in this process only: the fallback while Redis is away. */
+export class MemoryRateLimiter implements RateLimiter {
+  readonly #windows = new Map<string, number>();
+
+  async take(key: string, limit: number, windowMs: number): Promise<boolean> {
+    const slot = `${key}:${Math.floor(Date.now() / windowMs)}`;
+    const used = (this.#windows.get(slot) ?? 0) + 1;
+    this.#windows.set(slot, used);
+    if (this.#windows.size > 10_000) this.#windows.delete(this.#windows.keys().next().value as string);
+    return used <= limit;
+  }
+}
+
+/** Fixed windows in Redis, so every process of the bot shares one allowance. */
+export class RedisRateLimiter implements RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly fallback: RateLimiter = new MemoryRateLimiter(),
+  ) {}
+
+  async take(key: string, limit: number, windowMs: number): Promise<boolean> {
+    const slot = `quorum:rate:${key}:${Math.floor(Date.now() / windowMs)}`;
+    try {
+      const replies = await this.redis.multi().incr(slot).pexpire(slot, windowMs).exec();
+      const used = Number(replies?.[0]?.[1]);
+      if (!Number.isFinite(used)) throw new Error("unexpected reply from Redis");
+      return used <= limit;
+    } catch {
+      return this.fallback.take(key, limit, windowMs);
+    }
+  }
+}
