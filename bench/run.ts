@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { benchChat } from "./chat.js";
+import { benchProjects } from "./projects.js";
 import { benchPromptTokens } from "./prompt-tokens.js";
 import { benchRecall } from "./recall.js";
 import { benchSlack } from "./slack.js";
+import { benchTools } from "./tools.js";
 import type { BenchResult } from "./result.js";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -11,6 +13,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "prompt-tokens": () => benchPromptTokens(),
   recall: () => benchRecall(),
   slack: () => benchSlack(),
+  projects: () => benchProjects(),
+  tools: () => benchTools(),
 };
 
 // `npm run bench -- chat-pglite recall` runs a subset.

@@ -1,28 +1,22 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { Background } from "./agents/background.js";
 import { AssistantDirectory } from "./agents/assistant-directory.js";
-import { ConversationStore } from "./agents/conversation-store.js";
-import { createLlmClient } from "./agents/llm/index.js";
 import type { LlmClient } from "./agents/llm/types.js";
-import { MemoryStore } from "./agents/memory/store.js";
 import { createDiscordAdapter } from "./adapters/discord/index.js";
 import { createSlackAdapter } from "./adapters/slack/index.js";
 import { createWebApi, type ConsoleBackend } from "./adapters/web/api.js";
 import { EventHub } from "./adapters/web/events.js";
 import { WebPoster } from "./adapters/web/poster.js";
+import { relayConsoleEvents } from "./adapters/web/relay.js";
 import { attachEventSocket } from "./adapters/web/socket.js";
 import { missingSettings, type Config } from "./config.js";
-import { openDatabase, type Database } from "./db/client.js";
-import { connectRedis } from "./jobs/redis.js";
+import type { Database } from "./db/client.js";
+import { bullConnection } from "./jobs/queue.js";
 import type { Logger } from "./log.js";
+import { startProjectSystem } from "./project-system.js";
 import { Router } from "./router.js";
-import { calculatorTool } from "./tools/builtin/calculator.js";
-import { memoryTools } from "./tools/builtin/memory.js";
-import { ToolExecutor } from "./tools/executor.js";
-import { RedisRateLimiter } from "./tools/rate-limiter.js";
-import { ToolRegistry } from "./tools/registry.js";
+import { openServices } from "./services.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server (web console, its API). */
@@ -40,24 +34,20 @@ export interface AppOverrides {
 
 /** Wires config, database, agents and adapters, and starts serving. */
 export async function startApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<RunningApp> {
-  const database = await openDatabase(config.database);
+  const services = await openServices(config, log, overrides.llm);
+  const { database, redis, llm, conversations, memory, tools, executor, background } = services;
   const { db } = database;
-  const redis = connectRedis(config.redisUrl);
-  const llm = overrides.llm ?? createLlmClient(config.llm);
-  const conversations = new ConversationStore(db);
-  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity });
-  const tools = new ToolRegistry([calculatorTool, ...memoryTools(memory)]);
-  const background = new Background(log);
   const assistants = new AssistantDirectory({
     llm,
     memory,
     conversations,
     tools,
-    executor: new ToolExecutor(db, new RedisRateLimiter(redis.client)),
+    executor,
     settings: { model: config.llm.model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget },
     background,
     log,
   });
+  const projects = startProjectSystem(config, { db, llm, tools, executor, conversations, redis, log }, config.projects.runWorkers);
   const missing = missingSettings(config);
   const llmProblem = config.llm.configured || overrides.llm ? undefined : missing[0];
   const router = new Router({
@@ -67,7 +57,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     log,
     commandContext: async (invocation) => {
       const channel = await conversations.ensureChannel(invocation.platform, invocation.channel, invocation.channelName ?? invocation.channel);
-      return { channel, assistant: assistants.for(channel), memory, conversations, tools, db, llmProblem };
+      return { channel, assistant: assistants.for(channel), memory, conversations, tools, executor, db, llmProblem, projects: projects.service };
     },
   });
 
@@ -95,8 +85,24 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
       const rows = await conversations.messages(conversation.id);
       return rows.map((row) => ({ id: row.id, role: row.role, author: row.author, text: row.content, createdAt: row.createdAt }));
     },
+    async project(id) {
+      const project = await projects.service.store.get(id);
+      if (!project) return undefined;
+      const tasks = await projects.service.store.tasks(id);
+      return {
+        id: project.id,
+        goal: project.goal,
+        status: project.status,
+        thread: project.thread,
+        tasks: tasks.map(({ key, specialist, status, dependsOn }) => ({ key, specialist, status, dependsOn })),
+        report: project.report,
+        error: project.error,
+        reportedAt: project.reportPostedAt,
+      };
+    },
     async capabilities() {
-      return { tools: tools.all().map(({ name, description, category }) => ({ name, description, category })), specialists: [] };
+      const stats = await executor.stats();
+      return { tools: tools.all().map(({ name, description, category }) => ({ name, description, category, stats: stats.get(name) ?? null })), specialists: projects.roster.map(({ name, capabilities }) => ({ name, capabilities })) };
     },
   };
 
@@ -108,6 +114,9 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const slackListener = slack?.listener;
   const server = createServer(slackListener ? (req, res) => (req.url?.startsWith("/slack/") ? slackListener : web)(req, res) : web);
   const sockets = config.webConsole ? attachEventSocket(server, hub) : undefined;
+  // Project progress comes from workers in any process, through Redis.
+  const relay = config.webConsole ? bullConnection(config.redisUrl) : undefined;
+  if (relay) void relayConsoleEvents(relay, config.redisPrefix, hub, log).catch((error: unknown) => log.warn({ err: error }, "console events from workers are not relayed"));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -128,11 +137,11 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         await slack?.stop();
         await discord?.stop();
         await router.drain();
-        await background.drain();
+        await projects.close();
+        relay?.disconnect();
         sockets?.close();
         await closeServer(server);
-        await redis.close();
-        await database.close();
+        await services.close();
       })();
       return closing;
     },

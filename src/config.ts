@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { specialistSchema } from "./agents/specialists.js";
+import { httpApiSchema, mcpServerSchema } from "./tools/settings.js";
 
 const optionalString = z
   .string()
@@ -14,6 +16,22 @@ const url = (example: string) =>
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** A JSON array in one variable, each item checked by `item`. */
+const jsonArray = <T extends z.ZodType>(item: T) =>
+  z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      if (text === "") return [];
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "expected a JSON array" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(item));
+
 export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -21,6 +39,7 @@ export const configSchema = z
     DATABASE_URL: url("postgres://user@127.0.0.1:5432/quorum").optional().or(z.literal("").transform(() => undefined)),
     PGLITE_DIR: z.string().trim().min(1).default("./.data/pglite"),
     REDIS_URL: url("redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
+    REDIS_PREFIX: z.string().trim().regex(/^[a-zA-Z0-9_-]{1,40}$/, "expected letters, digits, - or _").default("quorum"),
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url("http://127.0.0.1:11434/v1").optional().or(z.literal("").transform(() => undefined)),
     LLM_MODEL: z.string().trim().min(1).default("gpt-4o-mini"),
@@ -38,9 +57,40 @@ export const configSchema = z
     DISCORD_GUILD_ID: optionalString,
     DISCORD_API_URL: url("https://discord.com/api").default("https://discord.com/api"),
     WEB_CONSOLE: z.enum(["on", "off"]).optional(),
+    ADMIN_USERS: z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((entry) => entry.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^(web|slack|discord):\S+$/, "expected platform:userId entries separated by commas, e.g. slack:U012AB3CD,discord:80351110224678912"))),
+    HTTP_APIS: jsonArray(httpApiSchema).default([]),
+    HTTP_ALLOWED_HOSTS: z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((host) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1")).filter(Boolean)),
+    HTTP_TIMEOUT_MS: positiveInt(15_000),
+    HTTP_MAX_RESPONSE_BYTES: positiveInt(1_000_000),
+    SEARXNG_URL: url("http://127.0.0.1:8080").optional().or(z.literal("").transform(() => undefined)),
+    BRAVE_API_KEY: optionalString,
+    BRAVE_API_URL: url("https://api.search.brave.com/res/v1/web/search").default("https://api.search.brave.com/res/v1/web/search"),
+    TAVILY_API_KEY: optionalString,
+    TAVILY_API_URL: url("https://api.tavily.com/search").default("https://api.tavily.com/search"),
+    OPEN_METEO_GEOCODING_URL: url("https://geocoding-api.open-meteo.com/v1/search").default("https://geocoding-api.open-meteo.com/v1/search"),
+    OPEN_METEO_FORECAST_URL: url("https://api.open-meteo.com/v1/forecast").default("https://api.open-meteo.com/v1/forecast"),
+    MCP_SERVERS: jsonArray(mcpServerSchema)
+      .refine((servers) => new Set(servers.map((server) => server.name)).size === servers.length, "MCP server names must be unique")
+      .default([]),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    WORKERS: z.enum(["on", "off"]).default("on"),
+    WORKER_CONCURRENCY: positiveInt(4),
+    PROJECT_TASK_ATTEMPTS: positiveInt(3),
+    PROJECT_RETRY_BACKOFF_MS: positiveInt(2_000),
+    PROJECT_TIMEOUT_MS: positiveInt(30 * 60_000),
+    JOB_LOCK_MS: positiveInt(30_000),
+    SPECIALISTS: jsonArray(specialistSchema).default([]),
   })
-  .transform((env) => {
+  // Loose, so HTTP_APIS can read the variables its auth headers name.
+  .loose()
+  .transform((env, ctx) => {
     const slack = env.SLACK_BOT_TOKEN !== undefined && env.SLACK_SIGNING_SECRET !== undefined;
     const discord = env.DISCORD_TOKEN !== undefined && env.DISCORD_APPLICATION_ID !== undefined;
     return {
@@ -50,6 +100,8 @@ export const configSchema = z
         ? ({ kind: "postgres", url: env.DATABASE_URL } as const)
         : ({ kind: "pglite", dir: env.PGLITE_DIR } as const),
       redisUrl: env.REDIS_URL,
+      /** Namespaces every Redis key and channel, so bots (or tests) can share one Redis. */
+      redisPrefix: env.REDIS_PREFIX,
       llm: {
         // A local server (Ollama, llama.cpp) needs a base URL but no key.
         configured: env.OPENAI_API_KEY !== undefined || env.OPENAI_BASE_URL !== undefined,
@@ -81,7 +133,40 @@ export const configSchema = z
           }
         : undefined,
       webConsole: env.WEB_CONSOLE ? env.WEB_CONSOLE === "on" : !slack && !discord,
+      adminUsers: env.ADMIN_USERS,
+      tools: {
+        http: {
+          apis: env.HTTP_APIS.map(({ auth, ...api }) => {
+            if (!auth) return api;
+            const secret = env[auth.env];
+            if (typeof secret !== "string" || secret.trim() === "")
+              ctx.addIssue({ code: "custom", path: ["HTTP_APIS"], message: `API "${api.name}" takes its ${auth.header} header from ${auth.env}, which is not set` });
+            return { ...api, auth: { header: auth.header, value: `${auth.prefix}${String(secret ?? "").trim()}` } };
+          }),
+          allowedHosts: env.HTTP_ALLOWED_HOSTS,
+          timeoutMs: env.HTTP_TIMEOUT_MS,
+          maxResponseBytes: env.HTTP_MAX_RESPONSE_BYTES,
+        },
+        search: env.SEARXNG_URL
+          ? ({ kind: "searxng", url: env.SEARXNG_URL } as const)
+          : env.BRAVE_API_KEY
+            ? ({ kind: "brave", url: env.BRAVE_API_URL, apiKey: env.BRAVE_API_KEY } as const)
+            : env.TAVILY_API_KEY
+              ? ({ kind: "tavily", url: env.TAVILY_API_URL, apiKey: env.TAVILY_API_KEY } as const)
+              : undefined,
+        weather: { geocodingUrl: env.OPEN_METEO_GEOCODING_URL, forecastUrl: env.OPEN_METEO_FORECAST_URL },
+        mcpServers: env.MCP_SERVERS,
+      },
       logLevel: env.LOG_LEVEL,
+      projects: {
+        runWorkers: env.WORKERS === "on",
+        concurrency: env.WORKER_CONCURRENCY,
+        taskAttempts: env.PROJECT_TASK_ATTEMPTS,
+        retryBackoffMs: env.PROJECT_RETRY_BACKOFF_MS,
+        timeoutMs: env.PROJECT_TIMEOUT_MS,
+        lockMs: env.JOB_LOCK_MS,
+        specialists: env.SPECIALISTS,
+      },
     };
   });
 

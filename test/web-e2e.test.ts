@@ -2,6 +2,7 @@ import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { lastUserText, scriptLlm, startTestApp, systemText, type FakeReply, type TestApp } from "./support/app.js";
+import { waitFor } from "./support/wait.js";
 
 /** A fake model that behaves like a tool-using assistant, so the real loop, tools and memory are exercised. */
 function brain(request: ChatCompletionRequest): FakeReply {
@@ -146,11 +147,3 @@ describe("web console end to end", () => {
     expect(history.json[0].text).toBe("are you there?");
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -69,6 +69,15 @@ export class ConversationStore {
     return row!;
   }
 
+  async message(id: string): Promise<MessageRow | undefined> {
+    const [row] = await this.db.select().from(messages).where(eq(messages.id, id));
+    return row;
+  }
+
+  async updateMessage(id: string, content: string): Promise<void> {
+    await this.db.update(messages).set({ content, tokens: messageTokens(content) }).where(eq(messages.id, id));
+  }
+
   /** The thread newest first, up to `limit` messages, for the context builder. */
   async history(conversationId: string, limit: number): Promise<HistoryMessage[]> {
     return this.db

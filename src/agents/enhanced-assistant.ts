@@ -79,8 +79,9 @@ export class EnhancedAssistant {
       history,
       budget: settings.contextTokenBudget,
     });
-    const available = tools.forChannel(this.channel.settings);
-    const toolContext = { channelId: this.channel.id, conversationId: turn.conversationId, author: turn.author };
+    const author = tools.caller(this.channel.platform, turn.author);
+    const available = tools.forCaller(this.channel, author);
+    const toolContext = { channelId: this.channel.id, conversationId: turn.conversationId, author };
 
     let outcome: { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string };
     try {

@@ -2,11 +2,12 @@ import type { CommandInvocation, CommandReply } from "../core/inbound.js";
 import { agentCommand } from "./agent.js";
 import type { CommandContext, CommandHandler } from "./context.js";
 import { memoryCommand } from "./memory.js";
+import { projectCommand } from "./project.js";
 import { toolsCommand } from "./tools.js";
 
 export type { CommandContext, CommandContextFactory } from "./context.js";
 
-const handlers = new Map<string, CommandHandler>([agentCommand, memoryCommand, toolsCommand].map((handler) => [handler.name, handler]));
+const handlers = new Map<string, CommandHandler>([agentCommand, memoryCommand, projectCommand, toolsCommand].map((handler) => [handler.name, handler]));
 
 export function commandHelp(): string {
   return [...handlers.values()].map((handler) => `\`${handler.usage}\`: ${handler.summary}`).join("\n");

@@ -1,22 +1,53 @@
+import { randomUUID } from "node:crypto";
+import type { Tool } from "../tools/define.js";
+import { searchTools } from "../tools/discovery.js";
+import { formatStats } from "../tools/stats.js";
 import type { CommandHandler } from "./context.js";
 
 export const toolsCommand: CommandHandler = {
   name: "/tools",
-  usage: "/tools [describe NAME]",
+  usage: "/tools [describe NAME | search WORDS | run NAME {json}]",
   summary: "the tools this channel's assistant may use",
-  async run(args, { channel, tools }) {
-    const available = tools.forChannel(channel.settings);
-    const [verb = "", name = ""] = args.trim().split(/\s+/);
+  async run(args, { channel, tools, executor }, invocation) {
+    const author = tools.caller(invocation.platform, invocation.author);
+    const available = tools.forCaller(channel, author);
+    const [, verb = "", name = "", rest = ""] = /^\s*(\S*)\s*(\S*)\s*([\s\S]*)$/.exec(args) ?? [];
+    const find = (wanted: string) => available.find((candidate) => candidate.name === wanted);
+    const missing = (wanted: string) => ({ text: `No tool "${wanted}" is available in this channel. \`/tools\` lists them.` });
+
     if (verb === "describe") {
-      const tool = available.find((candidate) => candidate.name === name);
-      if (!tool) return { text: `No tool "${name}" is available in this channel. \`/tools\` lists them.` };
-      return { text: `*${tool.name}* (${tool.category})\n${tool.description}\nParameters:\n\`\`\`\n${JSON.stringify(tool.parameters, null, 2)}\n\`\`\`` };
+      const tool = find(name);
+      if (!tool) return missing(name);
+      const stats = (await executor.stats()).get(tool.name);
+      return {
+        text: `*${tool.name}* (${tool.category})\n${tool.description}\nUse: ${formatStats(stats)}\nParameters:\n\`\`\`\n${JSON.stringify(tool.parameters, null, 2)}\n\`\`\``,
+      };
+    }
+    if (verb === "search") {
+      const words = `${name} ${rest}`.trim();
+      if (words === "") return { text: "Usage: `/tools search WORDS`" };
+      const found = searchTools(available, words, await executor.stats());
+      return { text: found.length ? found.map(line).join("\n") : `No tool here matches "${words}".` };
+    }
+    if (verb === "run") {
+      if (name === "") return { text: "Usage: `/tools run NAME {json}`, e.g. `/tools run calculator {\"expression\": \"2+2\"}`" };
+      const tool = find(name);
+      if (!tool) return missing(name);
+      const outcome = await executor.execute(tool, { id: `command-${randomUUID()}`, name, arguments: rest }, { channelId: channel.id, author });
+      return { text: outcome.ok ? `\`${name}\` returned:\n\`\`\`\n${outcome.content}\n\`\`\`` : outcome.content };
     }
     if (verb !== "") return { text: `Unknown option "${verb}". Usage: \`${toolsCommand.usage}\`` };
-    if (available.length === 0) return { text: "No tools are enabled in this channel." };
-    const byCategory = new Map<string, typeof available>();
+
+    const unavailable = tools.unavailable().map((hint) => `• \`${hint.name}\` is off: ${hint.howToEnable}`);
+    const off = unavailable.length ? `\n*Not enabled*\n${unavailable.join("\n")}` : "";
+    if (available.length === 0) return { text: `No tools are enabled in this channel.${off}` };
+    const byCategory = new Map<string, Tool[]>();
     for (const tool of available) byCategory.set(tool.category, [...(byCategory.get(tool.category) ?? []), tool]);
-    const sections = [...byCategory].map(([category, list]) => `*${category}*\n${list.map((tool) => `• \`${tool.name}\`: ${tool.description.split(/(?<=\.)\s/)[0]}`).join("\n")}`);
-    return { text: `${sections.join("\n")}\n\`/tools describe NAME\` shows a tool's parameters.` };
+    const sections = [...byCategory].map(([category, list]) => `*${category}*\n${list.map(line).join("\n")}`);
+    return { text: `${sections.join("\n")}${off}\n\`/tools describe NAME\` shows a tool's parameters and use, \`/tools search WORDS\` finds one, \`/tools run NAME {json}\` runs it.` };
   },
 };
+
+function line(tool: Tool): string {
+  return `• \`${tool.name}\`: ${tool.description.split(/(?<=\.)\s/)[0]}`;
+}

@@ -1,4 +1,4 @@
-import type { ThreadRef } from "./thread.js";
+import type { Platform, ThreadRef } from "./thread.js";
 
 export interface PostedMessage {
   id: string;
@@ -11,10 +11,27 @@ export interface ReplyStream {
   finish(text: string): Promise<PostedMessage>;
 }
 
+export interface OpenedThread {
+  thread: string;
+  /** The first message, posted in the new thread (or as its parent, where the platform threads that way). */
+  messageId: string;
+}
+
 /** How anything (the assistant, a worker) writes into a platform's thread. */
 export interface Poster {
+  /** Starts a thread in a channel with `text` as its first message; `title` names it where threads have names. */
+  openThread(to: Omit<ThreadRef, "thread">, title: string, text: string): Promise<OpenedThread>;
   post(to: ThreadRef, text: string): Promise<PostedMessage>;
   update(to: ThreadRef, messageId: string, text: string): Promise<void>;
   /** `replyId` is the id the reply is stored under; a platform that can choose its message ids uses it. */
   stream(to: ThreadRef, options?: { replyId?: string }): ReplyStream;
+}
+
+/** The poster of each platform this process can write to. */
+export type PosterFor = (platform: Platform) => Poster | undefined;
+
+/** Project events for the web console's browsers; other platforms see only the thread itself. */
+export interface ProjectEvents {
+  progress(to: ThreadRef, projectId: string, text: string): void;
+  done(to: ThreadRef, projectId: string, text: string): void;
 }

@@ -164,14 +164,20 @@ export const projects = pgTable(
     goal: text("goal").notNull(),
     status: text("status").notNull().default("planning"),
     createdBy: text("created_by").notNull(),
+    /** Where the project posts: the platform thread of its conversation, and its status message there. */
+    thread: text("thread").notNull(),
     statusMessageId: text("status_message_id"),
+    /** The task whose result is the report. */
+    reportTask: text("report_task"),
+    /** How the plan came about when the coordinator's own plan was not used as it was. */
+    planNote: text("plan_note"),
     report: text("report"),
     reportPostedAt: timestamp("report_posted_at", { withTimezone: true }),
     error: text("error"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("projects_channel_created").on(t.channelId, t.createdAt)],
+  (t) => [index("projects_channel_created").on(t.channelId, t.createdAt), index("projects_status").on(t.status)],
 );
 
 export const projectTasks = pgTable(
@@ -190,6 +196,8 @@ export const projectTasks = pgTable(
     result: text("result"),
     error: text("error"),
     attempts: integer("attempts").notNull().default(0),
+    /** Set once the task's summary reply is in the thread, so a retried job does not post it again. */
+    summaryPostedAt: timestamp("summary_posted_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },

@@ -24,6 +24,8 @@ export function connectRedis(url: string): RedisConnection {
     client: redis,
     async status() {
       try {
+        // Right after start the first connection may still be on its way.
+        if (redis.status !== "ready") await ready(redis, 1_000);
         await redis.ping();
         return "ok";
       } catch {
@@ -40,4 +42,16 @@ function safeUrl(raw: string): string {
   const url = new URL(raw);
   url.password = url.password ? "***" : "";
   return url.toString();
+}
+
+function ready(redis: Redis, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off("ready", done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once("ready", done);
+  });
 }

@@ -1,6 +1,10 @@
 import type { z } from "zod";
 
-export type Checked = { ok: true; args: unknown; raw: unknown } | { ok: false; error: string; raw: unknown };
+/**
+ * `raw` is what the model sent (for the audit row); `sent` is that after repair but before zod
+ * fills defaults, so policy checks see only what the caller set; `args` is the validated value.
+ */
+export type Checked = { ok: true; args: unknown; sent: unknown; raw: unknown } | { ok: false; error: string; raw: unknown };
 
 /**
  * Parses and validates a call's JSON arguments. Common model slips are repaired before giving up:
@@ -17,13 +21,13 @@ export function checkArguments(schema: z.ZodType, json: string): Checked {
   let candidate = raw;
   for (let attempt = 0; attempt < 4; attempt++) {
     const result = schema.safeParse(candidate);
-    if (result.success) return { ok: true, args: result.data, raw };
+    if (result.success) return { ok: true, args: result.data, sent: candidate, raw };
     const repaired = repair(candidate, result.error);
     if (repaired === undefined) return { ok: false, error: describeIssues(result.error), raw };
     candidate = repaired;
   }
   const last = schema.safeParse(candidate);
-  return last.success ? { ok: true, args: last.data, raw } : { ok: false, error: describeIssues(last.error), raw };
+  return last.success ? { ok: true, args: last.data, sent: candidate, raw } : { ok: false, error: describeIssues(last.error), raw };
 }
 
 /** "fact: Too small: expected string to have >=1 characters" — the field path first, for the model. */

@@ -1,12 +1,15 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ToolCallRequest } from "../agents/llm/types.js";
 import { untilAborted } from "../core/abort.js";
+import type { Background } from "../agents/background.js";
 import type { Db } from "../db/client.js";
-import { toolCalls } from "../db/schema.js";
 import { checkArguments } from "./arguments.js";
+import { AuditLog } from "./audit-log.js";
 import type { Tool, ToolContext } from "./define.js";
 import { RetryableToolError } from "./policy.js";
 import { MemoryRateLimiter, type RateLimiter } from "./rate-limiter.js";
 import { redactSecrets } from "./redact.js";
+import { toolStats, type ToolStats } from "./stats.js";
 
 export interface ToolOutcome {
   name: string;
@@ -17,6 +20,15 @@ export interface ToolOutcome {
 
 export type CallContext = Omit<ToolContext, "signal">;
 
+export interface ExecutorOptions {
+  /** Shared allowances (Redis); by default counted in this process. */
+  limiter?: RateLimiter;
+  /** Base of the exponential backoff between retries. */
+  backoffMs?: number;
+  /** Writes audit rows off the call's path; without it each call awaits its row. */
+  background?: Background;
+}
+
 const MINUTE = 60_000;
 
 /**
@@ -25,11 +37,29 @@ const MINUTE = 60_000;
  * retryable failures, an output cap, and a row in the audit table. It never throws.
  */
 export class ToolExecutor {
+  private readonly limiter: RateLimiter;
+  private readonly backoffMs: number;
+  readonly #audit: AuditLog;
+
   constructor(
     private readonly db: Db,
-    private readonly limiter: RateLimiter = new MemoryRateLimiter(),
-    private readonly backoffMs = 250,
-  ) {}
+    options: ExecutorOptions = {},
+  ) {
+    this.limiter = options.limiter ?? new MemoryRateLimiter();
+    this.backoffMs = options.backoffMs ?? 250;
+    this.#audit = new AuditLog(db, options.background);
+  }
+
+  /** Per-tool statistics from the audit table, including every call made so far. */
+  async stats(): Promise<Map<string, ToolStats>> {
+    await this.#audit.flush();
+    return toolStats(this.db);
+  }
+
+  /** Resolves when every call so far has its audit row. */
+  flushAudit(): Promise<void> {
+    return this.#audit.flush();
+  }
 
   async execute(tool: Tool | undefined, call: ToolCallRequest, context: CallContext, signal?: AbortSignal): Promise<ToolOutcome> {
     const started = performance.now();
@@ -37,14 +67,14 @@ export class ToolExecutor {
     let outcome: ToolOutcome;
     if (!tool || !checked) outcome = failure(call.name, `there is no tool named "${call.name}" in this channel.`);
     else if (!checked.ok) outcome = failure(tool.name, `invalid arguments for ${tool.name}: ${checked.error}`);
-    else outcome = (await this.#refusal(tool, checked.args, context)) ?? (await this.#run(tool, checked.args, context, signal));
+    else outcome = (await this.#refusal(tool, checked.sent, context)) ?? (await this.#run(tool, checked.args, context, signal));
 
-    await this.db.insert(toolCalls).values({
+    await this.#audit.record({
       channelId: context.channelId,
       conversationId: context.conversationId ?? null,
       callId: call.id,
       toolName: call.name,
-      arguments: redactSecrets(checked?.raw ?? call.arguments),
+      arguments: redactSecrets(checked?.raw ?? parseOrText(call.arguments)),
       ok: outcome.ok,
       result: cut(outcome.content, 4_000),
       durationMs: Math.round(performance.now() - started),
@@ -52,10 +82,11 @@ export class ToolExecutor {
     return outcome;
   }
 
-  async #refusal(tool: Tool, args: unknown, context: CallContext): Promise<ToolOutcome | undefined> {
+  /** `sent` is what the caller set (repaired, without defaults), so a default never trips a forbidden path. */
+  async #refusal(tool: Tool, sent: unknown, context: CallContext): Promise<ToolOutcome | undefined> {
     const { policy } = tool;
     if (policy.adminOnly && !context.author.isAdmin) return failure(tool.name, `${tool.name} may only be run by an admin.`);
-    const forbidden = policy.forbiddenArguments.find((path) => valueAt(args, path) !== undefined);
+    const forbidden = policy.forbiddenArguments.find((path) => valueAt(sent, path) != null);
     if (forbidden) return failure(tool.name, `the argument "${forbidden}" may not be set for ${tool.name}.`);
     if (policy.perMinute !== undefined && !(await this.limiter.take(`tool:${tool.name}`, policy.perMinute, MINUTE)))
       return failure(tool.name, `${tool.name} is rate limited (${policy.perMinute} calls a minute); try again shortly.`);
@@ -79,7 +110,11 @@ export class ToolExecutor {
         if (!(error instanceof RetryableToolError) || attempt >= policy.maxRetries)
           return failure(tool.name, `${tool.name} failed: ${(error as Error).message ?? String(error)}`);
         // Exponential backoff with full jitter, so retries from many calls spread out.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * this.backoffMs * 2 ** attempt));
+        try {
+          await sleep(Math.random() * this.backoffMs * 2 ** attempt, undefined, outer ? { signal: outer } : undefined);
+        } catch {
+          return failure(tool.name, `${tool.name} was cancelled.`);
+        }
       }
     }
   }
@@ -91,6 +126,15 @@ function failure(name: string, message: string): ToolOutcome {
 
 function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n[output cut: ${text.length - max} more characters not shown]`;
+}
+
+/** Unknown tools and unparsable arguments still get a redacted audit row. */
+function parseOrText(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
+  }
 }
 
 function valueAt(value: unknown, path: string): unknown {

@@ -23,10 +23,11 @@ export class RedisRateLimiter implements RateLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly fallback: RateLimiter = new MemoryRateLimiter(),
+    private readonly prefix = "quorum:rate:",
   ) {}
 
   async take(key: string, limit: number, windowMs: number): Promise<boolean> {
-    const slot = `quorum:rate:${key}:${Math.floor(Date.now() / windowMs)}`;
+    const slot = `${this.prefix}${key}:${Math.floor(Date.now() / windowMs)}`;
     try {
       const replies = await this.redis.multi().incr(slot).pexpire(slot, windowMs).exec();
       const used = Number(replies?.[0]?.[1]);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,8 @@ export interface TestApp {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const llm = await startFakeLlm();
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-test-"));
+  // Each app its own Redis namespace: tests share one Redis and must not take each other's jobs.
+  const redisPrefix = `qtest-${randomBytes(4).toString("hex")}`;
   const config = () =>
     loadConfig({
       PORT: "0",
@@ -31,6 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       LLM_MAX_RETRIES: "0",
       LLM_TIMEOUT_MS: "5000",
       LOG_LEVEL: "silent",
+      REDIS_PREFIX: redisPrefix,
       ...env,
     });
   const log = createLogger("silent");

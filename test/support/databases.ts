@@ -5,20 +5,31 @@ import { openDatabase, type Database } from "../../src/db/client.js";
 /** The server .ci/run starts; tests make a scratch database of their own on it. */
 export const postgresAdminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-/** A fresh, migrated Postgres database that is dropped on close. */
-export async function scratchPostgres(): Promise<Database> {
+/** An empty Postgres database of its own, for a test or a process it starts. */
+export async function scratchPostgresUrl(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `quorum_t_${randomBytes(6).toString("hex")}`;
   const admin = postgres(postgresAdminUrl, { max: 1, onnotice: () => undefined });
   await admin.unsafe(`create database ${name}`);
   const url = new URL(postgresAdminUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ kind: "postgres", url: url.toString() });
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/** A fresh, migrated Postgres database that is dropped on close. */
+export async function scratchPostgres(): Promise<Database> {
+  const scratch = await scratchPostgresUrl();
+  const database = await openDatabase({ kind: "postgres", url: scratch.url });
   return {
     ...database,
     close: async () => {
       await database.close();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await scratch.drop();
     },
   };
 }

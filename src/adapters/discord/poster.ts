@@ -1,8 +1,8 @@
 import type { REST } from "@discordjs/rest";
-import { Routes, type RESTPostAPIChannelMessageResult } from "discord-api-types/v10";
+import { Routes, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult } from "discord-api-types/v10";
 import type { Logger } from "pino";
 import { splitText } from "../../core/split-text.js";
-import type { Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
+import type { OpenedThread, Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
 import { EditStream, type EditableMessage } from "../edit-stream.js";
 
@@ -20,6 +20,16 @@ export class DiscordPoster implements Poster {
     private readonly log: Logger,
     private readonly options: { editIntervalMs?: number } = {},
   ) {}
+
+  /** A thread started on a short message in the channel; the first message goes inside it, where it can be edited as a thread's own. */
+  async openThread(to: Omit<ThreadRef, "thread">, title: string, text: string): Promise<OpenedThread> {
+    const starter = await this.#create(to.channel, `🧵 ${title}`);
+    const thread = (await this.rest.post(Routes.threads(to.channel, starter.id), {
+      body: { name: title.slice(0, 100) || "Quorum", auto_archive_duration: 1440 },
+    })) as RESTPostAPIChannelThreadsResult;
+    const [first] = await this.#postAll(thread.id, splitText(text, DISCORD_MESSAGE_LIMIT));
+    return { thread: thread.id, messageId: first ?? "" };
+  }
 
   async post(to: ThreadRef, text: string): Promise<PostedMessage> {
     const [first] = await this.#postAll(to.thread, splitText(text, DISCORD_MESSAGE_LIMIT));

@@ -1,6 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
-import type { Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
+import type { OpenedThread, Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
 import { SlackMessages } from "./messages.js";
 import { EditStream } from "../edit-stream.js";
@@ -30,6 +30,12 @@ export class SlackPoster implements Poster {
   noteRecipient(to: ThreadRef, user: string, team: string | undefined): void {
     this.#recipients.set(`${to.channel}/${to.thread}`, { user, team });
     if (this.#recipients.size > 10_000) this.#recipients.delete(this.#recipients.keys().next().value as string);
+  }
+
+  /** A top-level message whose replies are the thread: its `ts` is the thread's. */
+  async openThread(to: Omit<ThreadRef, "thread">, _title: string, text: string): Promise<OpenedThread> {
+    const [first] = await this.#messages.post(to.channel, undefined, text);
+    return { thread: first!, messageId: first! };
   }
 
   async post(to: ThreadRef, text: string): Promise<PostedMessage> {

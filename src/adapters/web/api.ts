@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import type { Bot, Health } from "../../core/bot.js";
+import type { ToolStats } from "../../tools/stats.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
 import { channelName, chatBody, commandBody } from "./schemas.js";
@@ -15,7 +16,21 @@ export interface ConsoleBackend {
   hasThread(thread: string): Promise<boolean>;
   /** Undefined when there is no such thread. */
   messages(thread: string): Promise<{ id: string; role: string; author: string; text: string; createdAt: Date }[] | undefined>;
-  capabilities(): Promise<{ tools: { name: string; description: string; category: string }[]; specialists: { name: string; capabilities: string[] }[] }>;
+  project(id: string): Promise<ProjectView | undefined>;
+  capabilities(): Promise<{ tools: { name: string; description: string; category: string; stats: ToolStats | null }[]; specialists: { name: string; capabilities: string[] }[] }>;
+}
+
+export interface ProjectView {
+  id: string;
+  goal: string;
+  status: string;
+  /** The thread it reports in. */
+  thread: string;
+  tasks: { key: string; specialist: string; status: string; dependsOn: string[] }[];
+  report: string | null;
+  error: string | null;
+  /** When the final message reached the thread; null until then. */
+  reportedAt: Date | null;
 }
 
 export interface WebApiDeps {
@@ -68,6 +83,11 @@ export function createWebApi({ bot, backend, hub, poster, enabled }: WebApiDeps)
       const { channel, user, command, text } = body.data;
       const reply = await bot.handleCommand({ platform: "web", channel, author: { id: user, name: user }, command: command.toLowerCase(), text });
       return c.json(reply);
+    });
+
+    app.get("/api/projects/:id", async (c) => {
+      const project = await backend.project(c.req.param("id"));
+      return project ? c.json(project) : c.json({ error: "No such project." }, 404);
     });
 
     app.get("/api/channels", async (c) => c.json(await backend.channels()));

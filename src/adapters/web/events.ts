@@ -7,8 +7,13 @@ export type ConsoleEvent =
 
 type Listener = (event: ConsoleEvent) => void;
 
+/** Where console events go: the browsers of this process, or a relay to the process serving them. */
+export interface ConsoleEvents {
+  publish(event: ConsoleEvent): void;
+}
+
 /** Fans console events out to the browsers watching a channel. */
-export class EventHub {
+export class EventHub implements ConsoleEvents {
   readonly #listeners = new Map<string, Set<Listener>>();
 
   subscribe(channel: string, listener: Listener): () => void {

@@ -1,11 +1,18 @@
 import { randomUUID } from "node:crypto";
-import type { Poster, ReplyStream } from "../../core/poster.js";
+import type { OpenedThread, Poster, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
-import type { EventHub } from "./events.js";
+import type { ConsoleEvents } from "./events.js";
 
 /** The console's Poster: replies are events to the browsers; the thread itself lives in the database. */
 export class WebPoster implements Poster {
-  constructor(private readonly hub: EventHub) {}
+  constructor(private readonly hub: ConsoleEvents) {}
+
+  /** Console threads are ids of our own choosing. */
+  async openThread(to: Omit<ThreadRef, "thread">, _title: string, text: string): Promise<OpenedThread> {
+    const thread = randomUUID();
+    const { id } = await this.post({ ...to, thread }, text);
+    return { thread, messageId: id };
+  }
 
   async post(to: ThreadRef, text: string) {
     const id = randomUUID();

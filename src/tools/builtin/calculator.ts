@@ -15,12 +15,27 @@ const CONSTANTS = new Set(["pi", "e", "tau", "phi", "PI", "E", "Infinity"]);
 const NODE_TYPES = new Set(["ConstantNode", "SymbolNode", "OperatorNode", "ParenthesisNode", "FunctionNode", "ConditionalNode"]);
 const MAX_LENGTH = 500;
 const MAX_NODES = 200;
-// factorial/combinations grow past float range long before they cost time; this bounds their argument work anyway.
+// These loop once per unit of their arguments, synchronously, where no timeout can stop them;
+// past this bound they only give Infinity or NaN anyway.
 const MAX_ARGUMENT = 100_000;
 
 export class CalculatorError extends Error {
   override name = "CalculatorError";
 }
+
+// Checked when evaluated, so computed arguments like combinations(3*10^9, 10^9) are bounded too.
+const bounded = (name: string, fn: (...args: number[]) => number) => (...args: number[]) => {
+  if (args.some((arg) => Math.abs(arg) > MAX_ARGUMENT)) throw new CalculatorError(`${name} is limited to arguments up to ${MAX_ARGUMENT}.`);
+  return fn(...args);
+};
+math.import(
+  {
+    factorial: bounded("factorial", math.factorial as (n: number) => number),
+    combinations: bounded("combinations", math.combinations as (n: number, k: number) => number),
+    permutations: bounded("permutations", math.permutations as (n: number, k?: number) => number),
+  },
+  { override: true },
+);
 
 function check(root: MathNode): void {
   let nodes = 0;
@@ -39,11 +54,6 @@ function check(root: MathNode): void {
     } else if (node.type === "ConstantNode") {
       const value = (node as MathNode & { value: unknown }).value;
       if (typeof value !== "number") throw new CalculatorError("Only numbers are allowed.");
-      if (Math.abs(value) > MAX_ARGUMENT && parent?.type === "FunctionNode") {
-        const callee = ((parent as MathNode & { fn: MathNode }).fn as MathNode & { name: string }).name;
-        if (["factorial", "combinations", "permutations"].includes(callee))
-          throw new CalculatorError(`${callee} is limited to arguments up to ${MAX_ARGUMENT}.`);
-      }
     }
   });
 }

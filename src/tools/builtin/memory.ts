@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { MemoryStore } from "../../agents/memory/store.js";
 import { defineTool, type Tool } from "../define.js";
 
-/** `remember` and `recall`, scoped to the calling channel (and thread, for working memory). */
+/** `remember`, `recall` and `forget`, scoped to the calling channel (and thread, for working memory). */
 export function memoryTools(store: MemoryStore): Tool[] {
   const remember = defineTool({
     name: "remember",
@@ -41,5 +41,16 @@ export function memoryTools(store: MemoryStore): Tool[] {
     },
   });
 
-  return [remember, recall];
+  const forget = defineTool({
+    name: "forget",
+    description: "Delete one memory of this channel by its id (from recall), when someone says it is wrong or asks you to forget it.",
+    category: "memory",
+    input: z.object({ id: z.number().int().positive().describe("The memory's id, as recall returned it") }),
+    run: async ({ id }, context) => {
+      if (!(await store.forget(context.channelId, id))) throw new Error(`this channel has no memory with id ${id}`);
+      return { forgotten: id };
+    },
+  });
+
+  return [remember, recall, forget];
 }

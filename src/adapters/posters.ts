@@ -1,0 +1,19 @@
+import { REST } from "@discordjs/rest";
+import { WebClient } from "@slack/web-api";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { Poster, PosterFor } from "../core/poster.js";
+import { DiscordPoster } from "./discord/poster.js";
+import { slackLogger } from "./slack/logger.js";
+import { SlackPoster } from "./slack/poster.js";
+import type { ConsoleEvents } from "./web/events.js";
+import { WebPoster } from "./web/poster.js";
+
+/** Posters built from config alone, so a worker in any process can write into every platform's threads. */
+export function postersFromConfig(config: Config, log: Logger, consoleEvents: ConsoleEvents): PosterFor {
+  const posters = new Map<string, Poster>([["web", new WebPoster(consoleEvents)]]);
+  if (config.slack)
+    posters.set("slack", new SlackPoster(new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) }), log));
+  if (config.discord) posters.set("discord", new DiscordPoster(new REST({ api: config.discord.apiUrl }).setToken(config.discord.token), log));
+  return (platform) => posters.get(platform);
+}

@@ -1,0 +1,52 @@
+import { detailText, shortId } from "../jobs/project-text.js";
+import type { CommandHandler } from "./context.js";
+
+const USAGE = "/project GOAL | status [ID] | list | cancel ID";
+
+export const projectCommand: CommandHandler = {
+  name: "/project",
+  usage: USAGE,
+  summary: "a multi-agent project that works in the background and reports in its thread",
+  async run(args, { channel, projects }, invocation) {
+    const text = args.trim();
+    const [verb = "", ...rest] = text.split(/\s+/);
+    const target = rest.join(" ");
+    if (text === "") return { text: `Tell me the goal: \`/project Compare the three vendors and recommend one\`. Usage: \`${USAGE}\`` };
+    if (!projects) return { text: "Background projects are not available in this bot." };
+
+    // A goal may start with one of the verbs ("list the vendors…"); verbs take one word at most.
+    const single = rest.length <= (verb === "list" ? 0 : 1);
+    if (verb === "list" && single) {
+      const recent = await projects.store.recent(channel.id, 10);
+      if (recent.length === 0) return { text: "No projects in this channel yet. Start one with `/project GOAL`." };
+      return { text: `*Recent projects*\n${recent.map((p) => `• \`${shortId(p.id)}\` ${p.status}: ${p.goal}`).join("\n")}` };
+    }
+    if (verb === "status" && single) {
+      const project = target ? await projects.find(channel.id, target) : (await projects.store.recent(channel.id, 1))[0];
+      if (!project) return { text: target ? `No project "${target}" in this channel. \`/project list\` shows them.` : "No projects in this channel yet." };
+      const [tasks, notes] = await Promise.all([projects.store.tasks(project.id), projects.store.notes(project.id)]);
+      return { text: detailText(project, tasks, notes) };
+    }
+    if (verb === "cancel" && single) {
+      if (!target) return { text: "Usage: `/project cancel ID` (an id from `/project list`)." };
+      const project = await projects.find(channel.id, target);
+      if (!project) return { text: `No project "${target}" in this channel. \`/project list\` shows them.` };
+      return {
+        text: (await projects.cancel(project))
+          ? `Cancelled project \`${shortId(project.id)}\`: running work is stopped and nothing more will run.`
+          : `Project \`${shortId(project.id)}\` has already ${project.status === "cancelled" ? "been cancelled" : "ended"} (${project.status}).`,
+      };
+    }
+
+    const started = await projects.start({
+      channel,
+      platform: invocation.platform,
+      externalChannel: invocation.channel,
+      thread: invocation.thread,
+      author: invocation.author,
+      goal: text,
+    });
+    if (!started.ok) return { text: started.message };
+    return { text: `Started project \`${shortId(started.project.id)}\` (id ${started.project.id}): ${text}\nProgress and the report appear in its thread.` };
+  },
+};

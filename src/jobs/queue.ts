@@ -1,0 +1,87 @@
+import { Queue, type JobsOptions } from "bullmq";
+import { Redis } from "ioredis";
+
+export const PROJECT_QUEUE = "quorum-projects";
+
+/** Every job of a project, each with an id derived from what it does, so adding it twice adds it once. */
+export type ProjectJob =
+  | { name: "plan"; data: { projectId: string } }
+  | { name: "task"; data: { projectId: string; key: string } }
+  | { name: "finish"; data: { projectId: string } }
+  | { name: "progress"; data: { projectId: string } };
+
+export type JobName = ProjectJob["name"];
+
+// BullMQ reserves ":" in ids; task keys never contain ".".
+export const jobIds = {
+  plan: (projectId: string) => `plan.${projectId}`,
+  task: (projectId: string, key: string) => `task.${projectId}.${key}`,
+  finish: (projectId: string) => `finish.${projectId}`,
+  progress: (projectId: string, slot: number) => `progress.${projectId}.${slot}`,
+};
+
+export interface QueueSettings {
+  /** BullMQ's key prefix. */
+  prefix: string;
+  taskAttempts: number;
+  retryBackoffMs: number;
+}
+
+// Finished jobs stay a day so that re-adding one by its id (a sweep, a retried finisher) is a no-op.
+const KEEP = { age: 24 * 3600, count: 50_000 };
+
+/** The producer side of the project queue. */
+export class ProjectQueue {
+  readonly queue: Queue;
+
+  constructor(
+    readonly connection: Redis,
+    private readonly settings: QueueSettings,
+  ) {
+    this.queue = new Queue(PROJECT_QUEUE, { connection, prefix: settings.prefix, defaultJobOptions: { removeOnComplete: KEEP, removeOnFail: KEEP } });
+    this.queue.on("error", () => undefined);
+  }
+
+  plan(projectId: string) {
+    return this.#add({ name: "plan", data: { projectId } }, { jobId: jobIds.plan(projectId), attempts: 3, backoff: this.#backoff() });
+  }
+
+  task(projectId: string, key: string) {
+    return this.#add(
+      { name: "task", data: { projectId, key } },
+      { jobId: jobIds.task(projectId, key), attempts: this.settings.taskAttempts, backoff: this.#backoff() },
+    );
+  }
+
+  finish(projectId: string) {
+    return this.#add({ name: "finish", data: { projectId } }, { jobId: jobIds.finish(projectId), attempts: 5, backoff: this.#backoff() });
+  }
+
+  /** One status edit per interval slot: changes inside a slot share the job at its end. */
+  progress(projectId: string, intervalMs: number, notBeforeMs = 0) {
+    const slot = Math.ceil((Date.now() + notBeforeMs) / intervalMs);
+    return this.#add(
+      { name: "progress", data: { projectId } },
+      { jobId: jobIds.progress(projectId, slot), delay: Math.max(0, slot * intervalMs - Date.now()), removeOnComplete: true, removeOnFail: true },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+
+  #backoff() {
+    return { type: "exponential", delay: this.settings.retryBackoffMs } as const;
+  }
+
+  async #add(job: ProjectJob, options: JobsOptions): Promise<void> {
+    await this.queue.add(job.name, job.data, options);
+  }
+}
+
+/** A connection as BullMQ needs it: commands wait for a reconnect instead of failing. */
+export function bullConnection(url: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false, retryStrategy: (times) => Math.min(times * 200, 2_000) });
+  redis.on("error", () => undefined);
+  return redis;
+}

@@ -1,0 +1,123 @@
+import { Worker, type Job } from "bullmq";
+import type { Logger } from "pino";
+import type { ProjectRunner } from "./project-runner.js";
+import type { ProjectStore } from "./project-store.js";
+import { cancelChannel } from "./projects.js";
+import { bullConnection, jobIds, PROJECT_QUEUE, type ProjectQueue } from "./queue.js";
+
+export interface WorkerSettings {
+  redisUrl: string;
+  prefix: string;
+  concurrency: number;
+  /** A job whose worker stops renewing its lock this long is taken over by another worker. */
+  lockMs: number;
+  /** How long a project may run before it is ended as failed. */
+  timeoutMs: number;
+  sweepMs?: number;
+}
+
+export interface ProjectWorkers {
+  /** Sweeps once now: re-queues lost work, ends projects that can no longer finish. */
+  sweep(): Promise<void>;
+  /** Stops taking jobs and waits for the running ones, or with `force` drops them (they run again elsewhere). */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+type ProjectJobData = { projectId: string; key?: string };
+
+/**
+ * Runs project jobs in this process. Several processes may run these side by side: BullMQ hands
+ * each job to one, and the sweep repairs what a crash or a Redis restart left behind.
+ */
+export function startProjectWorkers(runner: ProjectRunner, store: ProjectStore, queue: ProjectQueue, settings: WorkerSettings, log: Logger): ProjectWorkers {
+  const active = new Map<string, Set<string>>();
+  const worker = new Worker<ProjectJobData>(
+    PROJECT_QUEUE,
+    async (job: Job<ProjectJobData>, _token, signal) => {
+      const ids = active.get(job.data.projectId) ?? new Set<string>();
+      active.set(job.data.projectId, ids.add(job.id!));
+      try {
+        await runner.process(job, signal);
+      } finally {
+        ids.delete(job.id!);
+        if (ids.size === 0) active.delete(job.data.projectId);
+      }
+    },
+    {
+      connection: bullConnection(settings.redisUrl),
+      prefix: settings.prefix,
+      concurrency: settings.concurrency,
+      lockDuration: settings.lockMs,
+      stalledInterval: settings.lockMs,
+      maxStalledCount: 2,
+    },
+  );
+  worker.on("error", (error) => log.warn({ err: error }, "project worker error"));
+  worker.on("failed", (job, error) => log.warn({ job: job?.id, err: error }, "project job failed"));
+
+  // Cancellation reaches the jobs running here through their abort signals.
+  const subscriber = bullConnection(settings.redisUrl);
+  void subscriber.subscribe(cancelChannel(settings.prefix)).catch((error: unknown) => log.warn({ err: error }, "cannot hear project cancellations"));
+  subscriber.on("message", (_channel: string, projectId: string) => {
+    for (const jobId of active.get(projectId) ?? []) worker.cancelJob(jobId, "project cancelled");
+  });
+
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    sweeping ??= sweepOnce(runner, store, queue, settings.timeoutMs, log).finally(() => (sweeping = undefined));
+    return sweeping;
+  };
+  const timer = setInterval(() => void sweep().catch((error: unknown) => log.warn({ err: error }, "project sweep failed")), settings.sweepMs ?? 5_000);
+  timer.unref();
+  void sweep().catch((error: unknown) => log.warn({ err: error }, "project sweep failed"));
+
+  return {
+    sweep,
+    async close({ force = false } = {}) {
+      clearInterval(timer);
+      subscriber.disconnect();
+      if (force) {
+        // BullMQ's close waits for a connection that may never come back; give it a moment only.
+        await Promise.race([worker.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+        return;
+      }
+      await sweeping?.catch(() => undefined);
+      await worker.close();
+    },
+  };
+}
+
+/** Makes the queue agree with Postgres, which holds the truth. */
+async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: ProjectQueue, timeoutMs: number, log: Logger): Promise<void> {
+  for (const project of await store.live()) {
+    if (Date.now() - project.createdAt.getTime() > timeoutMs) {
+      const minutes = Math.round(timeoutMs / 60_000);
+      if (await store.fail(project.id, `it did not finish within ${minutes} minute${minutes === 1 ? "" : "s"}`)) {
+        log.warn({ projectId: project.id }, "project timed out");
+        await queue.finish(project.id);
+      }
+      continue;
+    }
+    if (project.status === "planning") {
+      const job = await queue.queue.getJob(jobIds.plan(project.id));
+      if (!job) await queue.plan(project.id);
+      else if ((await job.getState()) === "failed" && (await store.fail(project.id, `planning failed: ${job.failedReason}`)))
+        await queue.finish(project.id);
+      continue;
+    }
+    for (const task of await store.inFlight(project.id)) {
+      const job = await queue.queue.getJob(jobIds.task(project.id, task.key));
+      // Lost with Redis (a restart without persistence): queue it again.
+      if (!job) await queue.task(project.id, task.key);
+      // Died with its workers more often than allowed: it has failed for good.
+      else if ((await job.getState()) === "failed") await store.failTask(project.id, task.key, job.failedReason || "its worker stopped");
+    }
+    await runner.advance(project.id);
+  }
+  for (const project of await store.unreported()) {
+    const job = await queue.queue.getJob(jobIds.finish(project.id));
+    const state = job ? await job.getState() : "missing";
+    if (state === "failed") await job!.remove();
+    if (state === "failed" || state === "missing") await queue.finish(project.id);
+  }
+}

@@ -1,0 +1,83 @@
+import type { Logger } from "pino";
+import type { ConversationStore } from "./agents/conversation-store.js";
+import { Coordinator } from "./agents/coordinator.js";
+import type { LlmClient } from "./agents/llm/types.js";
+import { specialistRoster, type Specialist } from "./agents/specialists.js";
+import { postersFromConfig } from "./adapters/posters.js";
+import { consoleProjectEvents, RedisConsoleEvents } from "./adapters/web/relay.js";
+import type { Config } from "./config.js";
+import type { Db } from "./db/client.js";
+import { EditLock } from "./jobs/edit-lock.js";
+import { ProjectRunner } from "./jobs/project-runner.js";
+import { ProjectStore } from "./jobs/project-store.js";
+import { ProjectService } from "./jobs/projects.js";
+import { bullConnection, ProjectQueue } from "./jobs/queue.js";
+import type { RedisConnection } from "./jobs/redis.js";
+import { startProjectWorkers, type ProjectWorkers } from "./jobs/workers.js";
+import type { ToolExecutor } from "./tools/executor.js";
+import type { ToolRegistry } from "./tools/registry.js";
+
+export interface ProjectSystemDeps {
+  db: Db;
+  llm: LlmClient;
+  tools: ToolRegistry;
+  executor: ToolExecutor;
+  conversations: ConversationStore;
+  redis: RedisConnection;
+  log: Logger;
+}
+
+export interface ProjectSystem {
+  service: ProjectService;
+  roster: Specialist[];
+  /** Present where this process runs project jobs. */
+  workers?: ProjectWorkers;
+  close(): Promise<void>;
+}
+
+/** Projects as one part: the queue, the runner and its posters, and (optionally) workers in this process. */
+export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runWorkers: boolean): ProjectSystem {
+  const { db, llm, tools, executor, conversations, redis, log } = deps;
+  const settings = config.projects;
+  const connection = bullConnection(config.redisUrl);
+  const prefix = config.redisPrefix;
+  const queue = new ProjectQueue(connection, { ...settings, prefix });
+  const store = new ProjectStore(db);
+  const roster = specialistRoster(settings.specialists);
+  const consoleEvents = new RedisConsoleEvents(redis.client, prefix, log);
+  const posters = postersFromConfig(config, log, consoleEvents);
+  const service = new ProjectService({ store, queue, conversations, posters, redisStatus: () => redis.status(), publisher: redis.client, prefix });
+  const workers = runWorkers
+    ? startProjectWorkers(
+        new ProjectRunner({
+          store,
+          queue,
+          coordinator: new Coordinator(llm, roster, config.llm.model),
+          roster,
+          specialist: { llm, model: config.llm.model, tools, executor, maxSteps: config.agent.maxSteps },
+          conversations,
+          posters,
+          events: consoleProjectEvents(consoleEvents),
+          lock: new EditLock(connection, prefix),
+          log: log.child({ component: "projects" }),
+        }),
+        store,
+        queue,
+        { redisUrl: config.redisUrl, prefix, concurrency: settings.concurrency, lockMs: settings.lockMs, timeoutMs: settings.timeoutMs },
+        log,
+      )
+    : undefined;
+  return {
+    service,
+    roster,
+    workers,
+    async close() {
+      // Without Redis nothing can be finished gracefully: drop the connections at once.
+      if ((await redis.status()) === "ok") {
+        await workers?.close();
+        await queue.close();
+      } else await workers?.close({ force: true });
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { Background } from "./agents/background.js";
+import { ConversationStore } from "./agents/conversation-store.js";
+import { createLlmClient } from "./agents/llm/index.js";
+import type { LlmClient } from "./agents/llm/types.js";
+import { MemoryStore } from "./agents/memory/store.js";
+import type { Config } from "./config.js";
+import { openDatabase, type Database } from "./db/client.js";
+import { connectRedis, type RedisConnection } from "./jobs/redis.js";
+import type { Logger } from "./log.js";
+import { builtinTools } from "./tools/builtin/index.js";
+import { ToolExecutor } from "./tools/executor.js";
+import { McpConnections } from "./tools/mcp/connections.js";
+import { RedisRateLimiter } from "./tools/rate-limiter.js";
+import { ToolRegistry } from "./tools/registry.js";
+
+/** What the bot and its workers share: storage, the model, memory and the tools. */
+export interface Services {
+  database: Database;
+  redis: RedisConnection;
+  llm: LlmClient;
+  conversations: ConversationStore;
+  memory: MemoryStore;
+  tools: ToolRegistry;
+  executor: ToolExecutor;
+  /** Bookkeeping off the reply path; close() waits for it. */
+  background: Background;
+  close(): Promise<void>;
+}
+
+/** Opens the database (applying migrations), Redis, the LLM client, the tools and MCP servers. */
+export async function openServices(config: Config, log: Logger, llm?: LlmClient): Promise<Services> {
+  const database = await openDatabase(config.database);
+  const { db } = database;
+  const redis = connectRedis(config.redisUrl);
+  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity });
+  const builtins = builtinTools(config.tools, memory);
+  const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
+  const mcp = new McpConnections(tools, log);
+  await mcp.start(config.tools.mcpServers);
+  const background = new Background(log);
+  return {
+    database,
+    redis,
+    llm: llm ?? createLlmClient(config.llm),
+    conversations: new ConversationStore(db),
+    memory,
+    tools,
+    executor: new ToolExecutor(db, { limiter: new RedisRateLimiter(redis.client), background }),
+    background,
+    async close() {
+      await background.drain();
+      await mcp.close();
+      await redis.close();
+      await database.close();
+    },
+  };
+}

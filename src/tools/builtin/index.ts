@@ -1,0 +1,26 @@
+import type { MemoryStore } from "../../agents/memory/store.js";
+import type { Tool } from "../define.js";
+import type { UnavailableTool } from "../registry.js";
+import { calculatorTool } from "./calculator.js";
+import { currentTimeTool } from "./current-time.js";
+import { httpRequestTool, type HttpRequestSettings } from "./http-request.js";
+import { memoryTools } from "./memory.js";
+import { weatherTool, type WeatherSettings } from "./weather.js";
+import { webSearchHint, webSearchTool, type SearchProvider } from "./web-search.js";
+
+export interface BuiltinSettings {
+  http: HttpRequestSettings;
+  search?: SearchProvider;
+  weather: WeatherSettings;
+}
+
+/** The built-in tools the settings enable, and what would enable the others. */
+export function builtinTools(settings: BuiltinSettings, memory: MemoryStore): { tools: Tool[]; unavailable: UnavailableTool[] } {
+  const tools = [calculatorTool, currentTimeTool, weatherTool(settings.weather), ...memoryTools(memory)];
+  const unavailable: UnavailableTool[] = [];
+  if (settings.search) tools.push(webSearchTool(settings.search));
+  else unavailable.push({ name: "web_search", howToEnable: webSearchHint });
+  if (settings.http.apis.length > 0) tools.push(httpRequestTool(settings.http));
+  else unavailable.push({ name: "http_request", howToEnable: "describe the REST APIs it may call in HTTP_APIS" });
+  return { tools, unavailable };
+}
