@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { benchChat } from "./chat.js";
+import { benchDiscord } from "./discord.js";
 import { benchProjects } from "./projects.js";
 import { benchPromptTokens } from "./prompt-tokens.js";
 import { benchRecall } from "./recall.js";
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   slack: () => benchSlack(),
   projects: () => benchProjects(),
   tools: () => benchTools(),
+  discord: () => benchDiscord(),
 };
 
 // `npm run bench -- chat-pglite recall` runs a subset.

@@ -78,15 +78,22 @@ export function createDiscordAdapter(settings: DiscordSettings, bot: Bot, log: L
     // Deferred at once: Discord wants an answer within 3 seconds.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const channel = interaction.channel?.isThread() ? (interaction.channel.parentId ?? interaction.channelId) : interaction.channelId;
-    const reply = await bot.handleCommand({
-      platform: "discord",
-      channel,
-      thread: interaction.channel?.isThread() ? interaction.channelId : undefined,
-      author: { id: interaction.user.id, name: interaction.user.displayName ?? interaction.user.username },
-      command: `/${interaction.commandName}`,
-      text: commandText(interaction),
-    });
-    const [first = "", ...rest] = splitText(reply.text, DISCORD_MESSAGE_LIMIT);
+    let text: string;
+    try {
+      ({ text } = await bot.handleCommand({
+        platform: "discord",
+        channel,
+        thread: interaction.channel?.isThread() ? interaction.channelId : undefined,
+        author: { id: interaction.user.id, name: interaction.user.displayName ?? interaction.user.username },
+        command: `/${interaction.commandName}`,
+        text: commandText(interaction),
+      }));
+    } catch (error) {
+      // Without an edit the deferred reply would say "thinking…" until the token expires.
+      log.error({ err: error, command: interaction.commandName }, "discord command failed");
+      text = `⚠️ /${interaction.commandName} failed. Please try again in a moment.`;
+    }
+    const [first = "", ...rest] = splitText(text, DISCORD_MESSAGE_LIMIT);
     await interaction.editReply({ content: first });
     for (const content of rest) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   };
