@@ -57,7 +57,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     log,
     commandContext: async (invocation) => {
       const channel = await conversations.ensureChannel(invocation.platform, invocation.channel, invocation.channelName ?? invocation.channel);
-      return { channel, assistant: assistants.for(channel), memory, conversations, tools, executor, db, llmProblem, projects: projects.service };
+      return { channel, assistant: assistants.for(channel), memory, conversations, tools, executor, llmProblem, projects: projects.service };
     },
   });
 
@@ -117,35 +117,36 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   // Project progress comes from workers in any process, through Redis.
   const relay = config.webConsole ? bullConnection(config.redisUrl) : undefined;
   if (relay) void relayConsoleEvents(relay, config.redisPrefix, hub, log).catch((error: unknown) => log.warn({ err: error }, "console events from workers are not relayed"));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
-  await slack?.start();
-  await discord?.start();
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await slack?.stop();
+      await discord?.stop();
+      await router.drain();
+      await projects.close();
+      relay?.disconnect();
+      sockets?.close();
+      await closeServer(server);
+      await services.close();
+    })();
+    return closing;
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    await slack?.start();
+    await discord?.start();
+  } catch (error) {
+    // Half started, the process would hold the port, the database and Redis open while serving nothing.
+    await close().catch((closeError: unknown) => log.warn({ err: closeError }, "closing after a failed start failed"));
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
-  let closing: Promise<void> | undefined;
-
-  return {
-    url,
-    database,
-    router,
-    close() {
-      closing ??= (async () => {
-        await slack?.stop();
-        await discord?.stop();
-        await router.drain();
-        await projects.close();
-        relay?.disconnect();
-        sockets?.close();
-        await closeServer(server);
-        await services.close();
-      })();
-      return closing;
-    },
-  };
+  return { url, database, router, close };
 }
 
 function closeServer(server: Server): Promise<void> {

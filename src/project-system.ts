@@ -7,7 +7,7 @@ import { postersFromConfig } from "./adapters/posters.js";
 import { consoleProjectEvents, RedisConsoleEvents } from "./adapters/web/relay.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/client.js";
-import { EditLock } from "./jobs/edit-lock.js";
+import { Leases } from "./jobs/lease.js";
 import { ProjectRunner } from "./jobs/project-runner.js";
 import { ProjectStore } from "./jobs/project-store.js";
 import { ProjectService } from "./jobs/projects.js";
@@ -46,7 +46,7 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
   const roster = specialistRoster(settings.specialists);
   const consoleEvents = new RedisConsoleEvents(redis.client, prefix, log);
   const posters = postersFromConfig(config, log, consoleEvents);
-  const service = new ProjectService({ store, queue, conversations, posters, redisStatus: () => redis.status(), publisher: redis.client, prefix });
+  const service = new ProjectService({ store, queue, conversations, posters, redisStatus: () => redis.status() });
   const workers = runWorkers
     ? startProjectWorkers(
         new ProjectRunner({
@@ -54,11 +54,12 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
           queue,
           coordinator: new Coordinator(llm, roster, config.llm.model),
           roster,
-          specialist: { llm, model: config.llm.model, tools, executor, maxSteps: config.agent.maxSteps },
+          tools,
+          specialist: { llm, model: config.llm.model, executor, maxSteps: config.agent.maxSteps },
           conversations,
           posters,
           events: consoleProjectEvents(consoleEvents),
-          lock: new EditLock(connection, prefix),
+          leases: new Leases(connection, prefix),
           log: log.child({ component: "projects" }),
         }),
         store,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
 import WebSocket from "ws";
+import { channels } from "../src/db/schema.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 import { diamond, scriptProjectLlm } from "./support/project-llm.js";
 import { waitFor } from "./support/wait.js";
@@ -144,6 +146,26 @@ describe("/project", () => {
     expect(llm.tasks.map((call) => call.key)).toEqual(["a"]);
     const again = await t.post("/api/commands", { channel: "cancel", user: "ann", command: "/project", text: `cancel ${id}` });
     expect(again.json.text).toContain("already been cancelled");
+  });
+
+  it("gives specialists only the tools the channel allows", async () => {
+    const llm = scriptProjectLlm(t.llm, { plans: [[{ key: "look", capabilities: ["research"] }, { key: "write", capabilities: ["synthesis"], dependsOn: ["look"] }]] });
+    await t.post("/api/commands", { channel: "locked", user: "ann", command: "/agent", text: "" });
+    await t.app.database.db.update(channels).set({ settings: { deniedTools: ["current_time"] } }).where(eq(channels.id, "web:locked"));
+    await settled(await start("open", "Look it up"));
+    await settled(await start("locked", "Look it up"));
+    const looks = llm.tasks.filter((call) => call.key === "look");
+    expect(looks[0]!.tools).toContain("current_time");
+    expect(looks[1]!.tools).not.toContain("current_time");
+    expect(looks[1]!.tools).toContain("recall");
+  });
+
+  it("keeps the status message within one message however long the goal", async () => {
+    scriptProjectLlm(t.llm, { plans: [diamond] });
+    const project = await settled(await start("long", `Investigate ${"a very long goal ".repeat(300)}`));
+    const status = async () => ((await t.get(`/api/threads/${project.thread}/messages`)).json as { text: string }[])[0]!.text;
+    await waitFor(async () => (await status()).includes("Status: done"), 5_000, "the last status edit");
+    expect((await status()).length).toBeLessThanOrEqual(1_900);
   });
 
   it("lists the channel's projects and answers a bare /project with its usage", async () => {

@@ -73,7 +73,8 @@ export class Coordinator {
     const last = ends.length === 1 ? tasks.find((task) => task.key === ends[0]) : undefined;
     const synthesiser = this.roster.find(canSynthesise) ?? this.roster[0]!;
     if (last && this.roster.some((s) => s.name === last.specialist && canSynthesise(s))) return { tasks, reportTask: last.key, ...notes };
-    const key = tasks.some((task) => task.key === REPORT_KEY) ? `${REPORT_KEY}-final` : REPORT_KEY;
+    let key = REPORT_KEY;
+    for (let n = 2; tasks.some((task) => task.key === key); n++) key = `${REPORT_KEY}-${n}`;
     tasks.push({
       key,
       description: "Write the final report from the results of the other tasks.",

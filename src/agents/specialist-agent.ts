@@ -1,6 +1,7 @@
 import type { Author } from "../core/thread.js";
 import type { ToolExecutor } from "../tools/executor.js";
-import { toToolSpec, type ToolRegistry } from "../tools/registry.js";
+import type { Tool } from "../tools/define.js";
+import { toToolSpec } from "../tools/registry.js";
 import type { LlmClient } from "./llm/types.js";
 import { runReasoningLoop } from "./reasoning-loop.js";
 import type { Specialist } from "./specialists.js";
@@ -18,6 +19,8 @@ export interface SpecialistTask {
   description: string;
   /** Only the results of the tasks this one depends on, never the whole project's history. */
   inputs: DependencyResult[];
+  /** The tools it may use: the specialist's own, as far as the channel allows them. */
+  tools: Tool[];
   channelId: string;
   author: Author;
   signal: AbortSignal;
@@ -26,7 +29,6 @@ export interface SpecialistTask {
 export interface SpecialistDeps {
   llm: LlmClient;
   model?: string;
-  tools: ToolRegistry;
   executor: ToolExecutor;
   maxSteps: number;
 }
@@ -37,7 +39,7 @@ const URL = /https?:\/\/[^\s"'<>)\]]+/g;
 
 /** Runs one project task as a specialist: its prompt, its tools, its dependencies' results. */
 export async function runSpecialist(specialist: Specialist, task: SpecialistTask, deps: SpecialistDeps): Promise<string> {
-  const tools = specialist.tools.flatMap((name) => deps.tools.get(name) ?? []);
+  const { tools } = task;
   const inputs = await Promise.all(task.inputs.map((input) => condense(input, deps, task.signal)));
   const sources = new Set<string>(inputs.flatMap((input) => input.result.match(URL) ?? []));
   const context = inputs.length

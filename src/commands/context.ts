@@ -2,7 +2,6 @@ import type { ChannelRow, ConversationStore } from "../agents/conversation-store
 import type { EnhancedAssistant } from "../agents/enhanced-assistant.js";
 import type { MemoryStore } from "../agents/memory/store.js";
 import type { CommandInvocation, CommandReply } from "../core/inbound.js";
-import type { Db } from "../db/client.js";
 import type { ProjectService } from "../jobs/projects.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -15,7 +14,6 @@ export interface CommandContext {
   tools: ToolRegistry;
   /** Runs `/tools run` under the same policy as the model's calls. */
   executor: ToolExecutor;
-  db: Db;
   /** Background projects; absent where this process runs none. */
   projects?: ProjectService;
   /** Undefined when the LLM is configured; else what to set. */

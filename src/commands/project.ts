@@ -1,3 +1,4 @@
+import type { ProjectRow } from "../jobs/project-store.js";
 import { detailText, shortId } from "../jobs/project-text.js";
 import type { CommandHandler } from "./context.js";
 
@@ -22,15 +23,17 @@ export const projectCommand: CommandHandler = {
       return { text: `*Recent projects*\n${recent.map((p) => `• \`${shortId(p.id)}\` ${p.status}: ${p.goal}`).join("\n")}` };
     }
     if (verb === "status" && single) {
-      const project = target ? await projects.find(channel.id, target) : (await projects.store.recent(channel.id, 1))[0];
-      if (!project) return { text: target ? `No project "${target}" in this channel. \`/project list\` shows them.` : "No projects in this channel yet." };
+      const found = target ? await projects.find(channel.id, target) : await projects.store.recent(channel.id, 1);
+      if (found.length !== 1) return { text: target ? notOne(target, found) : "No projects in this channel yet." };
+      const project = found[0]!;
       const [tasks, notes] = await Promise.all([projects.store.tasks(project.id), projects.store.notes(project.id)]);
       return { text: detailText(project, tasks, notes) };
     }
     if (verb === "cancel" && single) {
       if (!target) return { text: "Usage: `/project cancel ID` (an id from `/project list`)." };
-      const project = await projects.find(channel.id, target);
-      if (!project) return { text: `No project "${target}" in this channel. \`/project list\` shows them.` };
+      const found = await projects.find(channel.id, target);
+      if (found.length !== 1) return { text: notOne(target, found) };
+      const project = found[0]!;
       return {
         text: (await projects.cancel(project))
           ? `Cancelled project \`${shortId(project.id)}\`: running work is stopped and nothing more will run.`
@@ -50,3 +53,9 @@ export const projectCommand: CommandHandler = {
     return { text: `Started project \`${shortId(started.project.id)}\` (id ${started.project.id}): ${text}\nProgress and the report appear in its thread.` };
   },
 };
+
+/** No project, or several, match what the user typed. */
+function notOne(typed: string, found: ProjectRow[]): string {
+  if (found.length === 0) return `No project "${typed}" in this channel. \`/project list\` shows them.`;
+  return `"${typed}" matches ${found.length} projects; give more of the id:\n${found.map((p) => `• \`${p.id}\` ${p.status}: ${p.goal}`).join("\n")}`;
+}

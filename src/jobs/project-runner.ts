@@ -6,8 +6,9 @@ import { runSpecialist, type SpecialistDeps } from "../agents/specialist-agent.j
 import type { Specialist } from "../agents/specialists.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
 import type { ThreadRef } from "../core/thread.js";
-import type { EditLock } from "./edit-lock.js";
-import type { ProjectStore, ProjectRow } from "./project-store.js";
+import type { ToolRegistry } from "../tools/registry.js";
+import type { Leases } from "./lease.js";
+import type { ProjectRow, ProjectStore, TaskRow } from "./project-store.js";
 import { finalText, statusText, taskSummaryText } from "./project-text.js";
 import type { JobName, ProjectQueue } from "./queue.js";
 
@@ -16,16 +17,19 @@ export interface RunnerDeps {
   queue: ProjectQueue;
   coordinator: Coordinator;
   roster: Specialist[];
+  tools: ToolRegistry;
   specialist: SpecialistDeps;
   conversations: ConversationStore;
   posters: PosterFor;
   events: ProjectEvents;
-  lock: EditLock;
+  leases: Leases;
   log: Logger;
 }
 
 /** At most one status edit per project this often, across every process. */
 export const PROGRESS_INTERVAL_MS = 2_000;
+// Held while an edit or the report is being written; a crashed writer frees it after this.
+const WRITING_MS = 60_000;
 
 /** The id of the status message's row in the project's conversation. */
 export const statusRowId = (projectId: string) => `${projectId}:status`;
@@ -58,7 +62,7 @@ export class ProjectRunner {
     const { store, coordinator } = this.deps;
     const project = await store.get(projectId);
     if (!project) return;
-    if (project.status !== "planning") return this.advance(projectId);
+    if (project.status !== "planning") return void (await this.advance(projectId));
     let plan;
     try {
       plan = await coordinator.plan(project.goal, { signal, busy: await store.busySpecialists() });
@@ -79,23 +83,24 @@ export class ProjectRunner {
     const project = await store.get(projectId);
     if (!project || project.status !== "running") return;
     const task = await store.startTask(projectId, key);
-    if (!task) return this.advance(projectId);
+    if (!task) return void (await this.advance(projectId));
     await this.#changed(projectId);
     const specialist = roster.find((candidate) => candidate.name === task.specialist) ?? roster[0]!;
-    const all = await store.tasks(projectId);
-    const inputs = all
-      .filter((other) => task.dependsOn.includes(other.key))
-      .map((other) => ({
-        key: other.key,
-        description: other.description,
-        // Only the report task runs after a failure; it says what is missing.
-        result: other.status === "done" ? (other.result ?? "") : `(No result: this task ${other.status}${other.error ? `: ${other.error}` : ""}. Say in the report that it is missing.)`,
-      }));
     let result: string;
     try {
       result = await runSpecialist(
         specialist,
-        { projectId, goal: project.goal, key, description: task.description, inputs, channelId: project.channelId, author: { id: project.createdBy }, signal },
+        {
+          projectId,
+          goal: project.goal,
+          key,
+          description: task.description,
+          inputs: inputsOf(task, await store.tasks(projectId)),
+          tools: await this.#toolsFor(project, specialist),
+          channelId: project.channelId,
+          author: { id: project.createdBy },
+          signal,
+        },
         this.deps.specialist,
       );
     } catch (error) {
@@ -108,56 +113,96 @@ export class ProjectRunner {
       }
       const skipped = await store.failTask(projectId, key, reason);
       await store.note(projectId, specialist.name, "coordinator", "failure", `${key}: ${reason}${skipped.length ? `; skipped ${skipped.join(", ")}` : ""}`);
-      return this.advance(projectId);
+      return void (await this.advance(projectId));
     }
-    // The summary goes out before the task counts as done, so the report always comes after every summary.
-    if (key !== project.reportTask && (await store.claimSummary(projectId, key))) await this.#say(project, taskSummaryText({ ...task, result }));
+    // Before the task counts as done, so the report always comes after every summary. A summary
+    // that cannot be posted is not worth the task's result.
+    if (key !== project.reportTask && (await store.claimSummary(projectId, key)))
+      await this.#say(project, taskSummaryText({ ...task, result })).catch(async (error: unknown) => {
+        log.warn({ projectId, task: key, err: error }, "task summary not posted");
+        await store.releaseSummary(projectId, key);
+      });
     if (await store.finishTask(projectId, key, result))
       await store.note(projectId, specialist.name, "coordinator", "completion", `${key}: ${result.slice(0, 200)}`);
     await this.advance(projectId);
   }
 
-  /** Queues what became ready, ends the project when nothing is left, and schedules a status edit. */
-  async advance(projectId: string): Promise<void> {
+  /**
+   * Queues what became ready and ends the project when nothing is left; true when either
+   * happened. A status edit follows a change, or every call when `announce` is set.
+   */
+  async advance(projectId: string, announce = true): Promise<boolean> {
     const { store, queue } = this.deps;
-    for (const key of await store.claimReady(projectId)) await queue.task(projectId, key);
-    if (await store.settle(projectId)) await queue.finish(projectId);
-    await this.#changed(projectId);
+    const ready = await store.claimReady(projectId);
+    for (const key of ready) await queue.task(projectId, key);
+    const ended = (await store.settle(projectId)) !== undefined;
+    if (ended) await queue.finish(projectId);
+    const changed = ready.length > 0 || ended;
+    if (announce || changed) await this.#changed(projectId);
+    return changed;
   }
 
   /** The report (or why there is none), posted once per project; the last status edit follows. */
   async finish(projectId: string): Promise<void> {
-    const { store, events } = this.deps;
+    const { store, events, leases, log } = this.deps;
     const project = await store.get(projectId);
-    if (!project || project.status === "planning" || project.status === "running") return;
-    if (!(await store.claimReport(projectId))) return;
+    if (!project || project.status === "planning" || project.status === "running" || project.reportPostedAt) return;
+    // One writer at a time; the mark is set only once the text is out, so a crash before it
+    // means a retry posts it (at worst twice), never that the thread gets no report.
+    if ((await leases.take(`report:${projectId}`, WRITING_MS)) > 0) return;
+    const target = await store.target(project);
+    const text = finalText(project, await store.tasks(projectId));
     try {
-      const text = finalText(project, await store.tasks(projectId));
-      await this.#say(project, text);
-      events.done(await store.target(project), projectId, text);
+      await this.#poster(target).post(target, text);
     } catch (error) {
-      await store.releaseReport(projectId);
+      await leases.release(`report:${projectId}`);
       throw error;
     }
-    await this.#changed(projectId);
+    await store.markReported(projectId);
+    try {
+      if (project.conversationId) await this.deps.conversations.addMessage({ conversationId: project.conversationId, role: "assistant", author: "quorum", content: text });
+      events.done(target, projectId, text);
+      await this.#changed(projectId);
+    } catch (error) {
+      log.warn({ projectId, err: error }, "report posted, but its bookkeeping failed");
+    }
   }
 
   /**
    * Edits the status message to show the project as it is now, at most once per interval across
-   * processes. A job that comes too early reschedules itself rather than hold a worker slot.
+   * processes and only when its state changed. A job that comes too early reschedules itself
+   * rather than hold a worker slot; a change made while it edited gets an edit of its own.
    */
   async progress(projectId: string): Promise<void> {
-    const { store, lock, conversations, events, queue } = this.deps;
+    const { store, leases, conversations, events, queue } = this.deps;
     const project = await store.get(projectId);
     if (!project?.statusMessageId) return;
-    const text = statusText(project, await store.tasks(projectId));
-    if ((await conversations.message(statusRowId(projectId)))?.content === text) return;
-    const wait = await lock.take(projectId, PROGRESS_INTERVAL_MS);
-    if (wait > 0) return queue.progress(projectId, PROGRESS_INTERVAL_MS, wait);
-    const target = await store.target(project);
-    await this.#poster(target).update(target, project.statusMessageId, text);
-    await conversations.updateMessage(statusRowId(projectId), text);
-    events.progress(target, projectId, text);
+    const tasks = await store.tasks(projectId);
+    const signature = stateOf(project, tasks);
+    if ((await leases.recall(`status:${projectId}`)) === signature) return;
+    const wait = await leases.take(`edit:${projectId}`, WRITING_MS);
+    if (wait > 0) return queue.progress(projectId, PROGRESS_INTERVAL_MS, Math.min(wait, PROGRESS_INTERVAL_MS));
+    try {
+      const text = statusText(project, tasks);
+      const target = await store.target(project);
+      await this.#poster(target).update(target, project.statusMessageId, text);
+      await leases.remember(`status:${projectId}`, signature);
+      await conversations.updateMessage(statusRowId(projectId), text);
+      events.progress(target, projectId, text);
+    } finally {
+      // The next edit waits a whole interval after this one is done, however long it took.
+      await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS);
+    }
+    const now = await store.get(projectId);
+    if (now && stateOf(now, await store.tasks(projectId)) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS, PROGRESS_INTERVAL_MS);
+  }
+
+  /** The specialist's tools that this channel allows the project's creator. */
+  async #toolsFor(project: ProjectRow, specialist: Specialist) {
+    const { tools, store } = this.deps;
+    const channel = await store.channel(project);
+    const allowed = tools.forCaller(channel, tools.caller(channel.platform, { id: project.createdBy }));
+    return allowed.filter((tool) => specialist.tools.includes(tool.name));
   }
 
   async #say(project: ProjectRow, text: string): Promise<void> {
@@ -181,4 +226,23 @@ export class ProjectRunner {
     const project = await this.deps.store.get(projectId);
     return !project || project.status === "cancelled" || project.status === "failed";
   }
+}
+
+/** The results of what `task` depends on; only the report task runs after a failure, and says so. */
+function inputsOf(task: TaskRow, all: TaskRow[]) {
+  return all
+    .filter((other) => task.dependsOn.includes(other.key))
+    .map((other) => ({
+      key: other.key,
+      description: other.description,
+      result:
+        other.status === "done"
+          ? (other.result ?? "")
+          : `(No result: this task ${other.status}${other.error ? `: ${other.error}` : ""}. Say in the report that it is missing.)`,
+    }));
+}
+
+/** What the status message shows, without the clock: an edit is due only when this changes. */
+function stateOf(project: ProjectRow, tasks: TaskRow[]): string {
+  return JSON.stringify([project.status, project.planNote, tasks.map((task) => [task.key, task.status])]);
 }

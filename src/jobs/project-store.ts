@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import type { ChannelRow } from "../agents/conversation-store.js";
 import type { ProjectPlan } from "../agents/coordinator.js";
 import { dependantsOf } from "../agents/planner.js";
 import type { Platform, ThreadRef } from "../core/thread.js";
@@ -46,9 +47,14 @@ export class ProjectStore {
     return row;
   }
 
-  async target(project: ProjectRow): Promise<ProjectTarget> {
+  async channel(project: ProjectRow): Promise<ChannelRow> {
     const [channel] = await this.db.select().from(channels).where(eq(channels.id, project.channelId));
     if (!channel) throw new Error(`project ${project.id} has no channel`);
+    return channel;
+  }
+
+  async target(project: ProjectRow): Promise<ProjectTarget> {
+    const channel = await this.channel(project);
     return { platform: channel.platform as Platform, channel: channel.externalId, thread: project.thread };
   }
 
@@ -220,29 +226,31 @@ export class ProjectStore {
     });
   }
 
-  /** Claims the posting of a task's summary; true for the one caller that should post it. */
+  /** Claims the posting of a task's summary while its project runs; true for the one caller that should post it. */
   async claimSummary(projectId: string, key: string): Promise<boolean> {
     const rows = await this.db
       .update(projectTasks)
       .set({ summaryPostedAt: sql`now()` })
-      .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key), isNull(projectTasks.summaryPostedAt)))
+      .where(
+        and(
+          eq(projectTasks.projectId, projectId),
+          eq(projectTasks.key, key),
+          isNull(projectTasks.summaryPostedAt),
+          sql`exists (select 1 from ${projects} where ${projects.id} = ${projectId} and ${projects.status} = 'running')`,
+        ),
+      )
       .returning({ key: projectTasks.key });
     return rows.length > 0;
   }
 
-  /** Claims the posting of the report; true for the one caller that should post it. */
-  async claimReport(projectId: string): Promise<boolean> {
-    const rows = await this.db
-      .update(projects)
-      .set({ reportPostedAt: sql`now()` })
-      .where(and(eq(projects.id, projectId), isNull(projects.reportPostedAt)))
-      .returning({ id: projects.id });
-    return rows.length > 0;
+  /** Gives a summary's claim back when posting failed. */
+  async releaseSummary(projectId: string, key: string): Promise<void> {
+    await this.db.update(projectTasks).set({ summaryPostedAt: null }).where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key)));
   }
 
-  /** Gives the claim back when posting failed, so a retry posts it. */
-  async releaseReport(projectId: string): Promise<void> {
-    await this.db.update(projects).set({ reportPostedAt: null }).where(eq(projects.id, projectId));
+  /** Records that the final message is in the thread. */
+  async markReported(projectId: string): Promise<void> {
+    await this.db.update(projects).set({ reportPostedAt: sql`now()` }).where(and(eq(projects.id, projectId), isNull(projects.reportPostedAt)));
   }
 
   /** Ended projects whose report was never posted (a worker died between the two). */

@@ -21,25 +21,28 @@ const HEADLINE: Record<string, string> = {
 /** The status message: a checklist of the tasks with state, specialist and elapsed time. */
 export type ProjectHeadline = Pick<ProjectRow, "id" | "goal" | "status" | "createdAt" | "updatedAt" | "planNote">;
 
+// The status message is edited in place: it must stay one message on every platform (Discord: 2,000).
+const STATUS_LIMIT = 1_900;
+
 export function statusText(project: ProjectHeadline, tasks: TaskRow[], now = new Date()): string {
   const done = tasks.filter((task) => task.status === "done").length;
   const lines = [
-    `📋 *Project ${shortId(project.id)}*: ${project.goal}`,
+    `📋 *Project ${shortId(project.id)}*: ${clip(project.goal, 200)}`,
     `Status: ${HEADLINE[project.status] ?? project.status}${tasks.length ? ` · ${done}/${tasks.length} tasks done` : ""} · ${elapsed(project.createdAt, project.status === "running" || project.status === "planning" ? now : project.updatedAt)}`,
     ...tasks.map((task) => {
       const time = task.startedAt ? ` · ${elapsed(task.startedAt, task.finishedAt ?? now)}` : "";
-      const why = task.status === "failed" || task.status === "skipped" ? ` (${task.error ?? task.status})` : "";
+      const why = task.status === "failed" || task.status === "skipped" ? ` (${clip(task.error ?? task.status, 120)})` : "";
       return `${MARK[task.status] ?? "•"} \`${task.key}\` ${task.specialist} · ${task.status}${time}${why}`;
     }),
   ];
-  if (project.planNote) lines.push(`_${project.planNote}_`);
-  return lines.join("\n");
+  if (project.planNote) lines.push(`_${clip(project.planNote, 200)}_`);
+  return clip(lines.join("\n"), STATUS_LIMIT);
 }
 
 /** The short reply a finished task adds to the thread. */
 export function taskSummaryText(task: Pick<TaskRow, "key" | "specialist" | "result">): string {
   const first = (task.result ?? "").replace(/\s+/g, " ").trim();
-  return `✅ \`${task.key}\` (${task.specialist}) finished: ${first.length > 280 ? `${first.slice(0, 280)}…` : first}`;
+  return `✅ \`${task.key}\` (${task.specialist}) finished: ${clip(first, 280)}`;
 }
 
 /** What the thread gets when a project ends: the report, or why there is none, and what is missing. */
@@ -67,4 +70,8 @@ export function shortId(id: string): string {
 function elapsed(from: Date, to: Date): string {
   const seconds = Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
   return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

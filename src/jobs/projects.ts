@@ -1,14 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { ChannelRow, ConversationStore } from "../agents/conversation-store.js";
 import type { PosterFor } from "../core/poster.js";
 import type { Author, Platform } from "../core/thread.js";
 import type { ProjectStore, ProjectRow } from "./project-store.js";
 import { statusText } from "./project-text.js";
 import { statusRowId } from "./project-runner.js";
-import { jobIds, type ProjectQueue } from "./queue.js";
-
-export const cancelChannel = (prefix: string) => `${prefix}:project-cancel`;
+import type { ProjectQueue } from "./queue.js";
 
 export interface StartRequest {
   channel: ChannelRow;
@@ -30,9 +27,6 @@ export interface ProjectServiceDeps {
   posters: PosterFor;
   /** "ok", or why Redis cannot be used. */
   redisStatus(): Promise<string>;
-  /** Publishes cancellations to every worker process. */
-  publisher: Redis;
-  prefix: string;
 }
 
 /** Starting, finding and cancelling projects: what `/project` and the web API need. */
@@ -71,22 +65,19 @@ export class ProjectService {
     return { ok: true, project };
   }
 
-  /** A project of the channel by its id or the first characters of it. */
-  async find(channelId: string, idOrPrefix: string): Promise<ProjectRow | undefined> {
+  /** The channel's projects whose id is, or starts with, `idOrPrefix` (four characters at least). */
+  async find(channelId: string, idOrPrefix: string): Promise<ProjectRow[]> {
     const wanted = idOrPrefix.trim().toLowerCase();
-    if (wanted.length < 4) return undefined;
-    return (await this.deps.store.recent(channelId, 200)).find((project) => project.id.startsWith(wanted));
+    if (wanted.length < 4) return [];
+    return (await this.deps.store.recent(channelId, 200)).filter((project) => project.id.startsWith(wanted));
   }
 
   /** Stops a live project: queued work is removed, running work aborted, the thread told. */
   async cancel(project: ProjectRow): Promise<boolean> {
-    const { store, queue, publisher, prefix } = this.deps;
+    const { store, queue } = this.deps;
     const tasks = await store.tasks(project.id);
     if (!(await store.cancel(project.id))) return false;
-    const ids = [jobIds.plan(project.id), ...tasks.map((task) => jobIds.task(project.id, task.key))];
-    // Active jobs are locked and refuse removal; their workers hear the cancellation and abort them.
-    await Promise.all(ids.map((jobId) => queue.queue.remove(jobId).catch(() => 0)));
-    await publisher.publish(cancelChannel(prefix), project.id);
+    await queue.abort(project.id, tasks.map((task) => task.key));
     await queue.finish(project.id);
     return true;
   }

@@ -3,6 +3,9 @@ import { Redis } from "ioredis";
 
 export const PROJECT_QUEUE = "quorum-projects";
 
+/** Where cancellations reach every worker process. */
+export const cancelChannel = (prefix: string) => `${prefix}:project-cancel`;
+
 /** Every job of a project, each with an id derived from what it does, so adding it twice adds it once. */
 export type ProjectJob =
   | { name: "plan"; data: { projectId: string } }
@@ -57,13 +60,26 @@ export class ProjectQueue {
     return this.#add({ name: "finish", data: { projectId } }, { jobId: jobIds.finish(projectId), attempts: 5, backoff: this.#backoff() });
   }
 
-  /** One status edit per interval slot: changes inside a slot share the job at its end. */
+  /**
+   * One status edit per interval slot: changes inside a slot share the job at its end. A later
+   * edit (`notBeforeMs` > 0, asked for by a running edit) always gets a slot after the current one.
+   */
   progress(projectId: string, intervalMs: number, notBeforeMs = 0) {
-    const slot = Math.ceil((Date.now() + notBeforeMs) / intervalMs);
+    const now = Date.now();
+    const soonest = Math.ceil((now + notBeforeMs) / intervalMs);
+    const slot = notBeforeMs > 0 ? Math.max(soonest, Math.floor(now / intervalMs) + 1) : soonest;
     return this.#add(
       { name: "progress", data: { projectId } },
       { jobId: jobIds.progress(projectId, slot), delay: Math.max(0, slot * intervalMs - Date.now()), removeOnComplete: true, removeOnFail: true },
     );
+  }
+
+  /** Removes a project's waiting work and tells every worker to abort its running jobs. */
+  async abort(projectId: string, taskKeys: string[]): Promise<void> {
+    const ids = [jobIds.plan(projectId), ...taskKeys.map((key) => jobIds.task(projectId, key))];
+    // Active jobs are locked and refuse removal; their workers hear the cancellation and abort them.
+    await Promise.all(ids.map((jobId) => this.queue.remove(jobId).catch(() => 0)));
+    await this.connection.publish(cancelChannel(this.settings.prefix), projectId);
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,7 @@ import { Worker, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { ProjectRunner } from "./project-runner.js";
 import type { ProjectStore } from "./project-store.js";
-import { cancelChannel } from "./projects.js";
-import { bullConnection, jobIds, PROJECT_QUEUE, type ProjectQueue } from "./queue.js";
+import { bullConnection, cancelChannel, jobIds, PROJECT_QUEUE, type ProjectQueue } from "./queue.js";
 
 export interface WorkerSettings {
   redisUrl: string;
@@ -92,8 +91,10 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
   for (const project of await store.live()) {
     if (Date.now() - project.createdAt.getTime() > timeoutMs) {
       const minutes = Math.round(timeoutMs / 60_000);
+      const tasks = await store.tasks(project.id);
       if (await store.fail(project.id, `it did not finish within ${minutes} minute${minutes === 1 ? "" : "s"}`)) {
         log.warn({ projectId: project.id }, "project timed out");
+        await queue.abort(project.id, tasks.map((task) => task.key));
         await queue.finish(project.id);
       }
       continue;
@@ -112,7 +113,7 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
       // Died with its workers more often than allowed: it has failed for good.
       else if ((await job.getState()) === "failed") await store.failTask(project.id, task.key, job.failedReason || "its worker stopped");
     }
-    await runner.advance(project.id);
+    await runner.advance(project.id, false);
   }
   for (const project of await store.unreported()) {
     const job = await queue.queue.getJob(jobIds.finish(project.id));

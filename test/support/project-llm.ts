@@ -13,6 +13,8 @@ export interface PlannedTaskJson {
 export interface TaskCall {
   key: string;
   input: string;
+  /** The tools the specialist was offered. */
+  tools: string[];
   start: number;
   end: number;
 }
@@ -49,7 +51,7 @@ export function scriptProjectLlm(llm: FakeLlm, brain: ProjectBrain): ProjectLlmL
       }
       const key = /Your task \(([\w-]+)\)/.exec(input)?.[1] ?? "?";
       const attempt = log.tasks.filter((call) => call.key === key).length;
-      const call: TaskCall = { key, input, start: Date.now(), end: 0 };
+      const call: TaskCall = { key, input, tools: (request.tools ?? []).map((tool) => tool.function.name), start: Date.now(), end: 0 };
       log.tasks.push(call);
       const ms = typeof brain.taskMs === "function" ? brain.taskMs(key, attempt) : (brain.taskMs ?? 0);
       await sleep(ms);

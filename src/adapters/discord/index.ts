@@ -1,5 +1,5 @@
 import { Routes } from "discord-api-types/v10";
-import { ApplicationFlagsBitField, Client, Events, GatewayIntentBits, MessageFlags, Partials, type Interaction, type Message } from "discord.js";
+import { Client, Events, GatewayIntentBits, MessageFlags, Partials, type Interaction, type Message } from "discord.js";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
@@ -121,7 +121,6 @@ export function createDiscordAdapter(settings: DiscordSettings, bot: Bot, log: L
       }
       await ready;
       await registerCommands(client, settings, log);
-      await warnWithoutMessageContent(client, log);
       log.info({ user: client.user?.tag }, "Discord connected");
     },
     async stop() {
@@ -137,19 +136,6 @@ async function registerCommands(client: Client, settings: DiscordSettings, log: 
     : Routes.applicationCommands(settings.applicationId);
   await client.rest.put(route, { body: discordCommands });
   log.info({ scope: settings.guildId ? `guild ${settings.guildId}` : "global" }, "Discord slash commands registered");
-}
-
-async function warnWithoutMessageContent(client: Client, log: Logger): Promise<void> {
-  try {
-    const application = await client.application?.fetch();
-    const flags = new ApplicationFlagsBitField(application?.flags ?? 0);
-    if (!flags.any(["GatewayMessageContent", "GatewayMessageContentLimited"]))
-      log.warn(
-        "The MessageContent intent is not enabled for this bot: it will see mentions but not the text of other messages. Enable it in the Discord Developer Portal → Bot → Privileged Gateway Intents.",
-      );
-  } catch (error) {
-    log.debug({ err: error }, "could not read the application's intents");
-  }
 }
 
 function threadName(text: string): string {
