@@ -29,7 +29,7 @@ const echo = defineTool({
     text: z.string().min(1),
     options: z.object({ loud: z.boolean() }).optional(),
     note: z.string().optional(),
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: z.object({ authorization: z.string().optional(), accept: z.string().optional() }).default({}),
   }),
   policy: { forbiddenArguments: ["headers.authorization"] },
   run: (args) => args,
@@ -215,6 +215,46 @@ describe("audit", () => {
     expect(row!.durationMs).toBeGreaterThanOrEqual(0);
     const [ghost] = await database.db.select().from(toolCalls).where(eq(toolCalls.callId, "unknown-1"));
     expect(ghost).toMatchObject({ toolName: "ghost", ok: false, arguments: { token: "[redacted]" } });
+  });
+
+  it("scrubs secrets from the stored result and from arguments that are not JSON, not from what the model gets", async () => {
+    // Like an API echoing the request headers, or an MCP tool returning a token in its text.
+    const leaky = defineTool({
+      name: "leaky",
+      description: "Echoes secrets.",
+      category: "test",
+      input: z.object({ text: z.boolean() }),
+      run: ({ text }) =>
+        text
+          ? "connected with Authorization: Bearer abc.def-123, key sk-proj-abcdefgh1234 and xoxb-1111-2222-abcd; retry at /login?user=ann&password=hunter2&api_key=k-42"
+          : { headers: { authorization: "Bearer abc.def-123", "x-api-key": "k-42" }, session: { token: "t-1", user: "ann" }, note: "token=t-1" },
+    });
+    const secrets = ["abc.def-123", "sk-proj-abcdefgh1234", "xoxb-1111-2222-abcd", "hunter2", "k-42", "t-1"];
+    const stored = async (args: string) => {
+      const request = call("leaky", args);
+      const outcome = await executor.execute(leaky, request, context);
+      const [row] = await database.db.select().from(toolCalls).where(eq(toolCalls.callId, request.id));
+      return { outcome, row: row! };
+    };
+
+    const json = await stored('{"text": false}');
+    expect(JSON.parse(json.outcome.content)).toMatchObject({ headers: { authorization: "Bearer abc.def-123" }, session: { token: "t-1" } });
+    expect(JSON.parse(json.row.result!)).toEqual({
+      headers: { authorization: "[redacted]", "x-api-key": "[redacted]" },
+      session: { token: "[redacted]", user: "ann" },
+      note: "token=[redacted]",
+    });
+
+    const text = await stored('{"text": true}');
+    expect(text.outcome.content).toContain("Bearer abc.def-123");
+    expect(text.row.result).toBe(
+      "connected with Authorization: Bearer [redacted], key [redacted] and [redacted]; retry at /login?user=ann&password=[redacted]&api_key=[redacted]",
+    );
+
+    const broken = await stored('{"text": true, "password": "hunter2", "auth": "Bearer abc.def-123"');
+    expect(broken.outcome.ok).toBe(false);
+    expect(broken.row.arguments).toBe('{"text": true, "password": "[redacted]", "auth": "Bearer [redacted]"');
+    for (const row of [json.row, text.row, broken.row]) for (const secret of secrets) expect(JSON.stringify(row)).not.toContain(secret);
   });
 
   it("writes rows in the background, in batches, and statistics include them", async () => {

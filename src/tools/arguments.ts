@@ -8,7 +8,7 @@ export type Checked = { ok: true; args: unknown; sent: unknown; raw: unknown } |
 
 /**
  * Parses and validates a call's JSON arguments. Common model slips are repaired before giving up:
- * `null` for an optional field, and an object or array sent as a JSON string.
+ * `null` for an optional field, an object or array sent as a JSON string, and the reverse.
  */
 export function checkArguments(schema: z.ZodType, json: string): Checked {
   let raw: unknown;
@@ -39,20 +39,28 @@ function repair(value: unknown, error: z.ZodError): unknown {
   const copy = structuredClone(value);
   let changed = false;
   for (const issue of error.issues) {
-    if (issue.code !== "invalid_type" || issue.path.length === 0) continue;
+    if (issue.path.length === 0) continue;
     const parent = at(copy, issue.path.slice(0, -1));
-    const key = issue.path.at(-1)!;
     if (parent === null || typeof parent !== "object") continue;
-    const current = (parent as Record<PropertyKey, unknown>)[key as PropertyKey];
-    if (current === null) {
-      delete (parent as Record<PropertyKey, unknown>)[key as PropertyKey];
+    const fields = parent as Record<PropertyKey, unknown>;
+    const key = issue.path.at(-1)! as PropertyKey;
+    const current = fields[key];
+    // Null for an optional field fails as a wrong type, enum value or union member alike; strict-mode models send it for each unused one.
+    if (current === null && !Array.isArray(parent)) {
+      delete fields[key];
       changed = true;
+    } else if (issue.code !== "invalid_type") {
+      continue;
     } else if (typeof current === "string" && (issue.expected === "object" || issue.expected === "array")) {
       const parsed = parseJsonText(current);
       if (parsed !== undefined) {
-        (parent as Record<PropertyKey, unknown>)[key as PropertyKey] = parsed;
+        fields[key] = parsed;
         changed = true;
       }
+    } else if (current !== null && typeof current === "object" && issue.expected === "string") {
+      // The reverse slip: an object where the schema asks for JSON text (strict schemas have no free-form objects).
+      fields[key] = JSON.stringify(current);
+      changed = true;
     }
   }
   return changed ? copy : undefined;

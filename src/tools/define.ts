@@ -43,9 +43,10 @@ export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<I
     throw new ToolDefinitionError(`Tool name "${definition.name}" must match ${TOOL_NAME} (OpenAI function names).`);
   if (definition.description.trim() === "")
     throw new ToolDefinitionError(`Tool "${definition.name}" needs a description: the model chooses tools by it.`);
-  const { $schema: _ignored, ...parameters } = z.toJSONSchema(definition.input, { io: "input" }) as Record<string, unknown>;
-  if (parameters.type !== "object")
-    throw new ToolDefinitionError(`Tool "${definition.name}" input must be a z.object(), got ${String(parameters.type)}.`);
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(definition.input, { io: "input" }) as JsonSchema;
+  if (schema.type !== "object")
+    throw new ToolDefinitionError(`Tool "${definition.name}" input must be a z.object(), got ${String(schema.type)}.`);
+  const parameters = strictSchema(definition.name, schema);
   return {
     name: definition.name,
     description: definition.description,
@@ -55,4 +56,53 @@ export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<I
     policy: { ...defaultPolicy, ...definition.policy },
     run: async (args, context) => definition.run(args as z.output<Input>, context),
   };
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * `schema` in the shape OpenAI strict function calling requires: every object closed and listing
+ * every property in `required`, the optional ones nullable. Validation still treats an optional
+ * field as optional: `checkArguments` turns a null for one into "absent". Free-form objects
+ * (records) cannot be expressed, so they fail the definition, naming the field.
+ */
+function strictSchema(tool: string, schema: JsonSchema, path = ""): JsonSchema {
+  const strict = { ...schema };
+  for (const key of ["anyOf", "oneOf", "allOf", "prefixItems"])
+    if (Array.isArray(schema[key])) strict[key] = (schema[key] as JsonSchema[]).map((inner) => strictSchema(tool, inner, path));
+  if (isSchema(schema.items)) strict.items = strictSchema(tool, schema.items, `${path}[]`);
+  for (const key of ["$defs", "definitions"])
+    if (isSchema(schema[key])) strict[key] = mapValues(schema[key], (inner, name) => strictSchema(tool, inner, name));
+  if (schema.type === "object") {
+    if (schema.additionalProperties !== undefined && schema.additionalProperties !== false)
+      throw new ToolDefinitionError(
+        `Tool "${tool}": ${path || "the input"} is a free-form object, which OpenAI strict mode cannot express; use an array of pairs or JSON text.`,
+      );
+    const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
+    const properties = isSchema(schema.properties) ? schema.properties : {};
+    strict.properties = mapValues(properties, (inner, name) => {
+      const property = strictSchema(tool, inner, path ? `${path}.${name}` : name);
+      return required.has(name) ? property : nullable(property);
+    });
+    strict.required = Object.keys(properties);
+    strict.additionalProperties = false;
+  }
+  return strict;
+}
+
+/** `schema` that also accepts null: in its type list when it has one, otherwise as an alternative. */
+function nullable(schema: JsonSchema): JsonSchema {
+  const { type } = schema;
+  if ((typeof type === "string" || Array.isArray(type)) && schema.enum === undefined && schema.const === undefined)
+    return { ...schema, type: [...new Set([type, "null"].flat())] };
+  const { description, default: fallback, ...rest } = schema;
+  return { ...(description === undefined ? {} : { description }), ...(fallback === undefined ? {} : { default: fallback }), anyOf: [rest, { type: "null" }] };
+}
+
+function isSchema(value: unknown): value is JsonSchema {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function mapValues(record: JsonSchema, map: (value: JsonSchema, key: string) => JsonSchema): JsonSchema {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value as JsonSchema, key)]));
 }

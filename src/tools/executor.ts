@@ -8,7 +8,7 @@ import { AuditLog } from "./audit-log.js";
 import type { Tool, ToolContext } from "./define.js";
 import { RetryableToolError } from "./policy.js";
 import { MemoryRateLimiter, type RateLimiter } from "./rate-limiter.js";
-import { redactSecrets } from "./redact.js";
+import { redactOutput, redactSecrets } from "./redact.js";
 import { toolStats, type ToolStats } from "./stats.js";
 
 export interface ToolOutcome {
@@ -76,7 +76,8 @@ export class ToolExecutor {
       toolName: call.name,
       arguments: redactSecrets(checked?.raw ?? parseOrText(call.arguments)),
       ok: outcome.ok,
-      result: cut(outcome.content, 4_000),
+      // Redacted here only: the model needs the real result (an API may echo headers, an MCP tool a token).
+      result: cut(redactOutput(outcome.content), 4_000),
       durationMs: Math.round(performance.now() - started),
     });
     return outcome;
@@ -128,7 +129,7 @@ function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n[output cut: ${text.length - max} more characters not shown]`;
 }
 
-/** Unknown tools and unparsable arguments still get a redacted audit row. */
+/** Unknown tools and unparsable arguments still get a redacted audit row (text is scrubbed by pattern). */
 function parseOrText(json: string): unknown {
   try {
     return JSON.parse(json);
