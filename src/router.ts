@@ -78,7 +78,7 @@ export class Router implements Bot {
       assistants
         .for(channel)
         .answer(
-          { conversationId: conversation.id, replyId, author: message.author, text: message.text },
+          { conversationId: conversation.id, replyId, author: message.author, text: message.text, userSeq: stored.seq },
           poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
         );
     const result = await this.#inOrder(conversation.id, turn);

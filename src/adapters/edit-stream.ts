@@ -23,6 +23,8 @@ export class EditStream implements ReplyStream {
   #lastWrite = 0;
   #timer: NodeJS.Timeout | undefined;
   #queued = false;
+  /** Set by finish(): live edits not yet sent are stale, and sending one would delay the final text by an interval. */
+  #finished = false;
   #work: Promise<void> = Promise.resolve();
 
   constructor(
@@ -43,6 +45,7 @@ export class EditStream implements ReplyStream {
   }
 
   async finish(text: string): Promise<PostedMessage> {
+    this.#finished = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#work;
@@ -55,11 +58,13 @@ export class EditStream implements ReplyStream {
     this.#work = this.#work
       .then(async () => {
         this.#queued = false;
+        if (this.#finished) return;
         const preview = this.message.preview(this.#text);
         if (preview === this.#shown) return;
         if (this.#id === undefined) this.#id = await this.message.post(preview);
         else {
           await sleep(this.#lastWrite + this.intervalMs - Date.now());
+          if (this.#finished) return;
           await this.message.edit(this.#id, preview);
         }
         this.#lastWrite = Date.now();

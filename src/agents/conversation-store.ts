@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
 import type { Platform } from "../core/thread.js";
 import type { Db } from "../db/client.js";
 import { channels, conversations, messages, type ChannelSettings } from "../db/schema.js";
@@ -78,14 +78,25 @@ export class ConversationStore {
     await this.db.update(messages).set({ content, tokens: messageTokens(content) }).where(eq(messages.id, id));
   }
 
-  /** The thread newest first, up to `limit` messages, for the context builder. */
-  async history(conversationId: string, limit: number): Promise<HistoryMessage[]> {
+  /**
+   * The thread as the turn answering the user message `userSeq` sees it, for the context builder:
+   * that message first, then the rest newest first, up to `limit` messages. User messages stored
+   * after it wait for their own turns and are left out; replies stored after it stay, because a
+   * thread's turns run one at a time, so they answer earlier messages.
+   */
+  async history(conversationId: string, userSeq: number, limit: number): Promise<HistoryMessage[]> {
     return this.db
       .select({ role: messages.role, author: messages.author, content: messages.content, tokens: messages.tokens })
       .from(messages)
-      // Failed turns stay visible in the thread but are not fed back to the model.
-      .where(and(eq(messages.conversationId, conversationId), isNull(messages.error)))
-      .orderBy(desc(messages.seq))
+      .where(
+        and(
+          eq(messages.conversationId, conversationId),
+          // Failed turns stay visible in the thread but are not fed back to the model.
+          isNull(messages.error),
+          or(lte(messages.seq, userSeq), ne(messages.role, "user")),
+        ),
+      )
+      .orderBy(sql`${messages.seq} = ${userSeq} desc`, desc(messages.seq))
       .limit(limit) as Promise<HistoryMessage[]>;
   }
 

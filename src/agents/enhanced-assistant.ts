@@ -33,6 +33,8 @@ export interface Turn {
   replyId: string;
   author: Author;
   text: string;
+  /** The stored user message's `seq`: the history this turn sees ends there, not at messages queued behind it. */
+  userSeq: number;
 }
 
 export interface TurnResult {
@@ -70,7 +72,7 @@ export class EnhancedAssistant {
   async answer(turn: Turn, stream: ReplyStream): Promise<TurnResult> {
     const { conversations, memory, tools, executor, settings, llm, log } = this.deps;
     const [history, recalled] = await Promise.all([
-      conversations.history(turn.conversationId, HISTORY_ROWS),
+      conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
       memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
     ]);
     const context = buildContext({

@@ -1,0 +1,78 @@
+import type { ChatCompletionRequest } from "@copilotkit/aimock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lastUserText, startTestApp, type TestApp } from "./support/app.js";
+
+describe("messages that arrive together in one thread", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.stop());
+
+  it("answers each with the history up to its own message, and the later one sees the earlier exchange", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    t.llm.mock.clearFixtures();
+    t.llm.mock.addFixture({
+      match: { predicate: () => true },
+      response: async (request: ChatCompletionRequest) => {
+        const text = lastUserText(request);
+        // The "hold on" turn keeps the thread busy until both questions are stored behind it.
+        if (text === "ada: hold on") {
+          holding = true;
+          await gate;
+        }
+        return { content: `Answer to ${text}` };
+      },
+    });
+
+    const opener = await t.post("/api/chat", { channel: "order", user: "ada", text: "hello" });
+    const thread: string = opener.json.thread;
+    const held = t.post("/api/chat", { channel: "order", user: "ada", text: "hold on", thread });
+    await waitUntil(async () => holding);
+    const [one, two] = [
+      t.post("/api/chat", { channel: "order", user: "ada", text: "first question", thread }),
+      t.post("/api/chat", { channel: "order", user: "ada", text: "second question", thread }),
+    ];
+    await waitUntil(async () => (await userTexts(thread)).length === 4);
+    release();
+    const replies = await Promise.all([held, one, two]);
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
+
+    // Arrival order is whichever the server stored first.
+    const [, , earlier, later] = await userTexts(thread);
+    const sent = ["hold on", "first question", "second question"];
+    const replyTo = (text: string): string => replies[sent.indexOf(text)]!.json.reply.text;
+    expect(replyTo("hold on")).toBe("Answer to ada: hold on");
+    expect(replyTo(earlier!)).toBe(`Answer to ada: ${earlier}`);
+    expect(replyTo(later!)).toBe(`Answer to ada: ${later}`);
+
+    const prompts = t.llm.mock.getRequests().map((r) => (r.body as ChatCompletionRequest).messages.filter((m) => m.role !== "system").map((m) => m.content));
+    const promptFor = (text: string) => prompts.find((p) => p.at(-1) === `ada: ${text}`)!;
+    expect(promptFor(earlier!)).toEqual(["ada: hello", "Answer to ada: hello", "ada: hold on", "Answer to ada: hold on", `ada: ${earlier}`]);
+    // The thread in the order it was stored, with the message being answered last.
+    expect(promptFor(later!)).toEqual([
+      "ada: hello",
+      "Answer to ada: hello",
+      "ada: hold on",
+      `ada: ${earlier}`,
+      "Answer to ada: hold on",
+      `Answer to ada: ${earlier}`,
+      `ada: ${later}`,
+    ]);
+  });
+
+  async function userTexts(thread: string): Promise<string[]> {
+    const { json } = await t.get(`/api/threads/${thread}/messages`);
+    return (json as { role: string; text: string }[]).filter((m) => m.role === "user").map((m) => m.text);
+  }
+});
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
