@@ -30,6 +30,7 @@ describe("startApp when an adapter fails to start", () => {
   const cases: [string, () => Record<string, string>, RegExp][] = [
     ["Discord refuses the intents", () => discord.env(), /MessageContent intent/],
     ["Slack refuses the app token", () => ({ ...slack.env("socket"), SLACK_APP_TOKEN: "xapp-1-A0QUORUM-0001-wrong-token" }), /invalid_auth/],
+    ["Slack refuses the bot token", () => ({ ...slack.env("http"), SLACK_BOT_TOKEN: "xoxb-0001-wrong-token" }), /invalid_auth/],
   ];
 
   it.each(cases)("%s: rejects, closes what it opened, and a restart on the same data serves", async (_, platformEnv, reason) => {

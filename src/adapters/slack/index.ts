@@ -25,7 +25,8 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
   const receiver = settings.appToken
     ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions } })
     : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: "/slack/events", logger });
-  const app = new App({ token: settings.botToken, receiver, logger, clientOptions, ignoreSelf: true });
+  // Initialised in start(): Bolt's own start-up auth.test would otherwise reject unawaited on a bad token.
+  const app = new App({ token: settings.botToken, receiver, logger, clientOptions, ignoreSelf: true, deferInitialization: true });
   const poster = new SlackPoster(app.client, log, posterOptions);
   const names = new Map<string, string>();
   let botUserId: string | undefined;
@@ -105,6 +106,7 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
     listener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
     poster,
     async start() {
+      await app.init();
       const identity = await app.client.auth.test();
       botUserId = identity.user_id;
       if (receiver instanceof SocketModeReceiver) await receiver.start();
