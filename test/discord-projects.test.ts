@@ -36,7 +36,8 @@ describe("Discord /project (discord.js, fake Discord, real BullMQ)", () => {
     const [thread] = discord.world.threadsOf(FAKE_DISCORD.channelId).filter((channel) => channel.name?.includes("Compare the three vendors"));
     expect(thread).toBeDefined();
     await waitFor(() => discord.botMessagesIn(thread!.id).some((m) => m.content.includes("REPORT-D15C")), 30_000, "the report in the thread");
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // The last status edit follows the report within an interval or two.
+    await waitFor(() => discord.botMessagesIn(thread!.id)[0]!.content.includes("Status: done"), 10_000, "the last status edit");
 
     const messages = discord.botMessagesIn(thread!.id);
     const status = messages[0]!;

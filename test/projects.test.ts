@@ -70,7 +70,8 @@ describe("/project", () => {
     expect(project.report).toBe("# Report\nBuilt on: b and c");
 
     await waitFor(() => watcher.events.some((event) => event.type === "project.done"), 10_000, "project.done");
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // The last status edit follows the report within an interval or two.
+    await waitFor(() => watcher.events.some((event) => event.type === "project.progress" && event.projectId === id && event.text!.includes("Status: done")), 10_000, "the last status edit");
     watcher.close();
     const mine = watcher.events.filter((event) => event.projectId === id);
     expect(mine.filter((event) => event.type === "project.done")).toHaveLength(1);

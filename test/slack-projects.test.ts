@@ -42,7 +42,8 @@ describe("Slack /project (Bolt over HTTP, fake Slack, real BullMQ)", () => {
     const status = slack.api.messagesIn(CHANNEL).find((m) => m.user === FAKE_SLACK.botUserId && m.thread_ts === undefined)!;
     expect(status.text).toContain("Compare the three vendors");
     await waitFor(() => slack.api.messagesIn(CHANNEL, status.ts).some((m) => m.text.includes("REPORT-7F3")), 30_000, "the report in the thread");
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // The last status edit follows the report within an interval or two.
+    await waitFor(() => slack.api.message(CHANNEL, status.ts)!.text.includes("Status: done"), 10_000, "the last status edit");
 
     const thread = slack.api.messagesIn(CHANNEL, status.ts).filter((m) => m.ts !== status.ts);
     expect(thread.filter((m) => m.text.includes("REPORT-7F3"))).toHaveLength(1);

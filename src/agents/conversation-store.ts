@@ -60,7 +60,9 @@ export class ConversationStore {
     return row;
   }
 
-  async addMessage(message: NewMessage, db: Queryable = this.db): Promise<MessageRow> {
+  /** Stores a message and touches its thread, in one commit (inside `db` when given one). */
+  async addMessage(message: NewMessage, db?: Queryable): Promise<MessageRow> {
+    if (!db) return this.db.transaction((tx) => this.addMessage(message, tx));
     const [row] = await db
       .insert(messages)
       .values({ ...message, id: message.id ?? randomUUID(), tokens: messageTokens(message.content) })

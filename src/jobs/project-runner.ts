@@ -71,10 +71,16 @@ export class ProjectRunner {
       if (await store.fail(projectId, `planning failed: ${(error as Error).message}`)) await this.deps.queue.finish(projectId);
       return;
     }
-    if (await store.savePlan(projectId, plan)) {
-      await store.note(projectId, "coordinator", "team", "plan", plan.tasks.map((task) => `${task.key} (${task.specialist}${task.dependsOn.length ? ` after ${task.dependsOn.join(", ")}` : ""})`).join("; "));
-      for (const task of plan.tasks) await store.note(projectId, "coordinator", task.specialist, "assignment", `${task.key}: ${task.description}`);
-    }
+    if (await store.savePlan(projectId, plan))
+      await store.noteAll(projectId, [
+        {
+          from: "coordinator",
+          to: "team",
+          kind: "plan",
+          content: plan.tasks.map((task) => `${task.key} (${task.specialist}${task.dependsOn.length ? ` after ${task.dependsOn.join(", ")}` : ""})`).join("; "),
+        },
+        ...plan.tasks.map((task) => ({ from: "coordinator", to: task.specialist, kind: "assignment", content: `${task.key}: ${task.description}` })),
+      ]);
     await this.advance(projectId);
   }
 
@@ -122,8 +128,7 @@ export class ProjectRunner {
         log.warn({ projectId, task: key, err: error }, "task summary not posted");
         await store.releaseSummary(projectId, key);
       });
-    if (await store.finishTask(projectId, key, result))
-      await store.note(projectId, specialist.name, "coordinator", "completion", `${key}: ${result.slice(0, 200)}`);
+    await store.finishTask(projectId, key, result, { from: specialist.name, to: "coordinator", kind: "completion", content: `${key}: ${result.slice(0, 200)}` });
     await this.advance(projectId);
   }
 
@@ -133,9 +138,8 @@ export class ProjectRunner {
    */
   async advance(projectId: string, announce = true): Promise<boolean> {
     const { store, queue } = this.deps;
-    const ready = await store.claimReady(projectId);
+    const { ready, ended } = await store.step(projectId);
     for (const key of ready) await queue.task(projectId, key);
-    const ended = (await store.settle(projectId)) !== undefined;
     if (ended) await queue.finish(projectId);
     const changed = ready.length > 0 || ended;
     if (announce || changed) await this.#changed(projectId);

@@ -15,6 +15,8 @@ export type ProjectStatus = (typeof projectStatuses)[number];
 export type TaskStatus = "pending" | "queued" | "running" | "done" | "failed" | "skipped" | "cancelled";
 
 const OPEN_TASK: TaskStatus[] = ["pending", "queued", "running"];
+// A changed tool allowance reaches running projects within this.
+const CHANNEL_CACHE_MS = 10_000;
 const LIVE_PROJECT: ProjectStatus[] = ["planning", "running"];
 
 export interface NewProject {
@@ -30,11 +32,16 @@ export interface NewProject {
 /** Where a project posts: its channel's platform and ids, and its thread. */
 export type ProjectTarget = ThreadRef;
 
+type Executor = Pick<Db, "execute">;
+
 /**
  * All project state, in Postgres. Every transition is one conditional UPDATE, so two workers
  * racing on the same project (a retried job, a sweep) cannot both make it.
  */
 export class ProjectStore {
+  // Channel rows change only through settings; every task and post reads one.
+  readonly #channels = new Map<string, { row: ChannelRow; at: number }>();
+
   constructor(private readonly db: Db) {}
 
   async create(project: NewProject): Promise<ProjectRow> {
@@ -48,8 +55,12 @@ export class ProjectStore {
   }
 
   async channel(project: ProjectRow): Promise<ChannelRow> {
+    const cached = this.#channels.get(project.channelId);
+    if (cached && Date.now() - cached.at < CHANNEL_CACHE_MS) return cached.row;
     const [channel] = await this.db.select().from(channels).where(eq(channels.id, project.channelId));
     if (!channel) throw new Error(`project ${project.id} has no channel`);
+    if (this.#channels.size > 10_000) this.#channels.clear();
+    this.#channels.set(channel.id, { row: channel, at: Date.now() });
     return channel;
   }
 
@@ -121,8 +132,8 @@ export class ProjectStore {
    * Marks as queued the pending tasks whose dependencies are all done, and the report task once
    * its dependencies have all settled (it reports what is missing); returns their keys.
    */
-  async claimReady(projectId: string): Promise<string[]> {
-    const rows = await this.db.execute<{ key: string }>(sql`
+  async claimReady(projectId: string, db: Executor = this.db): Promise<string[]> {
+    const rows = await db.execute<{ key: string }>(sql`
       update project_tasks t set status = 'queued'
       from projects p
       where p.id = t.project_id and p.status = 'running' and t.project_id = ${projectId} and t.status = 'pending'
@@ -132,6 +143,14 @@ export class ProjectStore {
             and case when t.key = p.report_task then d.status in ('pending', 'queued', 'running') else d.status <> 'done' end)
       returning t.key`);
     return rowsOf<{ key: string }>(rows).map((row) => row.key);
+  }
+
+  /** What became ready (now queued), and whether the project ended: one commit. */
+  async step(projectId: string): Promise<{ ready: string[]; ended: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const ready = await this.claimReady(projectId, tx);
+      return { ready, ended: await this.settle(projectId, tx) };
+    });
   }
 
   /** Tasks queued or running, whose jobs must exist. */
@@ -152,13 +171,17 @@ export class ProjectStore {
     return row;
   }
 
-  async finishTask(projectId: string, key: string, result: string): Promise<boolean> {
-    const rows = await this.db
-      .update(projectTasks)
-      .set({ status: "done", result, error: null, finishedAt: sql`now()` })
-      .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key), eq(projectTasks.status, "running")))
-      .returning({ key: projectTasks.key });
-    return rows.length > 0;
+  /** Marks a running task done with its result and records `note`, in one commit. */
+  async finishTask(projectId: string, key: string, result: string, note: NewNote): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .update(projectTasks)
+        .set({ status: "done", result, error: null, finishedAt: sql`now()` })
+        .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key), eq(projectTasks.status, "running")))
+        .returning({ key: projectTasks.key });
+      if (rows.length > 0) await tx.insert(agentMessages).values(noteRow(projectId, note));
+      return rows.length > 0;
+    });
   }
 
   /** Fails a task for good and skips everything that depends on it but the report; returns the skipped keys. */
@@ -185,10 +208,10 @@ export class ProjectStore {
 
   /**
    * Ends a running project whose tasks are all settled: done with the report task's result, or
-   * failed. Returns the project only to the one caller that ended it.
+   * failed. True only for the one caller that ended it.
    */
-  async settle(projectId: string): Promise<ProjectRow | undefined> {
-    const rows = await this.db.execute<{ id: string }>(sql`
+  async settle(projectId: string, db: Executor = this.db): Promise<boolean> {
+    const rows = await db.execute<{ id: string }>(sql`
       update projects p set
         status = case when r.status = 'done' then 'done' else 'failed' end,
         report = r.result,
@@ -198,7 +221,7 @@ export class ProjectStore {
       where p.id = ${projectId} and p.status = 'running' and r.project_id = p.id and r.key = p.report_task
         and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ('pending', 'queued', 'running'))
       returning p.id`);
-    return rowsOf(rows).length > 0 ? this.get(projectId) : undefined;
+    return rowsOf(rows).length > 0;
   }
 
   /** Ends a live project as failed, saying why; its open tasks are cancelled. */
@@ -262,12 +285,30 @@ export class ProjectStore {
   }
 
   async note(projectId: string, from: string, to: string, kind: string, content: string): Promise<void> {
-    await this.db.insert(agentMessages).values({ projectId, fromAgent: from, toAgent: to, kind, content });
+    await this.noteAll(projectId, [{ from, to, kind, content }]);
+  }
+
+  /** Several messages between agents in one statement. */
+  async noteAll(projectId: string, notes: NewNote[]): Promise<void> {
+    if (notes.length === 0) return;
+    await this.db.insert(agentMessages).values(notes.map((note) => noteRow(projectId, note)));
   }
 
   async notes(projectId: string, limit = 50): Promise<AgentMessageRow[]> {
     return this.db.select().from(agentMessages).where(eq(agentMessages.projectId, projectId)).orderBy(agentMessages.id).limit(limit);
   }
+}
+
+/** A message between agents: assignments, completions, failures. */
+export interface NewNote {
+  from: string;
+  to: string;
+  kind: string;
+  content: string;
+}
+
+function noteRow(projectId: string, note: NewNote) {
+  return { projectId, fromAgent: note.from, toAgent: note.to, kind: note.kind, content: note.content };
 }
 
 function planNote(plan: ProjectPlan): string | null {

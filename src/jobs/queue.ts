@@ -1,7 +1,10 @@
 import { Queue, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
 
+/** Agent work: planning and tasks, each holding a slot for its LLM calls. */
 export const PROJECT_QUEUE = "quorum-projects";
+/** Writing into threads (status edits, reports): quick, rate-limited, never in the way of agent work. */
+export const POST_QUEUE = "quorum-project-posts";
 
 /** Where cancellations reach every worker process. */
 export const cancelChannel = (prefix: string) => `${prefix}:project-cancel`;
@@ -33,16 +36,19 @@ export interface QueueSettings {
 // Finished jobs stay a day so that re-adding one by its id (a sweep, a retried finisher) is a no-op.
 const KEEP = { age: 24 * 3600, count: 50_000 };
 
-/** The producer side of the project queue. */
+/** The producer side of the project queues. */
 export class ProjectQueue {
   readonly queue: Queue;
+  readonly posts: Queue;
 
   constructor(
     readonly connection: Redis,
     private readonly settings: QueueSettings,
   ) {
-    this.queue = new Queue(PROJECT_QUEUE, { connection, prefix: settings.prefix, defaultJobOptions: { removeOnComplete: KEEP, removeOnFail: KEEP } });
-    this.queue.on("error", () => undefined);
+    const options = { connection, prefix: settings.prefix, defaultJobOptions: { removeOnComplete: KEEP, removeOnFail: KEEP } };
+    this.queue = new Queue(PROJECT_QUEUE, options);
+    this.posts = new Queue(POST_QUEUE, options);
+    for (const queue of [this.queue, this.posts]) queue.on("error", () => undefined);
   }
 
   plan(projectId: string) {
@@ -57,7 +63,7 @@ export class ProjectQueue {
   }
 
   finish(projectId: string) {
-    return this.#add({ name: "finish", data: { projectId } }, { jobId: jobIds.finish(projectId), attempts: 5, backoff: this.#backoff() });
+    return this.#add({ name: "finish", data: { projectId } }, { jobId: jobIds.finish(projectId), attempts: 5, backoff: this.#backoff() }, this.posts);
   }
 
   /**
@@ -70,7 +76,15 @@ export class ProjectQueue {
     const slot = notBeforeMs > 0 ? Math.max(soonest, Math.floor(now / intervalMs) + 1) : soonest;
     return this.#add(
       { name: "progress", data: { projectId } },
-      { jobId: jobIds.progress(projectId, slot), delay: Math.max(0, slot * intervalMs - Date.now()), removeOnComplete: true, removeOnFail: true },
+      {
+        jobId: jobIds.progress(projectId, slot),
+        delay: Math.max(0, slot * intervalMs - Date.now()),
+        attempts: 3,
+        backoff: this.#backoff(),
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+      this.posts,
     );
   }
 
@@ -83,15 +97,15 @@ export class ProjectQueue {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await Promise.all([this.queue.close(), this.posts.close()]);
   }
 
   #backoff() {
     return { type: "exponential", delay: this.settings.retryBackoffMs } as const;
   }
 
-  async #add(job: ProjectJob, options: JobsOptions): Promise<void> {
-    await this.queue.add(job.name, job.data, options);
+  async #add(job: ProjectJob, options: JobsOptions, queue = this.queue): Promise<void> {
+    await queue.add(job.name, job.data, options);
   }
 }
 

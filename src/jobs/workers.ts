@@ -2,7 +2,9 @@ import { Worker, type Job } from "bullmq";
 import type { Logger } from "pino";
 import type { ProjectRunner } from "./project-runner.js";
 import type { ProjectStore } from "./project-store.js";
-import { bullConnection, cancelChannel, jobIds, PROJECT_QUEUE, type ProjectQueue } from "./queue.js";
+import { bullConnection, cancelChannel, jobIds, POST_QUEUE, PROJECT_QUEUE, type ProjectQueue } from "./queue.js";
+
+const POST_CONCURRENCY = 8;
 
 export interface WorkerSettings {
   redisUrl: string;
@@ -30,6 +32,12 @@ type ProjectJobData = { projectId: string; key?: string };
  */
 export function startProjectWorkers(runner: ProjectRunner, store: ProjectStore, queue: ProjectQueue, settings: WorkerSettings, log: Logger): ProjectWorkers {
   const active = new Map<string, Set<string>>();
+  const options = {
+    prefix: settings.prefix,
+    lockDuration: settings.lockMs,
+    stalledInterval: settings.lockMs,
+    maxStalledCount: 2,
+  };
   const worker = new Worker<ProjectJobData>(
     PROJECT_QUEUE,
     async (job: Job<ProjectJobData>, _token, signal) => {
@@ -42,17 +50,18 @@ export function startProjectWorkers(runner: ProjectRunner, store: ProjectStore, 
         if (ids.size === 0) active.delete(job.data.projectId);
       }
     },
-    {
-      connection: bullConnection(settings.redisUrl),
-      prefix: settings.prefix,
-      concurrency: settings.concurrency,
-      lockDuration: settings.lockMs,
-      stalledInterval: settings.lockMs,
-      maxStalledCount: 2,
-    },
+    { ...options, connection: bullConnection(settings.redisUrl), concurrency: settings.concurrency },
   );
-  worker.on("error", (error) => log.warn({ err: error }, "project worker error"));
-  worker.on("failed", (job, error) => log.warn({ job: job?.id, err: error }, "project job failed"));
+  // Posting waits on platform APIs, not the LLM: its own slots, so agent work never queues behind it.
+  const poster = new Worker<ProjectJobData>(POST_QUEUE, (job) => runner.process(job), {
+    ...options,
+    connection: bullConnection(settings.redisUrl),
+    concurrency: POST_CONCURRENCY,
+  });
+  for (const w of [worker, poster]) {
+    w.on("error", (error) => log.warn({ err: error }, "project worker error"));
+    w.on("failed", (job, error) => log.warn({ job: job?.id, err: error }, "project job failed"));
+  }
 
   // Cancellation reaches the jobs running here through their abort signals.
   const subscriber = bullConnection(settings.redisUrl);
@@ -77,11 +86,12 @@ export function startProjectWorkers(runner: ProjectRunner, store: ProjectStore, 
       subscriber.disconnect();
       if (force) {
         // BullMQ's close waits for a connection that may never come back; give it a moment only.
-        await Promise.race([worker.close(true).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+        const closing = Promise.all([worker.close(true), poster.close(true)]).catch(() => undefined);
+        await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
         return;
       }
       await sweeping?.catch(() => undefined);
-      await worker.close();
+      await Promise.all([worker.close(), poster.close()]);
     },
   };
 }
@@ -116,7 +126,7 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
     await runner.advance(project.id, false);
   }
   for (const project of await store.unreported()) {
-    const job = await queue.queue.getJob(jobIds.finish(project.id));
+    const job = await queue.posts.getJob(jobIds.finish(project.id));
     const state = job ? await job.getState() : "missing";
     if (state === "failed") await job!.remove();
     if (state === "failed" || state === "missing") await queue.finish(project.id);
