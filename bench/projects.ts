@@ -19,10 +19,11 @@ const CRITICAL_PATH_CALLS = 4;
 const CALLS_PER_PROJECT = 5;
 
 /**
- * 200 diamond projects through two worker processes on Postgres and Redis, with a fake LLM that
- * takes 50 ms per call: total time against the ideal, and the queue's own delay per task job.
+ * 200 diamond projects through two worker processes (WORKER_CONCURRENCY 4, the default) on
+ * Postgres and Redis, with a fake LLM that takes 50 ms per call: total time against the ideal,
+ * and per task job the time beyond its LLM call and the wait for a worker.
  */
-export async function benchProjects(options = { projects: 200, workers: 2, concurrency: 50 }): Promise<BenchResult[]> {
+export async function benchProjects(options = { projects: 200, workers: 2, concurrency: 4 }): Promise<BenchResult[]> {
   const db = await scratchPostgresUrl();
   const prefix = `qbench-${randomBytes(4).toString("hex")}`;
   const settings = { DATABASE_URL: db.url, REDIS_PREFIX: prefix, WORKER_CONCURRENCY: String(options.concurrency), PROJECT_TIMEOUT_MS: "600000" };
