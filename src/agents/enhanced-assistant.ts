@@ -104,17 +104,20 @@ export class EnhancedAssistant {
       else log.warn({ err: error, channel: this.channel.id }, "turn failed");
     }
     const { text, toolCalls, promptTokens, completionTokens, error } = outcome;
-    await conversations.addMessage({
-      id: turn.replyId,
-      conversationId: turn.conversationId,
-      role: "assistant",
-      author: "assistant",
-      content: text,
-      promptTokens,
-      completionTokens,
-      error,
-    });
-    await stream.finish(text);
+    // The final text goes out while the reply is stored: the user need not wait for the write.
+    await Promise.all([
+      conversations.addMessage({
+        id: turn.replyId,
+        conversationId: turn.conversationId,
+        role: "assistant",
+        author: "assistant",
+        content: text,
+        promptTokens,
+        completionTokens,
+        error,
+      }),
+      stream.finish(text),
+    ]);
     if (!error)
       this.deps.background.run("episodic memory", () =>
         memory.remember({
