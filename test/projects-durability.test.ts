@@ -95,4 +95,20 @@ describe("project durability", () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await reportsIn(t, project.thread)).toBe(1);
   });
+
+  it("ends a project that cannot finish in time as failed, says why, and stops its running work", async () => {
+    const t = await startTestApp({ PROJECT_TIMEOUT_MS: "2000" });
+    cleanups.push(() => t.stop());
+    const llm = scriptProjectLlm(t.llm, { plans: [diamond], taskMs: (key) => (key === "a" ? 20_000 : 10) });
+    const id = await startProject(t, "slow");
+    await waitFor(() => llm.tasks.some((call) => call.key === "a"), 15_000, "task a to start");
+
+    const project = await finished(t, id, 20_000);
+    expect(project.status).toBe("failed");
+    expect(project.error).toBe("it did not finish within 0 minutes");
+    expect(project.tasks.every((task: { status: string }) => task.status === "cancelled")).toBe(true);
+    const messages = (await t.get(`/api/threads/${project.thread}/messages`)).json as { text: string }[];
+    expect(messages.at(-1)!.text).toContain("failed: it did not finish within");
+    expect(llm.tasks.map((call) => call.key)).toEqual(["a"]);
+  });
 });
