@@ -38,6 +38,8 @@ export const mcpServerSchema = z.union([
     ...mcpCommon,
     url: z.url({ protocol: /^https?$/ }),
     headers: z.record(z.string(), z.string()).default({}),
+    /** How often to ping the server so its loss is noticed between calls; default 30 s. */
+    pingIntervalMs: z.number().int().positive().optional(),
   }),
 ]);
 

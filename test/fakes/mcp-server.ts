@@ -1,11 +1,16 @@
 /**
  * A small MCP server on stdio for tests: `add`, a tool that fails, one that adds another tool
  * (so the server announces a changed list), one with a name past OpenAI's limit, and `crash`,
- * which ends the process so the client sees the server disappear.
+ * which ends the process so the client sees the server disappear. While the file named by
+ * MCP_FAKE_DOWN_FILE exists, the server exits at once, as a command that is broken for a while.
  */
+import { existsSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { z } from "zod";
+
+const downFile = process.env.MCP_FAKE_DOWN_FILE;
+if (downFile && existsSync(downFile)) process.exit(4);
 
 const server = new McpServer({ name: "fake", version: "1.0.0" }, { capabilities: { tools: { listChanged: true } } });
 const text = (value: string) => ({ content: [{ type: "text" as const, text: value }] });
