@@ -195,3 +195,18 @@ describe("/project without Redis", () => {
     expect(health.json.redis).toContain("unreachable");
   });
 });
+
+describe("/project without a language model", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ OPENAI_API_KEY: "", OPENAI_BASE_URL: "" });
+  });
+  afterAll(() => t.stop());
+
+  it("refuses at once and says what to set", async () => {
+    const { json } = await t.post("/api/commands", { channel: "general", user: "ann", command: "/project", text: "Do a thing" });
+    expect(json.text).toContain("Projects need a language model: LLM: set OPENAI_API_KEY");
+    const list = await t.post("/api/commands", { channel: "general", user: "ann", command: "/project", text: "list" });
+    expect(list.json.text).toContain("No projects in this channel yet");
+  });
+});

@@ -8,7 +8,7 @@ export const projectCommand: CommandHandler = {
   name: "/project",
   usage: USAGE,
   summary: "a multi-agent project that works in the background and reports in its thread",
-  async run(args, { channel, projects }, invocation) {
+  async run(args, { channel, projects, llmProblem }, invocation) {
     const text = args.trim();
     const [verb = "", ...rest] = text.split(/\s+/);
     const target = rest.join(" ");
@@ -41,6 +41,7 @@ export const projectCommand: CommandHandler = {
       };
     }
 
+    if (llmProblem) return { text: `⚠️ Projects need a language model: ${llmProblem}.` };
     const started = await projects.start({
       channel,
       platform: invocation.platform,
