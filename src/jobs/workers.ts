@@ -128,7 +128,10 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
   for (const project of await store.unreported()) {
     const job = await queue.posts.getJob(jobIds.finish(project.id));
     const state = job ? await job.getState() : "missing";
-    if (state === "failed") await job!.remove();
-    if (state === "failed" || state === "missing") await queue.finish(project.id);
+    // A finisher that gave up (failed) or stood aside for one that then died (completed) leaves
+    // the report unposted: run it again.
+    if (state === "waiting" || state === "delayed" || state === "active" || state === "prioritized") continue;
+    await job?.remove();
+    await queue.finish(project.id);
   }
 }
