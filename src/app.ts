@@ -51,7 +51,6 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const missing = missingSettings(config);
   const llmProblem = config.llm.configured || overrides.llm ? undefined : missing[0];
   const router = new Router({
-    db,
     conversations,
     assistants,
     log,

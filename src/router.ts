@@ -8,8 +8,6 @@ import type { Bot, HandledMessage } from "./core/bot.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "./core/inbound.js";
 import type { Poster } from "./core/poster.js";
 import type { Platform } from "./core/thread.js";
-import type { Db } from "./db/client.js";
-import { processedEvents } from "./db/schema.js";
 
 export interface RoutedMessage extends TurnResult, HandledMessage {
   conversationId: string;
@@ -17,7 +15,6 @@ export interface RoutedMessage extends TurnResult, HandledMessage {
 }
 
 export interface RouterDeps {
-  db: Db;
   conversations: ConversationStore;
   assistants: AssistantDirectory;
   commandContext: CommandContextFactory;
@@ -50,39 +47,32 @@ export class Router implements Bot {
   }
 
   async #handle(message: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
-    const { db, conversations, assistants } = this.deps;
+    const { conversations, assistants } = this.deps;
     const channel = await this.#channel(message.platform, message.channel, message.channelName);
     const externalThread = message.thread ?? randomUUID();
-    // The dedupe record and the user's message commit together: a crash can neither lose the message nor answer it twice.
-    const accepted = await db.transaction(async (tx) => {
-      const fresh = await tx
-        .insert(processedEvents)
-        .values({ platform: message.platform, eventId: message.eventId })
-        .onConflictDoNothing()
-        .returning();
-      if (fresh.length === 0) return undefined;
-      const conversation = await conversations.openThread(channel.id, externalThread, message.text, tx);
-      const stored = await conversations.addMessage(
-        { conversationId: conversation.id, role: "user", author: message.author.name ?? message.author.id, content: message.text },
-        tx,
-      );
-      return { conversation, stored };
+    const received = await conversations.receive({
+      platform: message.platform,
+      eventId: message.eventId,
+      channelId: channel.id,
+      externalThreadId: externalThread,
+      author: message.author.name ?? message.author.id,
+      content: message.text,
     });
-    if (!accepted) {
+    if (!received) {
       this.deps.log.info({ platform: message.platform, eventId: message.eventId }, "duplicate delivery dropped");
       return undefined;
     }
-    const { conversation, stored } = accepted;
+    const { conversationId, messageId, seq } = received;
     const replyId = randomUUID();
     const turn = () =>
       assistants
         .for(channel)
         .answer(
-          { conversationId: conversation.id, replyId, author: message.author, text: message.text, userSeq: stored.seq },
+          { conversationId, replyId, author: message.author, text: message.text, userSeq: seq },
           poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
         );
-    const result = await this.#inOrder(conversation.id, turn);
-    return { ...result, thread: externalThread, conversationId: conversation.id, userMessageId: stored.id };
+    const result = await this.#inOrder(conversationId, turn);
+    return { ...result, thread: externalThread, conversationId, userMessageId: messageId };
   }
 
   /** Channel rows change only through settings, so one read per process is enough. */

@@ -2,17 +2,34 @@ import { randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
 import type { Platform } from "../core/thread.js";
 import type { Db } from "../db/client.js";
-import { channels, conversations, messages, type ChannelSettings } from "../db/schema.js";
+import { rowsOf } from "../db/rows.js";
+import { channels, conversations, messages, processedEvents, type ChannelSettings } from "../db/schema.js";
 import type { HistoryMessage } from "./context-builder.js";
 import { messageTokens } from "./tokens.js";
 
 export type ChannelRow = typeof channels.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
-export type NewMessage = Omit<typeof messages.$inferInsert, "id" | "tokens" | "seq"> & { id?: string };
+export type NewMessage = Pick<typeof messages.$inferInsert, "conversationId" | "role" | "author" | "content" | "promptTokens" | "completionTokens" | "error"> & {
+  id?: string;
+};
 
-// A transaction handle has the same query API as the database.
-type Queryable = Pick<Db, "select" | "insert" | "update" | "delete">;
+/** A user's message as it arrives, with the delivery that brought it. */
+export interface Delivery {
+  platform: Platform;
+  eventId: string;
+  channelId: string;
+  externalThreadId: string;
+  author: string;
+  content: string;
+}
+
+export interface Received {
+  conversationId: string;
+  messageId: string;
+  /** The message's place in its thread. */
+  seq: number;
+}
 
 export function channelKey(platform: Platform, externalId: string): string {
   return `${platform}:${externalId}`;
@@ -42,9 +59,9 @@ export class ConversationStore {
   }
 
   /** The conversation of a platform thread, created on first use. */
-  async openThread(channelId: string, externalThreadId: string, title: string, db: Queryable = this.db): Promise<ConversationRow> {
+  async openThread(channelId: string, externalThreadId: string, title: string): Promise<ConversationRow> {
     // A no-op update on conflict makes RETURNING yield the existing row: one round trip either way.
-    const [row] = await db
+    const [row] = await this.db
       .insert(conversations)
       .values({ id: randomUUID(), channelId, externalThreadId, title: title.slice(0, 120) })
       .onConflictDoUpdate({ target: [conversations.channelId, conversations.externalThreadId], set: { title: sql`${conversations.title}` } })
@@ -60,15 +77,39 @@ export class ConversationStore {
     return row;
   }
 
-  /** Stores a message and touches its thread, in one commit (inside `db` when given one). */
-  async addMessage(message: NewMessage, db?: Queryable): Promise<MessageRow> {
-    if (!db) return this.db.transaction((tx) => this.addMessage(message, tx));
-    const [row] = await db
-      .insert(messages)
-      .values({ ...message, id: message.id ?? randomUUID(), tokens: messageTokens(message.content) })
-      .returning();
-    await db.update(conversations).set({ updatedAt: sql`now()` }).where(eq(conversations.id, message.conversationId));
-    return row!;
+  /**
+   * Records a delivery and stores its message in its thread (opened on first use), in one
+   * statement: a crash can neither lose the message nor let a redelivery through. Undefined
+   * for a delivery already received.
+   */
+  async receive(delivery: Delivery): Promise<Received | undefined> {
+    const messageId = randomUUID();
+    const rows = await this.db.execute<{ conversation_id: string; seq: number | string }>(sql`
+      with fresh as (
+        insert into ${processedEvents} (platform, event_id) values (${delivery.platform}, ${delivery.eventId})
+        on conflict do nothing returning 1),
+      thread as (
+        insert into ${conversations} (id, channel_id, external_thread_id, title)
+        select ${randomUUID()}, ${delivery.channelId}, ${delivery.externalThreadId}, ${delivery.content.slice(0, 120)}
+        where exists (select 1 from fresh)
+        on conflict (channel_id, external_thread_id) do update set updated_at = now()
+        returning id)
+      insert into ${messages} (id, conversation_id, role, author, content, tokens)
+      select ${messageId}, thread.id, 'user', ${delivery.author}, ${delivery.content}, ${messageTokens(delivery.content)}::int from thread
+      returning conversation_id, seq`);
+    const [row] = rowsOf<{ conversation_id: string; seq: number | string }>(rows);
+    return row ? { conversationId: row.conversation_id, messageId, seq: Number(row.seq) } : undefined;
+  }
+
+  /** Stores a message and touches its thread, in one statement. */
+  async addMessage(message: NewMessage): Promise<void> {
+    await this.db.execute(sql`
+      with stored as (
+        insert into ${messages} (id, conversation_id, role, author, content, tokens, prompt_tokens, completion_tokens, error)
+        values (${message.id ?? randomUUID()}, ${message.conversationId}, ${message.role}, ${message.author}, ${message.content},
+                ${messageTokens(message.content)}::int, ${message.promptTokens ?? null}::int, ${message.completionTokens ?? null}::int, ${message.error ?? null})
+        returning conversation_id)
+      update ${conversations} set updated_at = now() where id = (select conversation_id from stored)`);
   }
 
   async message(id: string): Promise<MessageRow | undefined> {

@@ -4,6 +4,7 @@ import type { ProjectPlan } from "../agents/coordinator.js";
 import { dependantsOf } from "../agents/planner.js";
 import type { Platform, ThreadRef } from "../core/thread.js";
 import type { Db } from "../db/client.js";
+import { rowsOf } from "../db/rows.js";
 import { agentMessages, channels, projects, projectTasks } from "../db/schema.js";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -315,9 +316,4 @@ function planNote(plan: ProjectPlan): string | null {
   if (plan.fallbackReason) return `The coordinator's plans were invalid twice (${plan.fallbackReason}); a safe linear plan was used instead.`;
   if (plan.repairedFrom) return `The coordinator's first plan was invalid (${plan.repairedFrom}) and was corrected.`;
   return null;
-}
-
-/** drizzle's execute returns rows directly on postgres.js and under `.rows` on PGlite. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : ((result as { rows?: T[] }).rows ?? [])) as T[];
 }
