@@ -7,6 +7,8 @@ import type { ListOptions, MemoryKind, MemoryRecord, RecallQuery, RememberInput 
 export interface MemoryStoreOptions {
   /** Most memories one channel keeps; beyond it the least valuable are evicted. */
   capacity: number;
+  /** Runs bookkeeping (recall's access bumps) off the caller's path; awaited when absent. */
+  defer?: (label: string, work: () => Promise<unknown>) => void;
 }
 
 const DEFAULT_RECALL_LIMIT = 5;
@@ -52,11 +54,13 @@ export function toSearchText(query: string): string {
  */
 export class MemoryStore {
   private readonly capacity: number;
+  private readonly defer: MemoryStoreOptions["defer"];
 
   constructor(
     private readonly db: Db,
     options: MemoryStoreOptions,
   ) {
+    this.defer = options.defer;
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new Error(`MemoryStore capacity must be a positive integer, got ${options.capacity}`);
     }
@@ -127,17 +131,18 @@ export class MemoryStore {
     const ids = ranked.map((row) => row.id);
     // Bookkeeping, not knowledge: committed without waiting for the WAL flush (which costs more
     // than the whole recall on a slow disk). A crash can lose a few bumps, never a memory.
-    const touched = await this.db.transaction(async (tx) => {
-      await tx.execute(sql`set local synchronous_commit = off`);
-      return tx
-        .update(memories)
-        .set({ accessCount: sql`${memories.accessCount} + 1`, lastAccessedAt: sql`now()` })
-        .where(and(eq(memories.channelId, query.channelId), inArray(memories.id, ids)))
-        .returning(recordColumns);
-    });
-    const byId = new Map(touched.map((row) => [row.id, toRecord(row)]));
-    // A row forgotten between the two statements is simply left out.
-    return ids.flatMap((id) => byId.get(id) ?? []);
+    const bump = () =>
+      this.db.transaction(async (tx) => {
+        await tx.execute(sql`set local synchronous_commit = off`);
+        await tx
+          .update(memories)
+          .set({ accessCount: sql`${memories.accessCount} + 1`, lastAccessedAt: sql`now()` })
+          .where(and(eq(memories.channelId, query.channelId), inArray(memories.id, ids)));
+      });
+    if (this.defer) this.defer("memory access", bump);
+    else await bump();
+    const now = new Date();
+    return ranked.map((row) => ({ ...toRecord(row), accessCount: Number(row.accessCount) + 1, lastAccessedAt: now }));
   }
 
   /** The channel's memories, most valuable first (importance × recency decay × access boost). */
@@ -198,7 +203,7 @@ export class MemoryStore {
 }
 
 /**
- * The one ranking query of recall: ids, best first, or null when the query cannot match anything
+ * The one ranking query of recall: the memories, best first, or null when the query cannot match anything
  * (no searchable words, no kinds, limit 0). Exported so benchmarks can EXPLAIN it.
  *
  * Matching is OR over the question's lexemes (to_tsvector of the sanitised text), through the GIN
@@ -269,7 +274,7 @@ export function recallRankingQuery(db: Db, query: RecallQuery) {
   // The tsquery as an InitPlan: computed once even when Postgres reuses a generic plan.
   const score = sql`ts_rank(${memories.search}, (select websearch_to_tsquery('english', ${text})), 1) * (${n(VALUE_BASE)} + ${valueSql()})`;
   return db
-    .select({ id: memories.id })
+    .select(recordColumns)
     .from(memories)
     .where(
       and(
