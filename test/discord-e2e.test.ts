@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDiscordAdapter } from "../src/adapters/discord/index.js";
 import type { Bot } from "../src/core/bot.js";
 import { FAKE_DISCORD, people, startFakeDiscord, type FakeDiscord, type FakeDiscordMessage } from "./fakes/discord/index.js";
-import { lastUserText, scriptLlm, startTestApp, type TestApp } from "./support/app.js";
+import { lastUserText, scriptLlm, type TestApp } from "./support/app.js";
+import { startDiscordApp, type DiscordApp } from "./support/discord-app.js";
 
 const CHANNEL = FAKE_DISCORD.channelId;
 const EDIT_ROUTE = "PATCH /channels/:channel/messages/:message";
@@ -13,15 +14,13 @@ const EDIT_ROUTE = "PATCH /channels/:channel/messages/:message";
 describe("Discord end to end (discord.js against a fake Discord on loopback)", () => {
   let discord: FakeDiscord;
   let t: TestApp;
+  let app: DiscordApp | undefined;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord();
-    t = await startTestApp(discord.env());
+    app = await startDiscordApp();
+    ({ discord, t } = app);
   });
-  afterAll(async () => {
-    await t?.stop();
-    await discord?.stop();
-  });
+  afterAll(() => app?.stop());
   beforeEach(() => {
     discord.rest.reset();
     t.llm.mock.clearRequests();

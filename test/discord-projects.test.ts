@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAKE_DISCORD, startFakeDiscord, type FakeDiscord } from "./fakes/discord/index.js";
-import { startTestApp, type TestApp } from "./support/app.js";
+import { FAKE_DISCORD, type FakeDiscord } from "./fakes/discord/index.js";
+import type { TestApp } from "./support/app.js";
 import { diamond, scriptProjectLlm } from "./support/project-llm.js";
+import { startDiscordApp, type DiscordApp } from "./support/discord-app.js";
 import { waitFor } from "./support/wait.js";
 
 describe("Discord /project (discord.js, fake Discord, real BullMQ)", () => {
   let discord: FakeDiscord;
   let t: TestApp;
+  let app: DiscordApp | undefined;
 
   beforeAll(async () => {
-    discord = await startFakeDiscord();
-    t = await startTestApp(discord.env());
+    app = await startDiscordApp();
+    ({ discord, t } = app);
   });
-  afterAll(async () => {
-    await t?.stop();
-    await discord?.stop();
-  });
+  afterAll(() => app?.stop());
 
   it("defers, answers with the id, and works in a thread of its own with bot messages, reporting once", async () => {
     scriptProjectLlm(t.llm, {
