@@ -10,7 +10,7 @@ import type { ToolRegistry } from "../tools/registry.js";
 import type { Leases } from "./lease.js";
 import type { ProjectRow, ProjectStore, TaskRow } from "./project-store.js";
 import { finalText, statusText, taskSummaryText } from "./project-text.js";
-import type { JobName, ProjectQueue } from "./queue.js";
+import { PROGRESS_INTERVAL_MS, type JobName, type ProjectQueue } from "./queue.js";
 
 export interface RunnerDeps {
   store: ProjectStore;
@@ -26,8 +26,6 @@ export interface RunnerDeps {
   log: Logger;
 }
 
-/** At most one status edit per project this often, across every process. */
-export const PROGRESS_INTERVAL_MS = 2_000;
 // Held while an edit or the report is being written; a crashed writer frees it after this.
 const WRITING_MS = 60_000;
 
@@ -114,11 +112,16 @@ export class ProjectRunner {
       const reason = (error as Error).message || String(error);
       if (!last) {
         log.warn({ projectId, task: key, err: error }, "project task failed; it will be retried");
-        await store.note(projectId, specialist.name, "coordinator", "retry", `${key}: ${reason}`);
+        await store.note(projectId, { from: specialist.name, to: "coordinator", kind: "retry", content: `${key}: ${reason}` });
         throw error;
       }
       const skipped = await store.failTask(projectId, key, reason);
-      await store.note(projectId, specialist.name, "coordinator", "failure", `${key}: ${reason}${skipped.length ? `; skipped ${skipped.join(", ")}` : ""}`);
+      await store.note(projectId, {
+        from: specialist.name,
+        to: "coordinator",
+        kind: "failure",
+        content: `${key}: ${reason}${skipped.length ? `; skipped ${skipped.join(", ")}` : ""}`,
+      });
       return void (await this.advance(projectId));
     }
     // Before the task counts as done, so the report always comes after every summary. A summary
@@ -185,7 +188,7 @@ export class ProjectRunner {
     const signature = stateOf(project, tasks);
     if ((await leases.recall(`status:${projectId}`)) === signature) return;
     const wait = await leases.take(`edit:${projectId}`, WRITING_MS);
-    if (wait > 0) return queue.progress(projectId, PROGRESS_INTERVAL_MS, Math.min(wait, PROGRESS_INTERVAL_MS));
+    if (wait > 0) return queue.progress(projectId, Math.min(wait, PROGRESS_INTERVAL_MS));
     try {
       const text = statusText(project, tasks);
       const target = await store.target(project);
@@ -198,7 +201,7 @@ export class ProjectRunner {
       await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS);
     }
     const now = await store.get(projectId);
-    if (now && stateOf(now, await store.tasks(projectId)) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS, PROGRESS_INTERVAL_MS);
+    if (now && stateOf(now, await store.tasks(projectId)) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS);
   }
 
   /** The specialist's tools that this channel allows the project's creator. */
@@ -223,7 +226,7 @@ export class ProjectRunner {
   }
 
   #changed(projectId: string): Promise<void> {
-    return this.deps.queue.progress(projectId, PROGRESS_INTERVAL_MS);
+    return this.deps.queue.progress(projectId);
   }
 
   async #stopped(projectId: string): Promise<boolean> {

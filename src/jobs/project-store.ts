@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, like, lt, sql } from "drizzle-orm";
 import type { ChannelRow } from "../agents/conversation-store.js";
 import type { ProjectPlan } from "../agents/coordinator.js";
 import { dependantsOf } from "../agents/planner.js";
@@ -74,9 +74,14 @@ export class ProjectStore {
     return this.db.select().from(projectTasks).where(eq(projectTasks.projectId, projectId)).orderBy(projectTasks.startedAt, projectTasks.key);
   }
 
-  async task(projectId: string, key: string): Promise<TaskRow | undefined> {
-    const [row] = await this.db.select().from(projectTasks).where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key)));
-    return row;
+  /** The channel's projects whose id starts with `prefix`, newest first. */
+  async withIdPrefix(channelId: string, prefix: string): Promise<ProjectRow[]> {
+    return this.db
+      .select()
+      .from(projects)
+      .where(and(eq(projects.channelId, channelId), like(projects.id, `${prefix.replace(/[\\%_]/g, "\\$&")}%`)))
+      .orderBy(desc(projects.createdAt))
+      .limit(20);
   }
 
   async recent(channelId: string, limit = 10): Promise<ProjectRow[]> {
@@ -133,7 +138,7 @@ export class ProjectStore {
    * Marks as queued the pending tasks whose dependencies are all done, and the report task once
    * its dependencies have all settled (it reports what is missing); returns their keys.
    */
-  async claimReady(projectId: string, db: Executor = this.db): Promise<string[]> {
+  async #claimReady(projectId: string, db: Executor): Promise<string[]> {
     const rows = await db.execute<{ key: string }>(sql`
       update project_tasks t set status = 'queued'
       from projects p
@@ -149,8 +154,8 @@ export class ProjectStore {
   /** What became ready (now queued), and whether the project ended: one commit. */
   async step(projectId: string): Promise<{ ready: string[]; ended: boolean }> {
     return this.db.transaction(async (tx) => {
-      const ready = await this.claimReady(projectId, tx);
-      return { ready, ended: await this.settle(projectId, tx) };
+      const ready = await this.#claimReady(projectId, tx);
+      return { ready, ended: await this.#settle(projectId, tx) };
     });
   }
 
@@ -211,7 +216,7 @@ export class ProjectStore {
    * Ends a running project whose tasks are all settled: done with the report task's result, or
    * failed. True only for the one caller that ended it.
    */
-  async settle(projectId: string, db: Executor = this.db): Promise<boolean> {
+  async #settle(projectId: string, db: Executor): Promise<boolean> {
     const rows = await db.execute<{ id: string }>(sql`
       update projects p set
         status = case when r.status = 'done' then 'done' else 'failed' end,
@@ -285,8 +290,8 @@ export class ProjectStore {
       .where(and(inArray(projects.status, ["done", "failed", "cancelled"]), isNull(projects.reportPostedAt), lt(projects.updatedAt, sql`now() - interval '5 seconds'`)));
   }
 
-  async note(projectId: string, from: string, to: string, kind: string, content: string): Promise<void> {
-    await this.noteAll(projectId, [{ from, to, kind, content }]);
+  async note(projectId: string, note: NewNote): Promise<void> {
+    await this.noteAll(projectId, [note]);
   }
 
   /** Several messages between agents in one statement. */

@@ -69,7 +69,7 @@ export class ProjectService {
   async find(channelId: string, idOrPrefix: string): Promise<ProjectRow[]> {
     const wanted = idOrPrefix.trim().toLowerCase();
     if (wanted.length < 4) return [];
-    return (await this.deps.store.recent(channelId, 200)).filter((project) => project.id.startsWith(wanted));
+    return this.deps.store.withIdPrefix(channelId, wanted);
   }
 
   /** Stops a live project: queued work is removed, running work aborted, the thread told. */

@@ -6,6 +6,9 @@ export const PROJECT_QUEUE = "quorum-projects";
 /** Writing into threads (status edits, reports): quick, rate-limited, never in the way of agent work. */
 export const POST_QUEUE = "quorum-project-posts";
 
+/** At most one status edit per project this often, across every process. */
+export const PROGRESS_INTERVAL_MS = 2_000;
+
 /** Where cancellations reach every worker process. */
 export const cancelChannel = (prefix: string) => `${prefix}:project-cancel`;
 
@@ -70,7 +73,8 @@ export class ProjectQueue {
    * One status edit per interval slot: changes inside a slot share the job at its end. A later
    * edit (`notBeforeMs` > 0, asked for by a running edit) always gets a slot after the current one.
    */
-  progress(projectId: string, intervalMs: number, notBeforeMs = 0) {
+  progress(projectId: string, notBeforeMs = 0) {
+    const intervalMs = PROGRESS_INTERVAL_MS;
     const now = Date.now();
     const soonest = Math.ceil((now + notBeforeMs) / intervalMs);
     const slot = notBeforeMs > 0 ? Math.max(soonest, Math.floor(now / intervalMs) + 1) : soonest;
