@@ -60,10 +60,6 @@ export const RECALL_POOL = {
 /** When a duplicate is remembered again its importance rises by this much (capped at 1). */
 export const REPEAT_IMPORTANCE_BUMP = 0.05;
 
-export function defaultImportance(kind: MemoryKind): number {
-  return DEFAULT_IMPORTANCE[kind];
-}
-
 /** 0..1 in steps of 1e-4 (the column is a real; tiny values would only risk float underflow). */
 export function clampImportance(value: number | undefined, kind: MemoryKind): number {
   if (value === undefined || !Number.isFinite(value)) return DEFAULT_IMPORTANCE[kind];
