@@ -33,10 +33,7 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
   const { db } = database;
   const redis = connectRedis(config.redisUrl);
   const background = new Background(log);
-  // On Postgres recall's access bumps run beside the reply; PGlite runs one statement at a time,
-  // so there a deferred bump would only queue in front of the reply's own writes.
-  const defer = database.engine === "postgres" ? (label: string, work: () => Promise<unknown>) => background.run(label, work) : undefined;
-  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity, defer });
+  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity });
   const builtins = builtinTools(config.tools, memory);
   const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
   const mcp = new McpConnections(tools, log);

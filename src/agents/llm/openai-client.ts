@@ -18,6 +18,14 @@ export function createOpenAiClient(settings: Config["llm"]): LlmClient {
     timeout: settings.timeoutMs,
     // Failures come back to the caller as LlmError; the SDK's own console output is noise.
     logLevel: "off",
+    // Notes each status for the call whose request carries a sink, so a deadline that hits while
+    // the SDK sleeps before a retry can still be reported as what it was. One client for every
+    // call: a per-call client (withOptions) costs more than the rest of the call's own work.
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      (init as StatusSink | undefined)?.[statusSink]?.(response.status);
+      return response;
+    },
   });
 
   return {
@@ -32,21 +40,15 @@ export function createOpenAiClient(settings: Config["llm"]): LlmClient {
         apiKey: settings.apiKey,
         baseURL,
       };
-      // A per-call view of the client whose fetch notes each status, so a deadline that
-      // hits while the SDK sleeps before a retry can still be reported as what it was.
-      const tracked = client.withOptions({
-        fetch: async (input, init) => {
-          const response = await fetch(input, init);
-          outcome.lastStatus = response.status;
-          return response;
-        },
-      });
+      const sink: StatusSink = { [statusSink]: (status) => (outcome.lastStatus = status) };
       try {
         // The SDK sleeps before a retry without watching the signal; don't wait for it.
         const stream = await untilAborted(
-          tracked.chat.completions.create(buildParams(request, settings.model), {
+          client.chat.completions.create(buildParams(request, settings.model), {
             signal: call.signal,
             timeout: settings.timeoutMs,
+            // The SDK spreads these into the init its fetch receives, symbol keys included.
+            fetchOptions: sink as OpenAI.RequestOptions["fetchOptions"],
           }),
           call.signal,
         );
@@ -83,6 +85,9 @@ function buildParams(request: CompletionRequest, model: string): ChatCompletionC
   }
   return params;
 }
+
+const statusSink = Symbol("status sink");
+type StatusSink = { [statusSink]?: (status: number) => void };
 
 /** An error thrown by the caller's onDelta; it is theirs, so it passes through unmapped. */
 class CallbackError {

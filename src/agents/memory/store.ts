@@ -7,8 +7,6 @@ import type { ListOptions, MemoryKind, MemoryRecord, RecallQuery, RememberInput 
 export interface MemoryStoreOptions {
   /** Most memories one channel keeps; beyond it the least valuable are evicted. */
   capacity: number;
-  /** Runs bookkeeping (recall's access bumps) off the caller's path; awaited when absent. */
-  defer?: (label: string, work: () => Promise<unknown>) => void;
 }
 
 const DEFAULT_RECALL_LIMIT = 5;
@@ -54,13 +52,13 @@ export function toSearchText(query: string): string {
  */
 export class MemoryStore {
   private readonly capacity: number;
-  private readonly defer: MemoryStoreOptions["defer"];
+  // Recall's one statement per shape, prepared once: building and planning it cost more than running it.
+  readonly #recalls = new Map<string, RecallStatement>();
 
   constructor(
     private readonly db: Db,
     options: MemoryStoreOptions,
   ) {
-    this.defer = options.defer;
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
       throw new Error(`MemoryStore capacity must be a positive integer, got ${options.capacity}`);
     }
@@ -70,8 +68,8 @@ export class MemoryStore {
   /**
    * Stores a memory. The same content again in the same channel and kind (and thread, for working
    * memory) bumps the existing row's importance, access count and last use instead of adding a
-   * row. An insert that takes the channel over capacity evicts its least valuable memories, which
-   * may be the new one if everything else is worth more; it is returned all the same.
+   * row. An insert that takes the channel over capacity evicts its least valuable older memories:
+   * what the channel was just told is kept, as a user who asks the bot to remember expects.
    */
   async remember(input: RememberInput): Promise<MemoryRecord> {
     const kind = checkKind(input.kind);
@@ -85,15 +83,8 @@ export class MemoryStore {
 
     // Concurrent identical remembers meet on the unique index memories_dedupe; the loser bumps.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [inserted] = await this.db
-        .insert(memories)
-        .values({ channelId: input.channelId, kind, content, importance, conversationId: conversationId ?? null })
-        .onConflictDoNothing()
-        .returning(recordColumns);
-      if (inserted) {
-        await this.evictOverCapacity(input.channelId);
-        return toRecord(inserted);
-      }
+      const [inserted] = await this.#insertWithinCapacity({ channelId: input.channelId, kind, content, importance, conversationId: conversationId ?? null });
+      if (inserted) return toRecord(inserted);
       const [bumped] = await this.db
         .update(memories)
         .set({
@@ -120,29 +111,20 @@ export class MemoryStore {
   /**
    * The memories of the channel that best answer `query`, best first. Any word of the query may
    * match. The score is ts_rank × (floor + importance × recency decay × access boost), computed
-   * in one query that uses the full-text GIN index; the returned rows are then marked as used.
+   * in one statement that uses the full-text GIN index and marks the rows it returns as used.
    */
   async recall(query: RecallQuery): Promise<MemoryRecord[]> {
-    const ranking = recallRankingQuery(this.db, query);
-    if (!ranking) return [];
-    const ranked = await ranking;
-    if (ranked.length === 0) return [];
-
-    const ids = ranked.map((row) => row.id);
-    // Bookkeeping, not knowledge: committed without waiting for the WAL flush (which costs more
-    // than the whole recall on a slow disk). A crash can lose a few bumps, never a memory.
-    const bump = () =>
-      this.db.transaction(async (tx) => {
-        await tx.execute(sql`set local synchronous_commit = off`);
-        await tx
-          .update(memories)
-          .set({ accessCount: sql`${memories.accessCount} + 1`, lastAccessedAt: sql`now()` })
-          .where(and(eq(memories.channelId, query.channelId), inArray(memories.id, ids)));
-      });
-    if (this.defer) this.defer("memory access", bump);
-    else await bump();
-    const now = new Date();
-    return ranked.map((row) => ({ ...toRecord(row), accessCount: Number(row.accessCount) + 1, lastAccessedAt: now }));
+    const params = recallParams(query);
+    if (!params) return [];
+    const shape = recallShape(query);
+    const key = JSON.stringify(shape);
+    let statement = this.#recalls.get(key);
+    if (!statement) {
+      statement = recallStatement(this.db, shape).prepare(`recall_${this.#recalls.size}`);
+      this.#recalls.set(key, statement);
+    }
+    const recalled = await statement.execute(params);
+    return recalled.map(toRecord);
   }
 
   /** The channel's memories, most valuable first (importance × recency decay × access boost). */
@@ -190,21 +172,75 @@ export class MemoryStore {
     return rows.length;
   }
 
-  /** One statement: keeps the `capacity` most valuable memories of the channel, deletes the rest. */
-  private async evictOverCapacity(channelId: string): Promise<void> {
-    const surplus = this.db
+  /**
+   * One statement: stores the memory unless it is a duplicate and, when it did, forgets the
+   * channel's least valuable older memories beyond capacity (the new one is always kept).
+   */
+  #insertWithinCapacity(row: typeof memories.$inferInsert & { channelId: string }) {
+    const { db } = this;
+    const inserted = db.$with("inserted").as(db.insert(memories).values(row).onConflictDoNothing().returning(recordColumns));
+    // The statement's snapshot holds the older memories only: room is made for the new one.
+    const surplus = db
       .select({ id: memories.id })
       .from(memories)
-      .where(eq(memories.channelId, channelId))
+      .where(and(eq(memories.channelId, row.channelId), sql`exists (select 1 from ${inserted})`))
       .orderBy(desc(valueSql()), desc(memories.id))
-      .offset(this.capacity);
-    await this.db.delete(memories).where(and(eq(memories.channelId, channelId), inArray(memories.id, surplus)));
+      .offset(this.capacity - 1);
+    const evicted = db.$with("evicted").as(
+      db.delete(memories).where(and(eq(memories.channelId, row.channelId), inArray(memories.id, surplus))).returning({ id: memories.id }),
+    );
+    return db.with(inserted, evicted).select().from(inserted);
   }
 }
 
+type RecallStatement = ReturnType<ReturnType<typeof recallStatement>["prepare"]>;
+
+/** What recall's statement is built from; its values are bound when it runs. */
+interface RecallShape {
+  thread: boolean;
+  kinds?: MemoryKind[];
+}
+
+const recallShape = (query: RecallQuery): RecallShape => ({ thread: query.conversationId !== undefined, kinds: query.kinds?.map(checkKind) });
+
+/** The bound values of a recall, or null when it cannot match anything (no searchable words, no kinds, limit 0). */
+function recallParams(query: RecallQuery) {
+  const limit = clampLimit(query.limit, DEFAULT_RECALL_LIMIT, MAX_RECALL_LIMIT);
+  const text = toSearchText(query.query);
+  if (limit === 0 || text === "" || (query.kinds && query.kinds.length === 0)) return null;
+  return { channel: query.channelId, text, conversation: query.conversationId ?? "", limit };
+}
+
 /**
- * The one ranking query of recall: the memories, best first, or null when the query cannot match anything
- * (no searchable words, no kinds, limit 0). Exported so benchmarks can EXPLAIN it.
+ * The one ranking query of recall, with the values bound: the memories, best first, or null when
+ * the query cannot match anything. Exported so benchmarks can EXPLAIN it.
+ */
+export function recallRankingQuery(db: Db, query: RecallQuery) {
+  const params = recallParams(query);
+  return params && rankingStatement(db, recallShape(query), params);
+}
+
+/**
+ * Recall as one statement: the ranking, and the access bump of what it returns (the new count and
+ * time come back with the rows).
+ */
+function recallStatement(db: Db, shape: RecallShape) {
+  const ranked = db.$with("ranked").as(rankingStatement(db, shape));
+  const touched = db.$with("touched", { id: memories.id }).as(
+    sql`update ${memories} set access_count = access_count + 1, last_accessed_at = now()
+        where channel_id = ${sql.placeholder("channel")}::text and id in (select id from ranked) returning id`,
+  );
+  const { score: _score, ...record } = ranked._.selectedFields;
+  return db
+    .with(ranked, touched)
+    .select({ ...record, accessCount: sql<number>`${ranked.accessCount} + 1`.mapWith(Number), lastAccessedAt: sql<Date>`now()`.mapWith((v: string | Date) => new Date(v)) })
+    .from(ranked)
+    .orderBy(desc(ranked.score), desc(ranked.id));
+}
+
+/**
+ * Recall's ranking statement for one shape, its values bound or, without `values`, left as
+ * placeholders of the same names for a prepared statement.
  *
  * Matching is OR over the question's lexemes (to_tsvector of the sanitised text), through the GIN
  * index memories_search_keys whose keys are scoped to the channel. The candidates (RECALL_POOL in
@@ -212,22 +248,19 @@ export class MemoryStore {
  *   ts_rank(search, websearch_to_tsquery('english', text), 1) * (VALUE_BASE + value)
  * User text only ever reaches Postgres as a bound parameter.
  */
-export function recallRankingQuery(db: Db, query: RecallQuery) {
-  const limit = clampLimit(query.limit, DEFAULT_RECALL_LIMIT, MAX_RECALL_LIMIT);
-  const searchText = toSearchText(query.query);
-  if (limit === 0 || searchText === "" || (query.kinds && query.kinds.length === 0)) return null;
-  const kinds = query.kinds?.map(checkKind);
+function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<ReturnType<typeof recallParams>>) {
+  const { kinds } = shape;
   const P = RECALL_POOL;
   const n = (value: number) => sql.raw(String(Math.trunc(value)));
+  const bind = <K extends keyof NonNullable<typeof values>>(name: K) => (values ? values[name] : sql.placeholder(name));
 
-  const channel = sql`${query.channelId}::text`;
-  const text = sql`${searchText}::text`;
+  const channel = sql`${bind("channel")}::text`;
+  const text = sql`${bind("text")}::text`;
+  const conversation = sql`${bind("conversation")}::text`;
   // Unqualified column names: every use below is inside a subquery over memories.
   const eligible = sql.join(
     [
-      query.conversationId
-        ? sql`(kind <> 'working' or conversation_id = ${query.conversationId}::text)`
-        : sql`kind <> 'working'`,
+      shape.thread ? sql`(kind <> 'working' or conversation_id = ${conversation})` : sql`kind <> 'working'`,
       ...(kinds ? [sql`kind in (${sql.join(kinds.map((kind) => sql`${kind}::text`), sql`, `)})`] : []),
     ],
     sql` and `,
@@ -268,24 +301,22 @@ export function recallRankingQuery(db: Db, query: RecallQuery) {
     cross join lateral (
       select id from memories where ${keysOf} @> array[a.key, b.key] and ${eligible} limit ${n(P.PAIR_CAP)}) x`;
 
-  const working = query.conversationId
-    ? or(ne(memories.kind, "working"), eq(memories.conversationId, query.conversationId))
-    : ne(memories.kind, "working");
+  const working = shape.thread ? or(ne(memories.kind, "working"), sql`${memories.conversationId} = ${conversation}`) : ne(memories.kind, "working");
   // The tsquery as an InitPlan: computed once even when Postgres reuses a generic plan.
   const score = sql`ts_rank(${memories.search}, (select websearch_to_tsquery('english', ${text})), 1) * (${n(VALUE_BASE)} + ${valueSql()})`;
   return db
-    .select(recordColumns)
+    .select({ ...recordColumns, score: sql<number>`${score}`.as("score") })
     .from(memories)
     .where(
       and(
-        eq(memories.channelId, query.channelId),
+        sql`${memories.channelId} = ${channel}`,
         sql`${memories.id} = any(array(${candidates}))`,
         working,
         kinds ? inArray(memories.kind, kinds) : undefined,
       ),
     )
     .orderBy(desc(score), desc(memories.id))
-    .limit(limit);
+    .limit(sql`${bind("limit")}::int` as unknown as number);
 }
 
 function checkKind(kind: MemoryKind): MemoryKind {
