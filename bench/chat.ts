@@ -1,20 +1,23 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startApp } from "../src/app.js";
 import { createLlmClient } from "../src/agents/llm/index.js";
 import { loadConfig } from "../src/config.js";
 import type { Database } from "../src/db/client.js";
-import { createLogger } from "../src/log.js";
 import { startFakeLlm } from "../test/fakes/llm.js";
 import { postgresAdminUrl } from "../test/support/databases.js";
+import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { runLoad } from "./load.js";
 import type { BenchResult } from "./result.js";
 import postgres from "postgres";
 
 const CHANNELS = 100;
 
-/** POST /api/chat against an instant fake LLM, beside a bare round trip to the same server and to the LLM. */
+/**
+ * POST /api/chat against an instant fake LLM, beside a bare round trip to the same server and to
+ * the LLM. The bot runs as `npm start` does, in its own process: the load and the fake LLM here
+ * neither share its event loop nor its garbage collector, as they would not in a deployment.
+ */
 export async function benchChat(engine: Database["engine"], counts = { serial: 300, concurrent: 1_000 }): Promise<BenchResult[]> {
   const llm = await startFakeLlm();
   llm.mock.addFixture({ match: { predicate: () => true }, response: { content: "Instant answer." } });
@@ -29,16 +32,9 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 3
     url.pathname = `/${dbName}`;
     databaseUrl = url.toString();
   }
-  const config = loadConfig({
-    PORT: "0",
-    PGLITE_DIR: join(dataDir, "pglite"),
-    DATABASE_URL: databaseUrl,
-    OPENAI_BASE_URL: llm.url,
-    LLM_MAX_RETRIES: "0",
-    LOG_LEVEL: "silent",
-  });
-  const app = await startApp(config, createLogger("silent"));
-  const client = createLlmClient(config.llm);
+  const env = { ...fakeLlmEnv(llm.url), PGLITE_DIR: join(dataDir, "pglite"), DATABASE_URL: databaseUrl, REDIS_PREFIX: `qbench-chat-${process.pid}` };
+  const app = await spawnApp(env);
+  const client = createLlmClient(loadConfig(env).llm);
   const chat = async (i: number) => {
     const response = await fetch(`${app.url}/api/chat`, {
       method: "POST",
@@ -47,6 +43,10 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 3
     });
     if (response.status !== 200) throw new Error(`chat answered ${response.status}: ${await response.text()}`);
     await response.json();
+    // The bot's own report of its wait on the model (Server-Timing), left out of "added".
+    const llm = /llm;dur=([\d.]+)/.exec(response.headers.get("server-timing") ?? "");
+    if (!llm) throw new Error("chat answered without a Server-Timing llm entry");
+    return Number(llm[1]);
   };
   const ping = async () => void (await (await fetch(`${app.url}/api/ping`)).text());
   const llmCall = async () => void (await client.complete({ messages: [{ role: "user", content: "hi" }] }));
@@ -67,13 +67,14 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 3
       { name, metric: "c=1 msg/s", value: serial.perSecond, unit: "msg/s" },
       { name, metric: "c=1 p50", value: serial.p50, unit: "ms" },
       { name, metric: "c=1 p99", value: serial.p99, unit: "ms" },
-      { name, metric: "c=1 p50 added latency", value: serial.p50 - bare.p50 - direct.p50, unit: "ms" },
+      { name, metric: "c=1 p50 added latency", value: serial.ownP50 - bare.p50, unit: "ms", note: "per message: latency less its model wait, less the median bare round trip" },
+      { name, metric: "c=1 p99 added latency", value: serial.ownP99 - bare.p50, unit: "ms", note: "the same at p99; goal < 15 ms" },
       {
         name,
-        metric: "c=1 p99 added latency",
+        metric: "c=1 p99 − medians",
         value: serial.p99 - bare.p50 - direct.p50,
         unit: "ms",
-        note: "chat p99 minus the median bare round trip and median direct LLM call; goal < 15 ms",
+        note: "chat p99 less the median bare round trip and median direct LLM call (counts the model's own tail as ours)",
       },
       { name, metric: "c=32 msg/s", value: concurrent.perSecond, unit: "msg/s", note: `${CHANNELS} channels` },
       { name, metric: "c=32 p50", value: concurrent.p50, unit: "ms" },
@@ -81,7 +82,7 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 3
     );
     return results;
   } finally {
-    await app.close();
+    await app.stop();
     await llm.stop();
     rmSync(dataDir, { recursive: true, force: true });
     if (engine === "postgres") await admin.unsafe(`drop database if exists ${dbName} with (force)`);

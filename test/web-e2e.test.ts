@@ -53,6 +53,20 @@ describe("web console end to end", () => {
     expect(history.json[1].id).toBe(json.reply.id);
   });
 
+  it("tells in a Server-Timing header how long of its answer the model took", async () => {
+    const started = performance.now();
+    const response = await fetch(`${t.app.url}/api/chat`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ channel: "general", user: "ada", text: "how long?" }),
+    });
+    const elapsed = performance.now() - started;
+    expect(response.status).toBe(200);
+    const llm = Number(/^llm;dur=([\d.]+)$/.exec(response.headers.get("server-timing") ?? "")?.[1]);
+    expect(llm).toBeGreaterThan(0);
+    expect(llm).toBeLessThanOrEqual(elapsed);
+  });
+
   it("continues a thread with its history in the prompt", async () => {
     const first = await t.post("/api/chat", { channel: "general", user: "ada", text: "first message" });
     const second = await t.post("/api/chat", { channel: "general", user: "bob", text: "second message", thread: first.json.thread });

@@ -42,6 +42,8 @@ export interface TurnResult {
   toolCalls: { name: string; ok: boolean }[];
   ok: boolean;
   promptTokens: number;
+  /** Time spent in calls to the model. */
+  llmMs: number;
 }
 
 // Enough rows to fill any sensible budget; the context builder trims to tokens.
@@ -84,11 +86,12 @@ export class EnhancedAssistant {
     const author = tools.caller(this.channel.platform, turn.author);
     const available = tools.forCaller(this.channel, author);
     const toolContext = { channelId: this.channel.id, conversationId: turn.conversationId, author };
+    const timed = timedLlm(llm);
 
     let outcome: { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string };
     try {
       const result = await runReasoningLoop({
-        llm,
+        llm: timed.llm,
         model: this.model,
         messages: context.messages,
         tools: available.map(toToolSpec),
@@ -126,8 +129,27 @@ export class EnhancedAssistant {
           content: `${turn.author.name ?? turn.author.id} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
         }),
       );
-    return { reply: { id: turn.replyId, text }, toolCalls, ok: !error, promptTokens: context.tokens };
+    return { reply: { id: turn.replyId, text }, toolCalls, ok: !error, promptTokens: context.tokens, llmMs: timed.elapsedMs() };
   }
+}
+
+/** The client, counting the time its calls take. */
+function timedLlm(llm: LlmClient): { llm: LlmClient; elapsedMs(): number } {
+  let elapsed = 0;
+  return {
+    llm: {
+      model: llm.model,
+      async complete(request) {
+        const started = performance.now();
+        try {
+          return await llm.complete(request);
+        } finally {
+          elapsed += performance.now() - started;
+        }
+      },
+    },
+    elapsedMs: () => elapsed,
+  };
 }
 
 /** A short warning for the thread, never silence; it says what to do. */

@@ -7,6 +7,8 @@ export interface HandledMessage {
   reply: { id: string; text: string };
   toolCalls: { name: string; ok: boolean }[];
   ok: boolean;
+  /** Milliseconds the turn spent waiting on the model, so what the bot itself adds can be told apart. */
+  llmMs: number;
 }
 
 /** What adapters hand their normalised input to. */

@@ -9,6 +9,34 @@ export function spawnWorker(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
 }
 
+/** `npm start` as its own process; resolves with its URL once it listens (PORT 0 picks a free port). */
+export async function spawnApp(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...(process.env.APP_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.APP_PROF}`] : []), "--import", "tsx", "src/main.ts"], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /Web console: (http:\/\/\S+?)\/?\s/.exec(out);
+      if (found) resolve(found[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`the app exited (${code}) before it listened:\n${out}`)));
+  });
+  child.stdout!.resume();
+  return {
+    child,
+    url,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
 /** Settings that point a worker process at a test app's fake LLM. */
 export function fakeLlmEnv(url: string): Record<string, string> {
   return { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: url, LLM_MODEL: "fake-model", LLM_MAX_RETRIES: "0", LOG_LEVEL: "silent" };

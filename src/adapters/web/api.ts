@@ -74,6 +74,8 @@ export function createWebApi({ bot, backend, hub, poster, enabled }: WebApiDeps)
         poster,
       );
       if (!handled) return c.json({ error: `Message ${eventId} was already received; its answer is in the thread.` }, 409);
+      // The standard header for where a response's time went: here, the model's share of it.
+      c.header("Server-Timing", `llm;dur=${handled.llmMs.toFixed(2)}`);
       return c.json({ thread: handled.thread, reply: handled.reply, toolCalls: handled.toolCalls });
     });
 
