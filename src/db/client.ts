@@ -40,7 +40,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     };
   }
   const client = postgres(settings.url, { max: 10, onnotice: () => undefined });
-  const db = drizzlePostgres(client, { schema });
+  const db = drizzlePostgres(preparing(client), { schema });
   await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
   return {
     db: db as unknown as Db,
@@ -48,6 +48,28 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     ping: async () => void (await client`select 1`),
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * The client with every statement prepared. postgres.js sends a parameterised statement that is
+ * not prepared in two round trips (it asks for the parameter types first), and drizzle prepares
+ * only what it is told to; prepared, a statement costs that once per connection and is then one
+ * round trip that Postgres need not parse again. Transactions get the same treatment.
+ */
+function preparing<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, key, receiver) {
+      if (key === "unsafe")
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, params, { ...options, prepare: true });
+      if (key === "begin")
+        return (...args: unknown[]) => {
+          const callback = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          return (target as postgres.Sql).begin(...(args as [string]), (tx) => callback(preparing(tx)));
+        };
+      return Reflect.get(target, key, receiver);
+    },
+  });
 }
 
 async function migrateWithLock(client: postgres.Sql, run: () => Promise<void>): Promise<void> {
