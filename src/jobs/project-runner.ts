@@ -69,25 +69,24 @@ export class ProjectRunner {
       if (await store.fail(projectId, `planning failed: ${(error as Error).message}`)) await this.deps.queue.finish(projectId);
       return;
     }
-    if (await store.savePlan(projectId, plan))
-      await store.noteAll(projectId, [
-        {
-          from: "coordinator",
-          to: "team",
-          kind: "plan",
-          content: plan.tasks.map((task) => `${task.key} (${task.specialist}${task.dependsOn.length ? ` after ${task.dependsOn.join(", ")}` : ""})`).join("; "),
-        },
-        ...plan.tasks.map((task) => ({ from: "coordinator", to: task.specialist, kind: "assignment", content: `${task.key}: ${task.description}` })),
-      ]);
-    await this.advance(projectId);
+    const ready = await store.savePlan(projectId, plan, [
+      {
+        from: "coordinator",
+        to: "team",
+        kind: "plan",
+        content: plan.tasks.map((task) => `${task.key} (${task.specialist}${task.dependsOn.length ? ` after ${task.dependsOn.join(", ")}` : ""})`).join("; "),
+      },
+      ...plan.tasks.map((task) => ({ from: "coordinator", to: task.specialist, kind: "assignment", content: `${task.key}: ${task.description}` })),
+    ]);
+    if (ready) await this.#queued(projectId, ready, false);
+    else await this.advance(projectId);
   }
 
   async task(projectId: string, key: string, last: boolean, signal: AbortSignal): Promise<void> {
     const { store, roster, log } = this.deps;
-    const project = await store.get(projectId);
-    if (!project || project.status !== "running") return;
-    const task = await store.startTask(projectId, key);
-    if (!task) return void (await this.advance(projectId));
+    const started = await store.startTask(projectId, key);
+    if (!started) return void (await this.advance(projectId));
+    const { project, task, dependencies } = started;
     await this.#changed(projectId);
     const specialist = roster.find((candidate) => candidate.name === task.specialist) ?? roster[0]!;
     let result: string;
@@ -99,7 +98,7 @@ export class ProjectRunner {
           goal: project.goal,
           key,
           description: task.description,
-          inputs: inputsOf(task, await store.tasks(projectId)),
+          inputs: inputsOf(dependencies),
           tools: await this.#toolsFor(project, specialist),
           channelId: project.channelId,
           author: { id: project.createdBy },
@@ -140,25 +139,30 @@ export class ProjectRunner {
    * happened. A status edit follows a change, or every call when `announce` is set.
    */
   async advance(projectId: string, announce = true): Promise<boolean> {
-    const { store, queue } = this.deps;
-    const { ready, ended } = await store.step(projectId);
-    for (const key of ready) await queue.task(projectId, key);
-    if (ended) await queue.finish(projectId);
+    const { ready, ended } = await this.deps.store.step(projectId);
     const changed = ready.length > 0 || ended;
-    if (announce || changed) await this.#changed(projectId);
+    if (changed || announce) await this.#queued(projectId, ready, ended);
     return changed;
+  }
+
+  /** Queues the tasks that became ready and the finisher once the project ended; a status edit follows. */
+  async #queued(projectId: string, ready: string[], ended: boolean): Promise<void> {
+    const { queue } = this.deps;
+    await Promise.all([queue.tasks(projectId, ready), ended ? queue.finish(projectId) : undefined, this.#changed(projectId)]);
   }
 
   /** The report (or why there is none), posted once per project; the last status edit follows. */
   async finish(projectId: string): Promise<void> {
     const { store, events, leases, log } = this.deps;
-    const project = await store.get(projectId);
-    if (!project || project.status === "planning" || project.status === "running" || project.reportPostedAt) return;
+    const found = await store.withTasks(projectId);
+    if (!found) return;
+    const { project, tasks } = found;
+    if (project.status === "planning" || project.status === "running" || project.reportPostedAt) return;
     // One writer at a time; the mark is set only once the text is out, so a crash before it
     // means a retry posts it (at worst twice), never that the thread gets no report.
     if ((await leases.take(`report:${projectId}`, WRITING_MS)) > 0) return;
     const target = await store.target(project);
-    const text = finalText(project, await store.tasks(projectId));
+    const text = finalText(project, tasks);
     try {
       await this.#poster(target).post(target, text);
     } catch (error) {
@@ -182,9 +186,10 @@ export class ProjectRunner {
    */
   async progress(projectId: string): Promise<void> {
     const { store, leases, conversations, events, queue } = this.deps;
-    const project = await store.get(projectId);
-    if (!project?.statusMessageId) return;
-    const tasks = await store.tasks(projectId);
+    const found = await store.withTasks(projectId);
+    if (!found?.project.statusMessageId) return;
+    const { project, tasks } = found;
+    const statusMessageId = found.project.statusMessageId;
     const signature = stateOf(project, tasks);
     if ((await leases.recall(`status:${projectId}`)) === signature) return;
     const wait = await leases.take(`edit:${projectId}`, WRITING_MS);
@@ -192,7 +197,7 @@ export class ProjectRunner {
     try {
       const text = statusText(project, tasks);
       const target = await store.target(project);
-      await this.#poster(target).update(target, project.statusMessageId, text);
+      await this.#poster(target).update(target, statusMessageId, text);
       await leases.remember(`status:${projectId}`, signature);
       await conversations.updateMessage(statusRowId(projectId), text);
       events.progress(target, projectId, text);
@@ -200,8 +205,8 @@ export class ProjectRunner {
       // The next edit waits a whole interval after this one is done, however long it took.
       await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS);
     }
-    const now = await store.get(projectId);
-    if (now && stateOf(now, await store.tasks(projectId)) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS);
+    const now = await store.withTasks(projectId);
+    if (now && stateOf(now.project, now.tasks) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS);
   }
 
   /** The specialist's tools that this channel allows the project's creator. */
@@ -235,18 +240,16 @@ export class ProjectRunner {
   }
 }
 
-/** The results of what `task` depends on; only the report task runs after a failure, and says so. */
-function inputsOf(task: TaskRow, all: TaskRow[]) {
-  return all
-    .filter((other) => task.dependsOn.includes(other.key))
-    .map((other) => ({
-      key: other.key,
-      description: other.description,
-      result:
-        other.status === "done"
-          ? (other.result ?? "")
-          : `(No result: this task ${other.status}${other.error ? `: ${other.error}` : ""}. Say in the report that it is missing.)`,
-    }));
+/** The results of what a task depends on; only the report task runs after a failure, and says so. */
+function inputsOf(dependencies: TaskRow[]) {
+  return dependencies.map((other) => ({
+    key: other.key,
+    description: other.description,
+    result:
+      other.status === "done"
+        ? (other.result ?? "")
+        : `(No result: this task ${other.status}${other.error ? `: ${other.error}` : ""}. Say in the report that it is missing.)`,
+  }));
 }
 
 /** What the status message shows, without the clock: an edit is due only when this changes. */

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, isNull, like, lt, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { ChannelRow } from "../agents/conversation-store.js";
 import type { ProjectPlan } from "../agents/coordinator.js";
 import { dependantsOf } from "../agents/planner.js";
@@ -53,6 +54,18 @@ export class ProjectStore {
   async get(id: string): Promise<ProjectRow | undefined> {
     const [row] = await this.db.select().from(projects).where(eq(projects.id, id));
     return row;
+  }
+
+  /** A project and its tasks, in one query. */
+  async withTasks(id: string): Promise<{ project: ProjectRow; tasks: TaskRow[] } | undefined> {
+    const rows = await this.db
+      .select({ project: projects, task: projectTasks })
+      .from(projects)
+      .leftJoin(projectTasks, eq(projectTasks.projectId, projects.id))
+      .where(eq(projects.id, id))
+      .orderBy(projectTasks.startedAt, projectTasks.key);
+    const [first] = rows;
+    return first && { project: first.project, tasks: rows.flatMap((row) => (row.task ? [row.task] : [])) };
   }
 
   async channel(project: ProjectRow): Promise<ChannelRow> {
@@ -110,53 +123,72 @@ export class ProjectStore {
     return new Map(rows.map((row) => [row.specialist, row.n]));
   }
 
-  /** Stores the plan and starts the project; false when it was already planned (or cancelled). */
-  async savePlan(projectId: string, plan: ProjectPlan): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const [started] = await tx
-        .update(projects)
-        .set({ status: "running", reportTask: plan.reportTask, planNote: planNote(plan), updatedAt: sql`now()` })
-        .where(and(eq(projects.id, projectId), eq(projects.status, "planning")))
-        .returning({ id: projects.id });
-      if (!started) return false;
-      await tx.insert(projectTasks).values(
-        plan.tasks.map((task) => ({
-          projectId,
-          key: task.key,
-          description: task.description,
-          specialist: task.specialist,
-          capabilities: task.capabilities,
-          complexity: task.complexity,
-          dependsOn: task.dependsOn,
-        })),
-      );
-      return true;
-    });
+  /**
+   * Stores the plan with its notes and starts the project, in one statement; returns the keys of
+   * the tasks that can start at once (now queued), or undefined when it was already planned (or
+   * cancelled).
+   */
+  async savePlan(projectId: string, plan: ProjectPlan, notes: NewNote[]): Promise<string[] | undefined> {
+    const tasks = plan.tasks.map((task) => ({
+      key: task.key,
+      description: task.description,
+      specialist: task.specialist,
+      capabilities: task.capabilities,
+      complexity: task.complexity,
+      depends_on: task.dependsOn,
+    }));
+    const rows = await this.db.execute<{ key: string | null; status: string | null }>(sql`
+      with started as (
+        update ${projects} set status = 'running', report_task = ${plan.reportTask}, plan_note = ${planNote(plan)}, updated_at = now()
+        where id = ${projectId} and status = 'planning'
+        returning id),
+      tasks as (
+        insert into ${projectTasks} (project_id, key, description, specialist, capabilities, complexity, depends_on, status)
+        select started.id, v.key, v.description, v.specialist, v.capabilities, v.complexity, v.depends_on,
+               case when jsonb_array_length(v.depends_on) = 0 then 'queued' else 'pending' end
+        from started, jsonb_to_recordset(${JSON.stringify(tasks)}::jsonb)
+          as v(key text, description text, specialist text, capabilities jsonb, complexity text, depends_on jsonb)
+        returning key, status),
+      notes as (
+        insert into ${agentMessages} (project_id, from_agent, to_agent, kind, content)
+        select started.id, n.from, n.to, n.kind, n.content
+        from started, jsonb_to_recordset(${JSON.stringify(notes)}::jsonb) as n("from" text, "to" text, kind text, content text))
+      select t.key, t.status from started left join tasks t on true`);
+    const saved = rowsOf<{ key: string | null; status: string | null }>(rows);
+    if (saved.length === 0) return undefined;
+    return saved.filter((row) => row.status === "queued").map((row) => row.key!);
   }
 
   /**
    * Marks as queued the pending tasks whose dependencies are all done, and the report task once
-   * its dependencies have all settled (it reports what is missing); returns their keys.
+   * its dependencies have all settled (it reports what is missing); ends the project when every
+   * task has settled. One statement: what it queues was pending in its snapshot, so a project
+   * never ends while it queues work, and two racing steps queue each task once (the row lock).
    */
-  async #claimReady(projectId: string, db: Executor): Promise<string[]> {
-    const rows = await db.execute<{ key: string }>(sql`
-      update project_tasks t set status = 'queued'
-      from projects p
-      where p.id = t.project_id and p.status = 'running' and t.project_id = ${projectId} and t.status = 'pending'
-        and not exists (
-          select 1 from project_tasks d
-          where d.project_id = t.project_id and d.key in (select jsonb_array_elements_text(t.depends_on))
-            and case when t.key = p.report_task then d.status in ('pending', 'queued', 'running') else d.status <> 'done' end)
-      returning t.key`);
-    return rowsOf<{ key: string }>(rows).map((row) => row.key);
-  }
-
-  /** What became ready (now queued), and whether the project ended: one commit. */
   async step(projectId: string): Promise<{ ready: string[]; ended: boolean }> {
-    return this.db.transaction(async (tx) => {
-      const ready = await this.#claimReady(projectId, tx);
-      return { ready, ended: await this.#settle(projectId, tx) };
-    });
+    const rows = await this.db.execute<{ ready: string[] | null; ended: boolean }>(sql`
+      with ready as (
+        update project_tasks t set status = 'queued'
+        from projects p
+        where p.id = t.project_id and p.status = 'running' and t.project_id = ${projectId} and t.status = 'pending'
+          and not exists (
+            select 1 from project_tasks d
+            where d.project_id = t.project_id and d.key in (select jsonb_array_elements_text(t.depends_on))
+              and case when t.key = p.report_task then d.status in ('pending', 'queued', 'running') else d.status <> 'done' end)
+        returning t.key),
+      ended as (
+        update projects p set
+          status = case when r.status = 'done' then 'done' else 'failed' end,
+          report = r.result,
+          error = case when r.status = 'done' then null else coalesce(r.error, 'the report task did not finish') end,
+          updated_at = now()
+        from project_tasks r
+        where p.id = ${projectId} and p.status = 'running' and r.project_id = p.id and r.key = p.report_task
+          and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ('pending', 'queued', 'running'))
+        returning p.id)
+      select (select array_agg(key) from ready) as ready, exists (select 1 from ended) as ended`);
+    const [row] = rowsOf<{ ready: string[] | null; ended: boolean }>(rows);
+    return { ready: row?.ready ?? [], ended: row?.ended === true };
   }
 
   /** Tasks queued or running, whose jobs must exist. */
@@ -167,27 +199,48 @@ export class ProjectStore {
       .where(and(eq(projectTasks.projectId, projectId), inArray(projectTasks.status, ["queued", "running"])));
   }
 
-  /** Takes a task into running for one more attempt; undefined when it is no longer to be run. */
-  async startTask(projectId: string, key: string): Promise<TaskRow | undefined> {
-    const [row] = await this.db
-      .update(projectTasks)
-      .set({ status: "running", attempts: sql`${projectTasks.attempts} + 1`, startedAt: sql`coalesce(${projectTasks.startedAt}, now())` })
-      .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key), inArray(projectTasks.status, ["queued", "running"])))
-      .returning();
-    return row;
+  /**
+   * Takes a task of a running project into running for one more attempt; with it come its
+   * project and the tasks it depends on, in one statement. Undefined when it is no longer to be run.
+   */
+  async startTask(projectId: string, key: string): Promise<{ project: ProjectRow; task: TaskRow; dependencies: TaskRow[] } | undefined> {
+    const { db } = this;
+    const started = db.$with("started").as(
+      db
+        .update(projectTasks)
+        .set({ status: "running", attempts: sql`${projectTasks.attempts} + 1`, startedAt: sql`coalesce(${projectTasks.startedAt}, now())` })
+        .where(
+          and(
+            eq(projectTasks.projectId, projectId),
+            eq(projectTasks.key, key),
+            inArray(projectTasks.status, ["queued", "running"]),
+            sql`exists (select 1 from ${projects} where ${projects.id} = ${projectId} and ${projects.status} = 'running')`,
+          ),
+        )
+        .returning(),
+    );
+    const dependency = alias(projectTasks, "dependency");
+    const rows = await db
+      .with(started)
+      .select({ task: started._.selectedFields, project: projects, dependency })
+      .from(started)
+      .innerJoin(projects, eq(projects.id, started.projectId))
+      .leftJoin(dependency, and(eq(dependency.projectId, started.projectId), sql`${dependency.key} in (select jsonb_array_elements_text(${started.dependsOn}))`));
+    const [first] = rows;
+    return first && { project: first.project, task: first.task as TaskRow, dependencies: rows.flatMap((row) => (row.dependency ? [row.dependency] : [])) };
   }
 
-  /** Marks a running task done with its result and records `note`, in one commit. */
+  /** Marks a running task done with its result and records `note`, in one statement; false when it was not running. */
   async finishTask(projectId: string, key: string, result: string, note: NewNote): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const rows = await tx
-        .update(projectTasks)
-        .set({ status: "done", result, error: null, finishedAt: sql`now()` })
-        .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key), eq(projectTasks.status, "running")))
-        .returning({ key: projectTasks.key });
-      if (rows.length > 0) await tx.insert(agentMessages).values(noteRow(projectId, note));
-      return rows.length > 0;
-    });
+    const rows = await this.db.execute(sql`
+      with done as (
+        update ${projectTasks} set status = 'done', result = ${result}, error = null, finished_at = now()
+        where project_id = ${projectId} and key = ${key} and status = 'running'
+        returning project_id)
+      insert into ${agentMessages} (project_id, from_agent, to_agent, kind, content)
+      select project_id, ${note.from}, ${note.to}, ${note.kind}, ${note.content} from done
+      returning id`);
+    return rowsOf(rows).length > 0;
   }
 
   /** Fails a task for good and skips everything that depends on it but the report; returns the skipped keys. */
@@ -210,24 +263,6 @@ export class ProjectStore {
         .returning({ key: projectTasks.key });
       return skipped.map((row) => row.key);
     });
-  }
-
-  /**
-   * Ends a running project whose tasks are all settled: done with the report task's result, or
-   * failed. True only for the one caller that ended it.
-   */
-  async #settle(projectId: string, db: Executor): Promise<boolean> {
-    const rows = await db.execute<{ id: string }>(sql`
-      update projects p set
-        status = case when r.status = 'done' then 'done' else 'failed' end,
-        report = r.result,
-        error = case when r.status = 'done' then null else coalesce(r.error, 'the report task did not finish') end,
-        updated_at = now()
-      from project_tasks r
-      where p.id = ${projectId} and p.status = 'running' and r.project_id = p.id and r.key = p.report_task
-        and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ('pending', 'queued', 'running'))
-      returning p.id`);
-    return rowsOf(rows).length > 0;
   }
 
   /** Ends a live project as failed, saying why; its open tasks are cancelled. */

@@ -59,9 +59,18 @@ export class ProjectQueue {
   }
 
   task(projectId: string, key: string) {
-    return this.#add(
-      { name: "task", data: { projectId, key } },
-      { jobId: jobIds.task(projectId, key), attempts: this.settings.taskAttempts, backoff: this.#backoff() },
+    return this.tasks(projectId, [key]);
+  }
+
+  /** Several tasks of a project in one round trip. */
+  async tasks(projectId: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.queue.addBulk(
+      keys.map((key) => ({
+        name: "task",
+        data: { projectId, key },
+        opts: { jobId: jobIds.task(projectId, key), attempts: this.settings.taskAttempts, backoff: this.#backoff() },
+      })),
     );
   }
 
