@@ -191,19 +191,20 @@ export class ProjectRunner {
     const { project, tasks } = found;
     const statusMessageId = found.project.statusMessageId;
     const signature = stateOf(project, tasks);
-    if ((await leases.recall(`status:${projectId}`)) === signature) return;
-    const wait = await leases.take(`edit:${projectId}`, WRITING_MS);
+    const wait = await leases.takeUnless(`edit:${projectId}`, WRITING_MS, `status:${projectId}`, signature);
+    if (wait < 0) return;
     if (wait > 0) return queue.progress(projectId, Math.min(wait, PROGRESS_INTERVAL_MS));
+    let shown: { name: string; value: string } | undefined;
     try {
       const text = statusText(project, tasks);
       const target = await store.target(project);
       await this.#poster(target).update(target, statusMessageId, text);
-      await leases.remember(`status:${projectId}`, signature);
-      await conversations.updateMessage(statusRowId(projectId), text);
+      shown = { name: `status:${projectId}`, value: signature };
       events.progress(target, projectId, text);
+      await conversations.updateMessage(statusRowId(projectId), text);
     } finally {
       // The next edit waits a whole interval after this one is done, however long it took.
-      await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS);
+      await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS, shown);
     }
     const now = await store.withTasks(projectId);
     if (now && stateOf(now.project, now.tasks) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS);

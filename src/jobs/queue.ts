@@ -43,6 +43,8 @@ const KEEP = { age: 24 * 3600, count: 50_000 };
 export class ProjectQueue {
   readonly queue: Queue;
   readonly posts: Queue;
+  // The status-edit slot this process last queued per project.
+  readonly #progressSlots = new Map<string, number>();
 
   constructor(
     readonly connection: Redis,
@@ -82,12 +84,15 @@ export class ProjectQueue {
    * One status edit per interval slot: changes inside a slot share the job at its end. A later
    * edit (`notBeforeMs` > 0, asked for by a running edit) always gets a slot after the current one.
    */
-  progress(projectId: string, notBeforeMs = 0) {
+  async progress(projectId: string, notBeforeMs = 0): Promise<void> {
     const intervalMs = PROGRESS_INTERVAL_MS;
     const now = Date.now();
     const soonest = Math.ceil((now + notBeforeMs) / intervalMs);
     const slot = notBeforeMs > 0 ? Math.max(soonest, Math.floor(now / intervalMs) + 1) : soonest;
-    return this.#add(
+    // A slot's job runs at the slot's end: until then, adding it again from here is a no-op.
+    if (this.#progressSlots.get(projectId) === slot) return;
+    if (this.#progressSlots.size > 10_000) this.#progressSlots.clear();
+    await this.#add(
       { name: "progress", data: { projectId } },
       {
         jobId: jobIds.progress(projectId, slot),
@@ -99,6 +104,7 @@ export class ProjectQueue {
       },
       this.posts,
     );
+    this.#progressSlots.set(projectId, slot);
   }
 
   /** Removes a project's waiting work and tells every worker to abort its running jobs. */
