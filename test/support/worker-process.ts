@@ -11,7 +11,7 @@ export function spawnWorker(env: Record<string, string>): ChildProcess {
 
 /** `npm start` as its own process; resolves with its URL once it listens (PORT 0 picks a free port). */
 export async function spawnApp(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...(process.env.APP_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.APP_PROF}`] : []), "--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: root,
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
