@@ -33,7 +33,7 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
   const { db } = database;
   const redis = connectRedis(config.redisUrl);
   const background = new Background(log);
-  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity });
+  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity, relaxed: database.relaxed });
   const builtins = builtinTools(config.tools, memory);
   const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
   const mcp = new McpConnections(tools, log);
@@ -42,7 +42,7 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
     database,
     redis,
     llm: llm ?? createLlmClient(config.llm),
-    conversations: new ConversationStore(db),
+    conversations: new ConversationStore(db, database.relaxed),
     memory,
     tools,
     executor: new ToolExecutor(db, { limiter: new RedisRateLimiter(redis.client), background }),

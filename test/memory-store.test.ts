@@ -38,7 +38,7 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
   });
   beforeEach(async () => {
     n += 1;
-    store = new MemoryStore(database.db, { capacity: 50 });
+    store = new MemoryStore(database.db, { capacity: 50, relaxed: database.relaxed });
     channel = (await conversations.ensureChannel("web", `general-${n}`, "general")).id;
     other = (await conversations.ensureChannel("web", `random-${n}`, "random")).id;
     thread = (await conversations.openThread(channel, `t1-${n}`, "first")).id;
@@ -123,7 +123,7 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
   });
 
   it("forgets the least valuable memories beyond its capacity", async () => {
-    const small = new MemoryStore(database.db, { capacity: 3 });
+    const small = new MemoryStore(database.db, { capacity: 3, relaxed: database.relaxed });
     const keep = await small.remember({ channelId: channel, kind: "procedural", content: "Always tag releases", importance: 0.9 });
     const weak = await small.remember({ channelId: channel, kind: "episodic", content: "Someone said hi", importance: 0.05 });
     await small.remember({ channelId: channel, kind: "semantic", content: "The repo is quorum", importance: 0.6 });

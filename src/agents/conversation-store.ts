@@ -37,7 +37,11 @@ export function channelKey(platform: Platform, externalId: string): string {
 
 /** Channels, threads and their messages. */
 export class ConversationStore {
-  constructor(private readonly db: Db) {}
+  /** `relaxed` takes writes that need not wait for the disk (see Database.relaxed). */
+  constructor(
+    private readonly db: Db,
+    private readonly relaxed: Db = db,
+  ) {}
 
   async ensureChannel(platform: Platform, externalId: string, name: string): Promise<ChannelRow> {
     const id = channelKey(platform, externalId);
@@ -79,12 +83,13 @@ export class ConversationStore {
 
   /**
    * Records a delivery and stores its message in its thread (opened on first use), in one
-   * statement: a crash can neither lose the message nor let a redelivery through. Undefined
-   * for a delivery already received.
+   * statement: a redelivery cannot get through. Undefined for a delivery already received. It
+   * commits without waiting for the disk: `flush()` before answering makes it durable while the
+   * answer is being prepared.
    */
   async receive(delivery: Delivery): Promise<Received | undefined> {
     const messageId = randomUUID();
-    const rows = await this.db.execute<{ conversation_id: string; seq: number | string }>(sql`
+    const rows = await this.relaxed.execute<{ conversation_id: string; seq: number | string }>(sql`
       with fresh as (
         insert into ${processedEvents} (platform, event_id) values (${delivery.platform}, ${delivery.eventId})
         on conflict do nothing returning 1),
@@ -101,9 +106,17 @@ export class ConversationStore {
     return row ? { conversationId: row.conversation_id, messageId, seq: Number(row.seq) } : undefined;
   }
 
-  /** Stores a message and touches its thread, in one statement. */
+  /**
+   * Resolves once everything committed so far is on disk. One durable commit flushes the WAL up
+   * to itself, and with it every relaxed commit before it.
+   */
+  async flush(): Promise<void> {
+    if (this.relaxed !== this.db) await this.db.execute(sql`select txid_current()`);
+  }
+
+  /** Stores something the bot said and touches its thread, in one statement. */
   async addMessage(message: NewMessage): Promise<void> {
-    await this.db.execute(sql`
+    await this.relaxed.execute(sql`
       with stored as (
         insert into ${messages} (id, conversation_id, role, author, content, tokens, prompt_tokens, completion_tokens, error)
         values (${message.id ?? randomUUID()}, ${message.conversationId}, ${message.role}, ${message.author}, ${message.content},
@@ -118,7 +131,7 @@ export class ConversationStore {
   }
 
   async updateMessage(id: string, content: string): Promise<void> {
-    await this.db.update(messages).set({ content, tokens: messageTokens(content) }).where(eq(messages.id, id));
+    await this.relaxed.update(messages).set({ content, tokens: messageTokens(content) }).where(eq(messages.id, id));
   }
 
   /**

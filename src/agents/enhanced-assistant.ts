@@ -73,9 +73,11 @@ export class EnhancedAssistant {
 
   async answer(turn: Turn, stream: ReplyStream): Promise<TurnResult> {
     const { conversations, memory, tools, executor, settings, llm, log } = this.deps;
+    // The user's message reaches the disk while the context is gathered, before anyone sees an answer.
     const [history, recalled] = await Promise.all([
       conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
       memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
+      conversations.flush(),
     ]);
     const context = buildContext({
       systemPrompt: this.systemPrompt(),

@@ -15,6 +15,14 @@ export type DatabaseSettings = { kind: "postgres"; url: string } | { kind: "pgli
 
 export interface Database {
   db: Db;
+  /**
+   * The same database, for writes whose loss in a crash of the database server costs no one's
+   * words: what the bot already delivered, and bookkeeping. They commit without waiting for the
+   * WAL flush (Postgres' synchronous_commit off), which is most of a write's latency; a crash of
+   * the server may drop the last fraction of a second of them, never corrupt anything. What users
+   * send and project state always use `db`.
+   */
+  relaxed: Db;
   engine: DatabaseSettings["kind"];
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
@@ -34,19 +42,22 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     await migratePglite(db, { migrationsFolder });
     return {
       db: db as unknown as Db,
+      relaxed: db as unknown as Db,
       engine: "pglite",
       ping: async () => void (await client.query("select 1")),
       close: () => client.close(),
     };
   }
   const client = postgres(settings.url, { max: 10, onnotice: () => undefined });
+  const relaxedClient = postgres(settings.url, { max: 4, onnotice: () => undefined, connection: { synchronous_commit: "off" } });
   const db = drizzlePostgres(preparing(client), { schema });
   await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
   return {
     db: db as unknown as Db,
+    relaxed: drizzlePostgres(preparing(relaxedClient), { schema }) as unknown as Db,
     engine: "postgres",
     ping: async () => void (await client`select 1`),
-    close: () => client.end({ timeout: 5 }),
+    close: async () => void (await Promise.all([client.end({ timeout: 5 }), relaxedClient.end({ timeout: 5 })])),
   };
 }
 

@@ -7,6 +7,8 @@ import type { ListOptions, MemoryKind, MemoryRecord, RecallQuery, RememberInput 
 export interface MemoryStoreOptions {
   /** Most memories one channel keeps; beyond it the least valuable are evicted. */
   capacity: number;
+  /** Where episodic memories and access bumps are written (see Database.relaxed); the store's own database by default. */
+  relaxed?: Db;
 }
 
 const DEFAULT_RECALL_LIMIT = 5;
@@ -52,6 +54,7 @@ export function toSearchText(query: string): string {
  */
 export class MemoryStore {
   private readonly capacity: number;
+  private readonly relaxed: Db;
   // Recall's one statement per shape, prepared once: building and planning it cost more than running it.
   readonly #recalls = new Map<string, RecallStatement>();
 
@@ -63,6 +66,7 @@ export class MemoryStore {
       throw new Error(`MemoryStore capacity must be a positive integer, got ${options.capacity}`);
     }
     this.capacity = options.capacity;
+    this.relaxed = options.relaxed ?? db;
   }
 
   /**
@@ -120,7 +124,7 @@ export class MemoryStore {
     const key = JSON.stringify(shape);
     let statement = this.#recalls.get(key);
     if (!statement) {
-      statement = recallStatement(this.db, shape).prepare(`recall_${this.#recalls.size}`);
+      statement = recallStatement(this.relaxed, shape).prepare(`recall_${this.#recalls.size}`);
       this.#recalls.set(key, statement);
     }
     const recalled = await statement.execute(params);
@@ -177,7 +181,8 @@ export class MemoryStore {
    * channel's least valuable older memories beyond capacity (the new one is always kept).
    */
   #insertWithinCapacity(row: typeof memories.$inferInsert & { channelId: string }) {
-    const { db } = this;
+    // What happened in a conversation is bookkeeping; a fact, a preference or a procedure is not.
+    const db = row.kind === "episodic" ? this.relaxed : this.db;
     const inserted = db.$with("inserted").as(db.insert(memories).values(row).onConflictDoNothing().returning(recordColumns));
     // The statement's snapshot holds the older memories only: room is made for the new one.
     const surplus = db

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConversationStore } from "../src/agents/conversation-store.js";
+import type { Database } from "../src/db/client.js";
+import { engines } from "./support/databases.js";
+
+describe.each(engines)("conversation store on %s", (_engine, open) => {
+  let database: Database;
+  let store: ConversationStore;
+  let channel: string;
+
+  beforeAll(async () => {
+    database = await open();
+    store = new ConversationStore(database.db, database.relaxed);
+    channel = (await store.ensureChannel("web", "store", "store")).id;
+  }, 60_000);
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const delivery = (eventId: string, thread: string, content: string) => ({
+    platform: "web" as const,
+    eventId,
+    channelId: channel,
+    externalThreadId: thread,
+    author: "ada",
+    content,
+  });
+
+  it("stores a delivery once, in the thread it opens, and flushes it to disk", async () => {
+    const first = await store.receive(delivery("e1", "t1", "hello"));
+    expect(first).toMatchObject({ seq: expect.any(Number) });
+    await store.flush();
+    expect(await store.receive(delivery("e1", "t1", "hello"))).toBeUndefined();
+    const again = await store.receive(delivery("e2", "t1", "again"));
+    expect(again!.conversationId).toBe(first!.conversationId);
+    expect(again!.seq).toBeGreaterThan(first!.seq);
+    expect((await store.messages(first!.conversationId)).map((m) => m.content)).toEqual(["hello", "again"]);
+  });
+
+  it("shows a reply stored without waiting for the disk to the next read at once", async () => {
+    const received = await store.receive(delivery("e3", "t2", "question"));
+    await store.addMessage({ conversationId: received!.conversationId, role: "assistant", author: "assistant", content: "answer" });
+    const history = await store.history(received!.conversationId, received!.seq, 10);
+    expect(history.map((m) => [m.role, m.content])).toEqual([
+      ["user", "question"],
+      ["assistant", "answer"],
+    ]);
+  });
+});
