@@ -226,8 +226,8 @@ function gcd(a: number, b: number): number {
 
 // --- measurement ------------------------------------------------------------------------------
 
-async function explainSummary(db: Db, channelId: string, question: string): Promise<string> {
-  const query = recallRankingQuery(db, { channelId, query: question, limit: 5 });
+async function explainSummary(db: Db, channelId: string, question: string, capacity: number): Promise<string> {
+  const query = recallRankingQuery(db, { channelId, query: question, limit: 5 }, capacity);
   if (!query) return "(no searchable words)";
   const rows = (await db.execute(
     sql`explain (analyze, buffers, costs off, timing on) ${query}`,
@@ -281,7 +281,8 @@ export async function benchRecall(options: { sizes?: number[]; total?: number } 
       note: `${total} rows, ${layout.otherChannels + sizes.length} channels, indexes built after`,
     });
 
-    const store = new MemoryStore(db, { capacity: Math.max(...sizes) * 2 });
+    const capacity = Math.max(...sizes) * 2;
+    const store = new MemoryStore(db, { capacity });
     const questions = benchQuestions(QUERIES);
     for (const size of sizes) {
       const channelId = channelName(size);
@@ -300,7 +301,7 @@ export async function benchRecall(options: { sizes?: number[]; total?: number } 
     }
     if (process.env.BENCH_EXPLAIN !== "0") {
       const size = Math.max(...sizes);
-      console.error(`EXPLAIN ANALYZE at ${size}, "${questions[0]}":\n${await explainSummary(db, channelName(size), questions[0] as string)}`);
+      console.error(`EXPLAIN ANALYZE at ${size}, "${questions[0]}":\n${await explainSummary(db, channelName(size), questions[0] as string, capacity)}`);
     }
   } finally {
     await database.close();

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConversationStore } from "../src/agents/conversation-store.js";
-import { memoryValue } from "../src/agents/memory/scoring.js";
+import { memoryValue, RECALL_POOL } from "../src/agents/memory/scoring.js";
 import { MemoryStore, toSearchText } from "../src/agents/memory/store.js";
 import type { Database } from "../src/db/client.js";
 import { engines } from "./support/databases.js";
@@ -71,6 +71,24 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
     expect(ranked[0]!.id).toBe(both.id);
     // Same relevance ("deploy" once): the more important wins.
     expect(ranked.slice(1).map((m) => m.id)).toEqual([one.id, low.id]);
+  });
+
+  it("ranks the same through the bounded candidate pool of a store whose channels may outgrow exact scoring", async () => {
+    const pooled = new MemoryStore(database.db, { capacity: RECALL_POOL.EXACT_UP_TO + 1, relaxed: database.relaxed });
+    const facts = ["The deploy window is Tuesday evening", "Nobody deploys without a review", "Lunch is at noon", "Review the deploy checklist on Tuesday", "The window cleaner comes Fridays"];
+    for (const [i, content] of facts.entries()) await store.remember({ channelId: channel, kind: "semantic", content, importance: 0.2 + i * 0.1 });
+    await store.remember({ channelId: channel, kind: "working", content: "Tuesday deploy is on hold in this thread", conversationId: thread });
+    for (const query of [
+      { channelId: channel, query: "deploy window Tuesday", limit: 10 },
+      { channelId: channel, query: "review", limit: 2 },
+      { channelId: channel, conversationId: thread, query: "Tuesday deploy", limit: 10 },
+      { channelId: channel, query: "deploy", kinds: ["semantic" as const], limit: 10 },
+    ]) {
+      const ids = async (from: MemoryStore) => (await from.recall(query)).map((m) => m.id);
+      const exact = await ids(store);
+      expect(exact.length).toBeGreaterThan(0);
+      expect(await ids(pooled)).toEqual(exact);
+    }
   });
 
   it("ranks a stale memory below a fresh one of equal relevance and importance", async () => {

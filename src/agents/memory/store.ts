@@ -120,7 +120,7 @@ export class MemoryStore {
   async recall(query: RecallQuery): Promise<MemoryRecord[]> {
     const params = recallParams(query);
     if (!params) return [];
-    const shape = recallShape(query);
+    const shape = recallShape(query, this.capacity);
     const key = JSON.stringify(shape);
     let statement = this.#recalls.get(key);
     if (!statement) {
@@ -188,7 +188,14 @@ export class MemoryStore {
     const surplus = db
       .select({ id: memories.id })
       .from(memories)
-      .where(and(eq(memories.channelId, row.channelId), sql`exists (select 1 from ${inserted})`))
+      .where(
+        and(
+          eq(memories.channelId, row.channelId),
+          sql`exists (select 1 from ${inserted})`,
+          // Ranks the channel only when it is full: counting to capacity is cheap, valuing every row is not.
+          sql`exists (select 1 from memories kept where kept.channel_id = ${row.channelId} offset ${literal(this.capacity - 1)})`,
+        ),
+      )
       .orderBy(desc(valueSql()), desc(memories.id))
       .offset(this.capacity - 1);
     const evicted = db.$with("evicted").as(
@@ -204,9 +211,19 @@ type RecallStatement = ReturnType<ReturnType<typeof recallStatement>["prepare"]>
 interface RecallShape {
   thread: boolean;
   kinds?: MemoryKind[];
+  /**
+   * Whether a channel may hold more memories than recall can score exactly (RECALL_POOL's
+   * EXACT_UP_TO): then candidates come from a bounded pool. Up to that size every match is
+   * scored, by a much simpler statement (cheaper to plan, which matters most on PGlite).
+   */
+  pooled: boolean;
 }
 
-const recallShape = (query: RecallQuery): RecallShape => ({ thread: query.conversationId !== undefined, kinds: query.kinds?.map(checkKind) });
+const recallShape = (query: RecallQuery, capacity: number): RecallShape => ({
+  thread: query.conversationId !== undefined,
+  kinds: query.kinds?.map(checkKind),
+  pooled: capacity > RECALL_POOL.EXACT_UP_TO,
+});
 
 /** The bound values of a recall, or null when it cannot match anything (no searchable words, no kinds, limit 0). */
 function recallParams(query: RecallQuery) {
@@ -220,9 +237,9 @@ function recallParams(query: RecallQuery) {
  * The one ranking query of recall, with the values bound: the memories, best first, or null when
  * the query cannot match anything. Exported so benchmarks can EXPLAIN it.
  */
-export function recallRankingQuery(db: Db, query: RecallQuery) {
+export function recallRankingQuery(db: Db, query: RecallQuery, capacity: number) {
   const params = recallParams(query);
-  return params && rankingStatement(db, recallShape(query), params);
+  return params && rankingStatement(db, recallShape(query, capacity), params);
 }
 
 /**
@@ -248,15 +265,13 @@ function recallStatement(db: Db, shape: RecallShape) {
  * placeholders of the same names for a prepared statement.
  *
  * Matching is OR over the question's lexemes (to_tsvector of the sanitised text), through the GIN
- * index memories_search_keys whose keys are scoped to the channel. The candidates (RECALL_POOL in
- * scoring.ts) are then scored exactly:
+ * index memories_search_keys whose keys are scoped to the channel. Every match is scored, or in a
+ * channel that may outgrow that, the bounded candidates of RECALL_POOL (scoring.ts):
  *   ts_rank(search, websearch_to_tsquery('english', text), 1) * (VALUE_BASE + value)
  * User text only ever reaches Postgres as a bound parameter.
  */
 function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<ReturnType<typeof recallParams>>) {
   const { kinds } = shape;
-  const P = RECALL_POOL;
-  const n = (value: number) => sql.raw(String(Math.trunc(value)));
   const bind = <K extends keyof NonNullable<typeof values>>(name: K) => (values ? values[name] : sql.placeholder(name));
 
   const channel = sql`${bind("channel")}::text`;
@@ -272,8 +287,34 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
   );
   const queryKeys = sql`memory_search_keys(${channel}, to_tsvector('english', ${text}))`;
   const keysOf = sql`memory_search_keys(channel_id, search)`;
+  const matches = shape.pooled ? sql`${memories.id} = any(array(${candidates({ channel, text, eligible, queryKeys, keysOf })}))` : sql`${keysOf} && ${queryKeys}`;
+  const working = shape.thread ? or(ne(memories.kind, "working"), sql`${memories.conversationId} = ${conversation}`) : ne(memories.kind, "working");
+  // The tsquery as an InitPlan: computed once even when Postgres reuses a generic plan.
+  const score = sql`ts_rank(${memories.search}, (select websearch_to_tsquery('english', ${text})), 1) * (${literal(VALUE_BASE)} + ${valueSql()})`;
+  return db
+    .select({ ...recordColumns, score: sql<number>`${score}`.as("score") })
+    .from(memories)
+    .where(
+      and(
+        sql`${memories.channelId} = ${channel}`,
+        matches,
+        working,
+        kinds ? inArray(memories.kind, kinds) : undefined,
+      ),
+    )
+    .orderBy(desc(score), desc(memories.id))
+    .limit(sql`${bind("limit")}::int` as unknown as number);
+}
 
-  const candidates = sql`
+/** A constant of the query's shape, inlined so that the planner can fold it (never user input). */
+const literal = (value: number) => sql.raw(String(Math.trunc(value)));
+
+/** The bounded candidate pool of a recall in a channel too large to score every match. */
+function candidates(parts: { channel: SQL; text: SQL; eligible: SQL; queryKeys: SQL; keysOf: SQL }): SQL {
+  const { channel, text, eligible, queryKeys, keysOf } = parts;
+  const P = RECALL_POOL;
+  const n = literal;
+  return sql`
     with recent as materialized (
       select id, tsvector_to_array(search) as lexemes from memories
       where channel_id = ${channel} and ${eligible}
@@ -305,23 +346,6 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
       and (select count(*) from recent r where r.lexemes @> array[a.lexeme, b.lexeme]) < ${n(P.PAIR_SEEN)}
     cross join lateral (
       select id from memories where ${keysOf} @> array[a.key, b.key] and ${eligible} limit ${n(P.PAIR_CAP)}) x`;
-
-  const working = shape.thread ? or(ne(memories.kind, "working"), sql`${memories.conversationId} = ${conversation}`) : ne(memories.kind, "working");
-  // The tsquery as an InitPlan: computed once even when Postgres reuses a generic plan.
-  const score = sql`ts_rank(${memories.search}, (select websearch_to_tsquery('english', ${text})), 1) * (${n(VALUE_BASE)} + ${valueSql()})`;
-  return db
-    .select({ ...recordColumns, score: sql<number>`${score}`.as("score") })
-    .from(memories)
-    .where(
-      and(
-        sql`${memories.channelId} = ${channel}`,
-        sql`${memories.id} = any(array(${candidates}))`,
-        working,
-        kinds ? inArray(memories.kind, kinds) : undefined,
-      ),
-    )
-    .orderBy(desc(score), desc(memories.id))
-    .limit(sql`${bind("limit")}::int` as unknown as number);
 }
 
 function checkKind(kind: MemoryKind): MemoryKind {
