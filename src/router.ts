@@ -7,7 +7,7 @@ import type { TurnResult } from "./agents/enhanced-assistant.js";
 import type { Bot, HandledMessage } from "./core/bot.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "./core/inbound.js";
 import type { Poster } from "./core/poster.js";
-import type { Platform } from "./core/thread.js";
+import { authorName, type Platform } from "./core/thread.js";
 
 export interface RoutedMessage extends TurnResult, HandledMessage {
   conversationId: string;
@@ -55,20 +55,20 @@ export class Router implements Bot {
       eventId: message.eventId,
       channelId: channel.id,
       externalThreadId: externalThread,
-      author: message.author.name ?? message.author.id,
+      author: authorName(message.author),
       content: message.text,
     });
     if (!received) {
       this.deps.log.info({ platform: message.platform, eventId: message.eventId }, "duplicate delivery dropped");
       return undefined;
     }
-    const { conversationId, messageId, seq } = received;
+    const { conversationId, messageId, seq, opened } = received;
     const replyId = randomUUID();
     const turn = () =>
       assistants
         .for(channel)
         .answer(
-          { conversationId, replyId, author: message.author, text: message.text, userSeq: seq },
+          { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened },
           poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
         );
     const result = await this.#inOrder(conversationId, turn);

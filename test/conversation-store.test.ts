@@ -26,14 +26,15 @@ describe.each(engines)("conversation store on %s", (_engine, open) => {
     content,
   });
 
-  it("stores a delivery once, in the thread it opens, and flushes it to disk", async () => {
+  it("stores a delivery once, in the thread it opens (and says so), and flushes it to disk", async () => {
     const first = await store.receive(delivery("e1", "t1", "hello"));
-    expect(first).toMatchObject({ seq: expect.any(Number) });
+    expect(first).toMatchObject({ seq: expect.any(Number), opened: true });
     await store.flush();
     expect(await store.receive(delivery("e1", "t1", "hello"))).toBeUndefined();
     const again = await store.receive(delivery("e2", "t1", "again"));
     expect(again!.conversationId).toBe(first!.conversationId);
     expect(again!.seq).toBeGreaterThan(first!.seq);
+    expect(again!.opened).toBe(false);
     expect((await store.messages(first!.conversationId)).map((m) => m.content)).toEqual(["hello", "again"]);
   });
 

@@ -29,6 +29,8 @@ export interface Received {
   messageId: string;
   /** The message's place in its thread. */
   seq: number;
+  /** This message opened the thread: nothing came before it. */
+  opened: boolean;
 }
 
 export function channelKey(platform: Platform, externalId: string): string {
@@ -89,7 +91,8 @@ export class ConversationStore {
    */
   async receive(delivery: Delivery): Promise<Received | undefined> {
     const messageId = randomUUID();
-    const rows = await this.relaxed.execute<{ conversation_id: string; seq: number | string }>(sql`
+    type Row = { conversation_id: string; seq: number | string; opened: boolean };
+    const rows = await this.relaxed.execute<Row>(sql`
       with fresh as (
         insert into ${processedEvents} (platform, event_id) values (${delivery.platform}, ${delivery.eventId})
         on conflict do nothing returning 1),
@@ -98,12 +101,15 @@ export class ConversationStore {
         select ${randomUUID()}, ${delivery.channelId}, ${delivery.externalThreadId}, ${delivery.content.slice(0, 120)}
         where exists (select 1 from fresh)
         on conflict (channel_id, external_thread_id) do update set updated_at = now()
-        returning id)
-      insert into ${messages} (id, conversation_id, role, author, content, tokens)
-      select ${messageId}, thread.id, 'user', ${delivery.author}, ${delivery.content}, ${messageTokens(delivery.content)}::int from thread
-      returning conversation_id, seq`);
-    const [row] = rowsOf<{ conversation_id: string; seq: number | string }>(rows);
-    return row ? { conversationId: row.conversation_id, messageId, seq: Number(row.seq) } : undefined;
+        -- xmax is 0 on a row this statement inserted, set on one it updated.
+        returning id, xmax = 0 as opened),
+      stored as (
+        insert into ${messages} (id, conversation_id, role, author, content, tokens)
+        select ${messageId}, thread.id, 'user', ${delivery.author}, ${delivery.content}, ${messageTokens(delivery.content)}::int from thread
+        returning conversation_id, seq)
+      select stored.conversation_id, stored.seq, thread.opened from stored, thread`);
+    const [row] = rowsOf<Row>(rows);
+    return row ? { conversationId: row.conversation_id, messageId, seq: Number(row.seq), opened: row.opened === true } : undefined;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Author } from "../core/thread.js";
+import { authorName, type Author } from "../core/thread.js";
 import type { ReplyStream } from "../core/poster.js";
 import type { Background } from "./background.js";
 import type { ToolExecutor } from "../tools/executor.js";
@@ -9,6 +9,7 @@ import type { ChannelRow, ConversationStore } from "./conversation-store.js";
 import { LlmError, type LlmClient } from "./llm/types.js";
 import type { MemoryStore } from "./memory/store.js";
 import { runReasoningLoop } from "./reasoning-loop.js";
+import { messageTokens } from "./tokens.js";
 
 export interface AssistantSettings {
   model: string;
@@ -35,6 +36,8 @@ export interface Turn {
   text: string;
   /** The stored user message's `seq`: the history this turn sees ends there, not at messages queued behind it. */
   userSeq: number;
+  /** The message opened its thread, so its history is the message alone. */
+  opened?: boolean;
 }
 
 export interface TurnResult {
@@ -75,7 +78,9 @@ export class EnhancedAssistant {
     const { conversations, memory, tools, executor, settings, llm, log } = this.deps;
     // The user's message reaches the disk while the context is gathered, before anyone sees an answer.
     const [history, recalled] = await Promise.all([
-      conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
+      turn.opened
+        ? [{ role: "user" as const, author: authorName(turn.author), content: turn.text, tokens: messageTokens(turn.text) }]
+        : conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
       memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
       conversations.flush(),
     ]);
@@ -128,7 +133,7 @@ export class EnhancedAssistant {
         memory.remember({
           channelId: this.channel.id,
           kind: "episodic",
-          content: `${turn.author.name ?? turn.author.id} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
+          content: `${authorName(turn.author)} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
         }),
       );
     return { reply: { id: turn.replyId, text }, toolCalls, ok: !error, promptTokens: context.tokens, llmMs: timed.elapsedMs() };

@@ -13,3 +13,6 @@ export interface Author {
   name?: string;
   isAdmin?: boolean;
 }
+
+/** How an author is named in a thread's history. */
+export const authorName = (author: Author): string => author.name ?? author.id;
