@@ -105,7 +105,7 @@ describe("project durability", () => {
 
     const project = await finished(t, id, 20_000);
     expect(project.status).toBe("failed");
-    expect(project.error).toBe("it did not finish within 0 minutes");
+    expect(project.error).toBe("it did not finish within 2 seconds");
     expect(project.tasks.every((task: { status: string }) => task.status === "cancelled")).toBe(true);
     const messages = (await t.get(`/api/threads/${project.thread}/messages`)).json as { text: string }[];
     expect(messages.at(-1)!.text).toContain("failed: it did not finish within");

@@ -100,9 +100,8 @@ export function startProjectWorkers(runner: ProjectRunner, store: ProjectStore, 
 async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: ProjectQueue, timeoutMs: number, log: Logger): Promise<void> {
   for (const project of await store.live()) {
     if (Date.now() - project.createdAt.getTime() > timeoutMs) {
-      const minutes = Math.round(timeoutMs / 60_000);
       const tasks = await store.tasks(project.id);
-      if (await store.fail(project.id, `it did not finish within ${minutes} minute${minutes === 1 ? "" : "s"}`)) {
+      if (await store.fail(project.id, `it did not finish within ${duration(timeoutMs)}`)) {
         log.warn({ projectId: project.id }, "project timed out");
         await queue.abort(project.id, tasks.map((task) => task.key));
         await queue.finish(project.id);
@@ -134,4 +133,10 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
     await job?.remove();
     await queue.finish(project.id);
   }
+}
+
+/** "2 seconds", "1 minute", "30 minutes": a limit as a person would say it. */
+function duration(ms: number): string {
+  const [n, unit] = ms < 60_000 ? [Math.round(ms / 1_000), "second"] : [Math.round(ms / 60_000), "minute"];
+  return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
