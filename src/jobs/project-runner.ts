@@ -87,7 +87,8 @@ export class ProjectRunner {
     const started = await store.startTask(projectId, key);
     if (!started) return void (await this.advance(projectId));
     const { project, task, dependencies } = started;
-    await this.#changed(projectId);
+    // The status edit is queued while the specialist works.
+    const announced = this.#changed(projectId).catch((error: unknown) => log.warn({ projectId, err: error }, "status edit not queued"));
     const specialist = roster.find((candidate) => candidate.name === task.specialist) ?? roster[0]!;
     let result: string;
     try {
@@ -107,6 +108,7 @@ export class ProjectRunner {
         this.deps.specialist,
       );
     } catch (error) {
+      await announced;
       if (await this.#stopped(projectId)) return;
       const reason = (error as Error).message || String(error);
       if (!last) {
@@ -123,14 +125,16 @@ export class ProjectRunner {
       });
       return void (await this.advance(projectId));
     }
-    // Before the task counts as done, so the report always comes after every summary. A summary
-    // that cannot be posted is not worth the task's result.
-    if (key !== project.reportTask && (await store.claimSummary(projectId, key)))
-      await this.#say(project, taskSummaryText({ ...task, result })).catch(async (error: unknown) => {
-        log.warn({ projectId, task: key, err: error }, "task summary not posted");
-        await store.releaseSummary(projectId, key);
-      });
-    await store.finishTask(projectId, key, result, { from: specialist.name, to: "coordinator", kind: "completion", content: `${key}: ${result.slice(0, 200)}` });
+    await announced;
+    // Posted before the task counts as done, so the report always comes after every summary. A
+    // summary that cannot be posted is not worth the task's result.
+    const summary = key !== project.reportTask && (await store.claimSummary(projectId, key)) ? await this.#postSummary(project, key, taskSummaryText({ ...task, result })) : undefined;
+    await Promise.all([
+      store.finishTask(projectId, key, result, { from: specialist.name, to: "coordinator", kind: "completion", content: `${key}: ${result.slice(0, 200)}` }),
+      summary && project.conversationId
+        ? this.deps.conversations.addMessage({ conversationId: project.conversationId, role: "assistant", author: "quorum", content: summary })
+        : undefined,
+    ]);
     await this.advance(projectId);
   }
 
@@ -218,12 +222,19 @@ export class ProjectRunner {
     return allowed.filter((tool) => specialist.tools.includes(tool.name));
   }
 
-  async #say(project: ProjectRow, text: string): Promise<void> {
-    const target = await this.deps.store.target(project);
-    await this.#poster(target).post(target, text);
-    if (project.conversationId)
-      await this.deps.conversations.addMessage({ conversationId: project.conversationId, role: "assistant", author: "quorum", content: text });
+  /** Posts a task's summary into the thread; its text when it went out, else undefined with the claim given back. */
+  async #postSummary(project: ProjectRow, key: string, text: string): Promise<string | undefined> {
+    try {
+      const target = await this.deps.store.target(project);
+      await this.#poster(target).post(target, text);
+      return text;
+    } catch (error) {
+      this.deps.log.warn({ projectId: project.id, task: key, err: error }, "task summary not posted");
+      await this.deps.store.releaseSummary(project.id, key);
+      return undefined;
+    }
   }
+
 
   #poster(target: ThreadRef): Poster {
     const poster = this.deps.posters(target.platform);
