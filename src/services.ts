@@ -42,7 +42,7 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
     database,
     redis,
     llm: llm ?? createLlmClient(config.llm),
-    conversations: new ConversationStore(db, database.relaxed),
+    conversations: new ConversationStore(db, database),
     memory,
     tools,
     executor: new ToolExecutor(db, { limiter: new RedisRateLimiter(redis.client), background }),

@@ -1,6 +1,8 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConversationStore } from "../src/agents/conversation-store.js";
 import type { Database } from "../src/db/client.js";
+import { rowsOf } from "../src/db/rows.js";
 import { engines } from "./support/databases.js";
 
 describe.each(engines)("conversation store on %s", (_engine, open) => {
@@ -10,7 +12,7 @@ describe.each(engines)("conversation store on %s", (_engine, open) => {
 
   beforeAll(async () => {
     database = await open();
-    store = new ConversationStore(database.db, database.relaxed);
+    store = new ConversationStore(database.db, database);
     channel = (await store.ensureChannel("web", "store", "store")).id;
   }, 60_000);
   afterAll(async () => {
@@ -36,6 +38,15 @@ describe.each(engines)("conversation store on %s", (_engine, open) => {
     expect(again!.seq).toBeGreaterThan(first!.seq);
     expect(again!.opened).toBe(false);
     expect((await store.messages(first!.conversationId)).map((m) => m.content)).toEqual(["hello", "again"]);
+  });
+
+  it.runIf(_engine === "postgres")("flushes the WAL past a message it received without waiting for the disk", async () => {
+    await store.receive(delivery("e4", "t3", "keep me"));
+    const lsn = (rows: unknown) => (rowsOf<{ lsn: string }>(rows)[0]!.lsn);
+    const written = lsn(await database.db.execute(sql`select pg_current_wal_insert_lsn()::text as lsn`));
+    await store.flush();
+    const flushed = rowsOf<{ ok: boolean }>(await database.db.execute(sql`select pg_current_wal_flush_lsn() >= ${written}::pg_lsn as ok`));
+    expect(flushed[0]!.ok).toBe(true);
   });
 
   it("shows a reply stored without waiting for the disk to the next read at once", async () => {

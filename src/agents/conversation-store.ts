@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
 import type { Platform } from "../core/thread.js";
-import type { Db } from "../db/client.js";
+import type { Database, Db } from "../db/client.js";
 import { rowsOf } from "../db/rows.js";
 import { channels, conversations, messages, processedEvents, type ChannelSettings } from "../db/schema.js";
 import type { HistoryMessage } from "./context-builder.js";
@@ -39,11 +39,17 @@ export function channelKey(platform: Platform, externalId: string): string {
 
 /** Channels, threads and their messages. */
 export class ConversationStore {
-  /** `relaxed` takes writes that need not wait for the disk (see Database.relaxed). */
+  private readonly relaxed: Db;
+  private readonly flushDisk: (() => Promise<void>) | undefined;
+
+  /** `relaxed` takes writes that need not wait for the disk, `flush` makes them durable (see Database). */
   constructor(
     private readonly db: Db,
-    private readonly relaxed: Db = db,
-  ) {}
+    options: Partial<Pick<Database, "relaxed" | "flush">> = {},
+  ) {
+    this.relaxed = options.relaxed ?? db;
+    this.flushDisk = options.flush;
+  }
 
   async ensureChannel(platform: Platform, externalId: string, name: string): Promise<ChannelRow> {
     const id = channelKey(platform, externalId);
@@ -85,14 +91,14 @@ export class ConversationStore {
 
   /**
    * Records a delivery and stores its message in its thread (opened on first use), in one
-   * statement: a redelivery cannot get through. Undefined for a delivery already received. It
-   * commits without waiting for the disk: `flush()` before answering makes it durable while the
-   * answer is being prepared.
+   * statement: a redelivery cannot get through. Undefined for a delivery already received. Where
+   * the database can flush on demand it commits without waiting for the disk, and `flush()`
+   * before answering makes it durable while the answer is being prepared.
    */
   async receive(delivery: Delivery): Promise<Received | undefined> {
     const messageId = randomUUID();
     type Row = { conversation_id: string; seq: number | string; opened: boolean };
-    const rows = await this.relaxed.execute<Row>(sql`
+    const rows = await (this.flushDisk ? this.relaxed : this.db).execute<Row>(sql`
       with fresh as (
         insert into ${processedEvents} (platform, event_id) values (${delivery.platform}, ${delivery.eventId})
         on conflict do nothing returning 1),
@@ -101,7 +107,8 @@ export class ConversationStore {
         select ${randomUUID()}, ${delivery.channelId}, ${delivery.externalThreadId}, ${delivery.content.slice(0, 120)}
         where exists (select 1 from fresh)
         on conflict (channel_id, external_thread_id) do update set updated_at = now()
-        -- xmax is 0 on a row this statement inserted, set on one it updated.
+        -- xmax is 0 on a row this statement inserted and set (to our own lock) on one it updated:
+        -- not documented, but how Postgres (and PGlite) mark an upsert's row versions.
         returning id, xmax = 0 as opened),
       stored as (
         insert into ${messages} (id, conversation_id, role, author, content, tokens)
@@ -112,12 +119,9 @@ export class ConversationStore {
     return row ? { conversationId: row.conversation_id, messageId, seq: Number(row.seq), opened: row.opened === true } : undefined;
   }
 
-  /**
-   * Resolves once everything committed so far is on disk. One durable commit flushes the WAL up
-   * to itself, and with it every relaxed commit before it.
-   */
+  /** Resolves once every message received so far is on disk. */
   async flush(): Promise<void> {
-    if (this.relaxed !== this.db) await this.db.execute(sql`select txid_current()`);
+    await this.flushDisk?.();
   }
 
   /** Stores something the bot said and touches its thread, in one statement. */

@@ -19,10 +19,17 @@ export interface Database {
    * The same database, for writes whose loss in a crash of the database server costs no one's
    * words: what the bot already delivered, and bookkeeping. They commit without waiting for the
    * WAL flush (Postgres' synchronous_commit off), which is most of a write's latency; a crash of
-   * the server may drop the last fraction of a second of them, never corrupt anything. What users
-   * send and project state always use `db`.
+   * the server may drop the last fraction of a second of them, never corrupt anything. Project
+   * state always uses `db`; what users send goes here only where `flush` can make it durable.
    */
   relaxed: Db;
+  /**
+   * Makes every commit so far durable: a transactional WAL message forces the flush, and the WAL
+   * is one stream, so relaxed commits before it are flushed too. Absent where relaxed commits
+   * cannot be flushed on demand (PGlite, where nothing is relaxed; a server that revoked
+   * pg_logical_emit_message).
+   */
+  flush?: () => Promise<void>;
   engine: DatabaseSettings["kind"];
   /** Cheap round trip for health checks. */
   ping(): Promise<void>;
@@ -49,12 +56,14 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     };
   }
   const client = postgres(settings.url, { max: 10, onnotice: () => undefined });
-  const relaxedClient = postgres(settings.url, { max: 4, onnotice: () => undefined, connection: { synchronous_commit: "off" } });
+  const relaxedClient = postgres(settings.url, { max: 8, onnotice: () => undefined, connection: { synchronous_commit: "off" } });
   const db = drizzlePostgres(preparing(client), { schema });
   await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
+  const [canFlush] = await client<{ ok: boolean }[]>`select has_function_privilege('pg_logical_emit_message(boolean,text,text)', 'execute') as ok`;
   return {
     db: db as unknown as Db,
     relaxed: drizzlePostgres(preparing(relaxedClient), { schema }) as unknown as Db,
+    flush: canFlush?.ok ? async () => void (await client`select pg_logical_emit_message(true, 'quorum.flush', '')`) : undefined,
     engine: "postgres",
     ping: async () => void (await client`select 1`),
     close: async () => void (await Promise.all([client.end({ timeout: 5 }), relaxedClient.end({ timeout: 5 })])),
@@ -65,7 +74,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
  * The client with every statement prepared. postgres.js sends a parameterised statement that is
  * not prepared in two round trips (it asks for the parameter types first), and drizzle prepares
  * only what it is told to; prepared, a statement costs that once per connection and is then one
- * round trip that Postgres need not parse again. Transactions get the same treatment.
+ * round trip that Postgres need not parse again. Transactions and savepoints get the same treatment.
  */
 function preparing<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
   return new Proxy(sql, {
@@ -73,10 +82,11 @@ function preparing<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T 
       if (key === "unsafe")
         return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
           target.unsafe(query, params, { ...options, prepare: true });
-      if (key === "begin")
+      if (key === "begin" || key === "savepoint")
         return (...args: unknown[]) => {
           const callback = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          return (target as postgres.Sql).begin(...(args as [string]), (tx) => callback(preparing(tx)));
+          const open = Reflect.get(target, key) as (...rest: unknown[]) => Promise<unknown>;
+          return open.call(target, ...args, (tx: postgres.TransactionSql) => callback(preparing(tx)));
         };
       return Reflect.get(target, key, receiver);
     },

@@ -225,7 +225,8 @@ export class ProjectStore {
       .select({ task: started._.selectedFields, project: projects, dependency })
       .from(started)
       .innerJoin(projects, eq(projects.id, started.projectId))
-      .leftJoin(dependency, and(eq(dependency.projectId, started.projectId), sql`${dependency.key} in (select jsonb_array_elements_text(${started.dependsOn}))`));
+      .leftJoin(dependency, and(eq(dependency.projectId, started.projectId), sql`${dependency.key} in (select jsonb_array_elements_text(${started.dependsOn}))`))
+      .orderBy(dependency.startedAt, dependency.key);
     const [first] = rows;
     return first && { project: first.project, task: first.task as TaskRow, dependencies: rows.flatMap((row) => (row.dependency ? [row.dependency] : [])) };
   }

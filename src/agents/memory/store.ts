@@ -244,19 +244,27 @@ export function recallRankingQuery(db: Db, query: RecallQuery, capacity: number)
 
 /**
  * Recall as one statement: the ranking, and the access bump of what it returns (the new count and
- * time come back with the rows).
+ * time come back with the rows). The bump is bookkeeping: it skips rows another statement holds,
+ * so a recall never waits for one (nor deadlocks with an eviction).
  */
 function recallStatement(db: Db, shape: RecallShape) {
   const ranked = db.$with("ranked").as(rankingStatement(db, shape));
   const touched = db.$with("touched", { id: memories.id }).as(
     sql`update ${memories} set access_count = access_count + 1, last_accessed_at = now()
-        where channel_id = ${sql.placeholder("channel")}::text and id in (select id from ranked) returning id`,
+        where id in (select id from memories where id in (select id from ranked) order by id for update skip locked)
+        returning id`,
   );
   const { score: _score, ...record } = ranked._.selectedFields;
+  const bumped = sql`${touched.id} is not null`;
   return db
     .with(ranked, touched)
-    .select({ ...record, accessCount: sql<number>`${ranked.accessCount} + 1`.mapWith(Number), lastAccessedAt: sql<Date>`now()`.mapWith((v: string | Date) => new Date(v)) })
+    .select({
+      ...record,
+      accessCount: sql<number>`${ranked.accessCount} + ${bumped}::int`.mapWith(Number),
+      lastAccessedAt: sql<Date>`case when ${bumped} then now() else ${ranked.lastAccessedAt} end`.mapWith((v: string | Date) => new Date(v)),
+    })
     .from(ranked)
+    .leftJoin(touched, eq(touched.id, ranked.id))
     .orderBy(desc(ranked.score), desc(ranked.id));
 }
 
