@@ -38,6 +38,7 @@ export const configSchema = z
     HOST: z.string().trim().min(1).default("127.0.0.1"),
     DATABASE_URL: url("postgres://user@127.0.0.1:5432/quorum").optional().or(z.literal("").transform(() => undefined)),
     PGLITE_DIR: z.string().trim().min(1).default("./.data/pglite"),
+    DATABASE_PREPARE: z.enum(["on", "off"]).default("on"),
     REDIS_URL: url("redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
     REDIS_PREFIX: z.string().trim().regex(/^[a-zA-Z0-9_-]{1,40}$/, "expected letters, digits, - or _").default("quorum"),
     OPENAI_API_KEY: optionalString,
@@ -97,7 +98,7 @@ export const configSchema = z
       port: env.PORT,
       host: env.HOST,
       database: env.DATABASE_URL
-        ? ({ kind: "postgres", url: env.DATABASE_URL } as const)
+        ? ({ kind: "postgres", url: env.DATABASE_URL, prepare: env.DATABASE_PREPARE === "on" } as const)
         : ({ kind: "pglite", dir: env.PGLITE_DIR } as const),
       redisUrl: env.REDIS_URL,
       /** Namespaces every Redis key and channel, so bots (or tests) can share one Redis. */

@@ -30,7 +30,9 @@ describe("config", () => {
 
   it("selects Postgres and the platforms from their settings", () => {
     const config = loadConfig({ DATABASE_URL: "postgres://u@h/db", SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });
-    expect(config.database).toEqual({ kind: "postgres", url: "postgres://u@h/db" });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://u@h/db", prepare: true });
+    expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", DATABASE_PREPARE: "off" }).database).toMatchObject({ prepare: false });
+    expect(() => loadConfig({ DATABASE_PREPARE: "sometimes" })).toThrow(/DATABASE_PREPARE/);
     expect(config.slack?.apiUrl).toBe("https://slack.com/api/");
     expect(config.webConsole).toBe(false);
     expect(config.llm.configured).toBe(true);

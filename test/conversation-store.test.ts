@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConversationStore } from "../src/agents/conversation-store.js";
 import type { Database } from "../src/db/client.js";
 import { rowsOf } from "../src/db/rows.js";
-import { engines } from "./support/databases.js";
+import { engines, scratchPostgres } from "./support/databases.js";
 
 describe.each(engines)("conversation store on %s", (_engine, open) => {
   let database: Database;
@@ -57,5 +57,21 @@ describe.each(engines)("conversation store on %s", (_engine, open) => {
       ["user", "question"],
       ["assistant", "answer"],
     ]);
+  });
+});
+
+describe("conversation store on Postgres without prepared statements (DATABASE_PREPARE=off)", () => {
+  it("stores and reads a thread", async () => {
+    const database = await scratchPostgres({ prepare: false });
+    try {
+      const store = new ConversationStore(database.db, database);
+      const channel = (await store.ensureChannel("web", "unprepared", "unprepared")).id;
+      const received = await store.receive({ platform: "web", eventId: "u1", channelId: channel, externalThreadId: "t", author: "ada", content: "hi" });
+      await store.flush();
+      await store.addMessage({ conversationId: received!.conversationId, role: "assistant", author: "assistant", content: "hello" });
+      expect((await store.history(received!.conversationId, received!.seq, 10)).map((m) => m.content)).toEqual(["hi", "hello"]);
+    } finally {
+      await database.close();
+    }
   });
 });

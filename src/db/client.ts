@@ -11,7 +11,9 @@ import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-export type DatabaseSettings = { kind: "postgres"; url: string } | { kind: "pglite"; dir: string };
+export type DatabaseSettings =
+  /** `prepare: false` for a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21). */
+  { kind: "postgres"; url: string; prepare?: boolean } | { kind: "pglite"; dir: string };
 
 export interface Database {
   db: Db;
@@ -57,12 +59,13 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   }
   const client = postgres(settings.url, { max: 10, onnotice: () => undefined });
   const relaxedClient = postgres(settings.url, { max: 8, onnotice: () => undefined, connection: { synchronous_commit: "off" } });
-  const db = drizzlePostgres(preparing(client), { schema });
+  const prepare = settings.prepare ?? true;
+  const db = drizzlePostgres(prepare ? preparing(client) : client, { schema });
   await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
   const [canFlush] = await client<{ ok: boolean }[]>`select has_function_privilege('pg_logical_emit_message(boolean,text,text)', 'execute') as ok`;
   return {
     db: db as unknown as Db,
-    relaxed: drizzlePostgres(preparing(relaxedClient), { schema }) as unknown as Db,
+    relaxed: drizzlePostgres(prepare ? preparing(relaxedClient) : relaxedClient, { schema }) as unknown as Db,
     flush: canFlush?.ok ? async () => void (await client`select pg_logical_emit_message(true, 'quorum.flush', '')`) : undefined,
     engine: "postgres",
     ping: async () => void (await client`select 1`),

@@ -22,9 +22,9 @@ export async function scratchPostgresUrl(): Promise<{ url: string; drop(): Promi
 }
 
 /** A fresh, migrated Postgres database that is dropped on close. */
-export async function scratchPostgres(): Promise<Database> {
+export async function scratchPostgres(options: { prepare?: boolean } = {}): Promise<Database> {
   const scratch = await scratchPostgresUrl();
-  const database = await openDatabase({ kind: "postgres", url: scratch.url });
+  const database = await openDatabase({ kind: "postgres", url: scratch.url, ...options });
   return {
     ...database,
     close: async () => {
