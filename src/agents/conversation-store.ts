@@ -41,6 +41,8 @@ export function channelKey(platform: Platform, externalId: string): string {
 export class ConversationStore {
   private readonly relaxed: Db;
   private readonly flushDisk: (() => Promise<void>) | undefined;
+  // Where received messages are written: relaxed only where they can be flushed before an answer.
+  private readonly inbound: Db;
 
   /** `relaxed` takes writes that need not wait for the disk, `flush` makes them durable (see Database). */
   constructor(
@@ -49,6 +51,7 @@ export class ConversationStore {
   ) {
     this.relaxed = options.relaxed ?? db;
     this.flushDisk = options.flush;
+    this.inbound = this.flushDisk ? this.relaxed : db;
   }
 
   async ensureChannel(platform: Platform, externalId: string, name: string): Promise<ChannelRow> {
@@ -98,7 +101,7 @@ export class ConversationStore {
   async receive(delivery: Delivery): Promise<Received | undefined> {
     const messageId = randomUUID();
     type Row = { conversation_id: string; seq: number | string; opened: boolean };
-    const rows = await (this.flushDisk ? this.relaxed : this.db).execute<Row>(sql`
+    const rows = await this.inbound.execute<Row>(sql`
       with fresh as (
         insert into ${processedEvents} (platform, event_id) values (${delivery.platform}, ${delivery.eventId})
         on conflict do nothing returning 1),

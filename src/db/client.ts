@@ -59,13 +59,13 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   }
   const client = postgres(settings.url, { max: 10, onnotice: () => undefined });
   const relaxedClient = postgres(settings.url, { max: 8, onnotice: () => undefined, connection: { synchronous_commit: "off" } });
-  const prepare = settings.prepare ?? true;
-  const db = drizzlePostgres(prepare ? preparing(client) : client, { schema });
+  const over = (sql: postgres.Sql) => drizzlePostgres(settings.prepare === false ? sql : preparing(sql), { schema });
+  const db = over(client);
   await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
   const [canFlush] = await client<{ ok: boolean }[]>`select has_function_privilege('pg_logical_emit_message(boolean,text,text)', 'execute') as ok`;
   return {
     db: db as unknown as Db,
-    relaxed: drizzlePostgres(prepare ? preparing(relaxedClient) : relaxedClient, { schema }) as unknown as Db,
+    relaxed: over(relaxedClient) as unknown as Db,
     flush: canFlush?.ok ? async () => void (await client`select pg_logical_emit_message(true, 'quorum.flush', '')`) : undefined,
     engine: "postgres",
     ping: async () => void (await client`select 1`),

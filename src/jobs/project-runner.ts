@@ -191,9 +191,9 @@ export class ProjectRunner {
   async progress(projectId: string): Promise<void> {
     const { store, leases, conversations, events, queue } = this.deps;
     const found = await store.withTasks(projectId);
-    if (!found?.project.statusMessageId) return;
+    const statusMessageId = found?.project.statusMessageId;
+    if (!found || !statusMessageId) return;
     const { project, tasks } = found;
-    const statusMessageId = found.project.statusMessageId;
     const signature = stateOf(project, tasks);
     const wait = await leases.takeUnless(`edit:${projectId}`, WRITING_MS, `status:${projectId}`, signature);
     if (wait < 0) return;
@@ -234,7 +234,6 @@ export class ProjectRunner {
       return undefined;
     }
   }
-
 
   #poster(target: ThreadRef): Poster {
     const poster = this.deps.posters(target.platform);

@@ -34,8 +34,6 @@ export interface NewProject {
 /** Where a project posts: its channel's platform and ids, and its thread. */
 export type ProjectTarget = ThreadRef;
 
-type Executor = Pick<Db, "execute">;
-
 /**
  * All project state, in Postgres. Every transition is one conditional UPDATE, so two workers
  * racing on the same project (a retried job, a sweep) cannot both make it.

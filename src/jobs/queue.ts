@@ -60,11 +60,7 @@ export class ProjectQueue {
     return this.#add({ name: "plan", data: { projectId } }, { jobId: jobIds.plan(projectId), attempts: 3, backoff: this.#backoff() });
   }
 
-  task(projectId: string, key: string) {
-    return this.tasks(projectId, [key]);
-  }
-
-  /** Several tasks of a project in one round trip. */
+  /** Tasks of a project, in one round trip. */
   async tasks(projectId: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.queue.addBulk(

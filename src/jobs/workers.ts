@@ -118,7 +118,7 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
     for (const task of await store.inFlight(project.id)) {
       const job = await queue.queue.getJob(jobIds.task(project.id, task.key));
       // Lost with Redis (a restart without persistence): queue it again.
-      if (!job) await queue.task(project.id, task.key);
+      if (!job) await queue.tasks(project.id, [task.key]);
       // Died with its workers more often than allowed: it has failed for good.
       else if ((await job.getState()) === "failed") await store.failTask(project.id, task.key, job.failedReason || "its worker stopped");
     }
