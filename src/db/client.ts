@@ -7,6 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { preparingPglite } from "./pglite-prepared.js";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -47,7 +48,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   if (settings.kind === "pglite") {
     if (settings.dir !== "memory://") mkdirSync(settings.dir, { recursive: true });
     const client = await PGlite.create(settings.dir);
-    const db = drizzlePglite(client, { schema });
+    const db = drizzlePglite(preparingPglite(client), { schema });
     await migratePglite(db, { migrationsFolder });
     return {
       db: db as unknown as Db,
