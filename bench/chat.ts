@@ -18,7 +18,7 @@ const CHANNELS = 100;
  * the LLM. The bot runs as `npm start` does, in its own process: the load and the fake LLM here
  * neither share its event loop nor its garbage collector, as they would not in a deployment.
  */
-export async function benchChat(engine: Database["engine"], counts = { serial: 300, concurrent: 1_000 }): Promise<BenchResult[]> {
+export async function benchChat(engine: Database["engine"], counts = { serial: 1_000, concurrent: 1_000 }): Promise<BenchResult[]> {
   const llm = await startFakeLlm();
   llm.mock.addFixture({ match: { predicate: () => true }, response: { content: "Instant answer." } });
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));

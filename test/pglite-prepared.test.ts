@@ -21,14 +21,18 @@ describe("PGlite with prepared statements", () => {
     const params = ["it's", ["a", "b,c"], { nested: { n: 1 } }];
     const mine = await prepared.query(insert, params);
     const theirs = await raw.query(insert, params);
-    expect(mine.fields).toEqual(theirs.fields);
+    expect({ ...mine, rows: [] }).toEqual({ ...theirs, rows: [] });
+    expect(mine).toMatchObject({ command: "INSERT", rowCount: 1, affectedRows: 1 });
     expect({ ...(mine.rows[0] as object), id: 0, at: 0 }).toEqual({ ...(theirs.rows[0] as object), id: 0, at: 0 });
     expect((mine.rows[0] as { at: unknown }).at).toBeInstanceOf(Date);
     const arrays = await prepared.query("select body, $1::int + 1 as next from notes where id = $2", [41, 1], { rowMode: "array" });
     expect(arrays.rows).toEqual([["it's", 42]]);
     const nulls = await prepared.query<{ tags: unknown }>("select $1::text[] as tags", [null]);
     expect(nulls.rows).toEqual([{ tags: null }]);
-    expect((await prepared.query("update notes set body = body where id > $1", [0])).affectedRows).toBe(2);
+    const update = "update notes set body = body where id > $1";
+    expect(await prepared.query(update, [0])).toEqual(await raw.query(update, [0]));
+    const select = "select id, body from notes where id > $1 order by id";
+    expect(await prepared.query(select, [0], { rowMode: "array" })).toEqual(await raw.query(select, [0], { rowMode: "array" }));
   });
 
   it("throws the database's error and goes on working, prepared or not yet", async () => {

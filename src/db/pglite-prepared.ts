@@ -1,6 +1,6 @@
 import { parse, protocol, type PGlite, type QueryOptions, type Results } from "@electric-sql/pglite";
 
-const { serialize } = protocol;
+const { serialize, messages } = protocol;
 
 // Distinct statement texts are few (drizzle's builders); the bound only guards against a caller
 // that inlines values into its SQL.
@@ -9,13 +9,15 @@ const CACHE_SIZE = 256;
 interface Prepared {
   name: string;
   paramTypes: number[];
+  /** The result's columns, known from the statement's description, so a run need not describe itself. */
+  fields: { name: string; dataTypeID: number }[];
 }
 
 /**
  * The PGlite client with every top-level query a named prepared statement. PGlite's own query()
  * parses, plans and describes each statement afresh, in six passes into WebAssembly; prepared,
- * a statement is parsed once and each run is one pass (bind, describe, execute, sync), which
- * makes the assistant's recall three times faster. Transactions keep PGlite's own path.
+ * a statement is parsed once and each run is one pass (bind, execute, sync), which makes the
+ * assistant's recall three times faster. Transactions keep PGlite's own path.
  */
 export function preparingPglite(client: PGlite): PGlite {
   const statements = new Map<string, Prepared>();
@@ -26,8 +28,13 @@ export function preparingPglite(client: PGlite): PGlite {
     const evicted = statements.size >= CACHE_SIZE ? statements.keys().next().value : undefined;
     const close = evicted === undefined ? [] : [serialize.close({ type: "S", name: statements.get(evicted)!.name })];
     if (evicted !== undefined) statements.delete(evicted);
-    const { messages } = await client.execProtocol(joined([...close, serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]));
-    const statement = { name, paramTypes: parse.parseDescribeStatementResults(messages) };
+    const described = await client.execProtocol(joined([...close, serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]));
+    const columns = described.messages.find((message) => message instanceof messages.RowDescriptionMessage);
+    const statement = {
+      name,
+      paramTypes: parse.parseDescribeStatementResults(described.messages),
+      fields: columns?.fields.map(({ name, dataTypeID }) => ({ name, dataTypeID })) ?? [],
+    };
     statements.set(text, statement);
     return statement;
   };
@@ -43,10 +50,8 @@ export function preparingPglite(client: PGlite): PGlite {
           statements.set(text, statement);
         } else statement = await prepare(text);
         const values = params.map((param, i) => toText(client, param, statement.paramTypes[i], options));
-        const { messages } = await client.execProtocol(
-          joined([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]),
-        );
-        return parse.parseResults(messages, client.parsers, options)[0] as Results<T>;
+        const ran = await client.execProtocol(joined([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]));
+        return results<T>(client, statement, ran.messages, options);
       }),
     );
 
@@ -58,6 +63,34 @@ export function preparingPglite(client: PGlite): PGlite {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/**
+ * The rows and counts as PGlite's query() gives them. Its own parseResults copies every parser
+ * there is into a new object for each result when the caller overrides any (drizzle always does).
+ */
+function results<T>(client: PGlite, statement: Prepared, received: { name: string }[], options?: QueryOptions): Results<T> {
+  const parsers = statement.fields.map(({ dataTypeID }) => options?.parsers?.[dataTypeID] ?? client.parsers[dataTypeID]);
+  const value = (text: string | null, i: number) => {
+    const parser = parsers[i];
+    return text === null || !parser ? text : parser(text, statement.fields[i]!.dataTypeID);
+  };
+  const rows: unknown[] = [];
+  const result: Results<T> = { rows: rows as Results<T>["rows"], fields: statement.fields, affectedRows: 0 };
+  for (const message of received) {
+    if (message instanceof messages.DataRowMessage) {
+      const values = message.fields.map(value);
+      rows.push(options?.rowMode === "array" ? values : Object.fromEntries(statement.fields.map((field, i) => [field.name, values[i]])));
+    } else if (message instanceof messages.CommandCompleteMessage) {
+      // A tag that carries a count ends in it ("SELECT 2", "INSERT 0 5"); others end in a word.
+      const words = message.text.split(" ");
+      const count = Number.parseInt(words.at(-1)!, 10);
+      result.command = words[0];
+      if (!Number.isNaN(count)) result.rowCount = count;
+      if (["INSERT", "UPDATE", "DELETE", "COPY", "MERGE"].includes(words[0]!)) result.affectedRows = count;
+    }
+  }
+  return result;
 }
 
 /** A parameter in Postgres' text format, as PGlite's query() writes it. */
