@@ -5,6 +5,7 @@ import type { Background } from "./background.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import { toToolSpec, type ToolRegistry } from "../tools/registry.js";
 import { buildContext } from "./context-builder.js";
+import { holdReply } from "./held-reply.js";
 import type { ChannelRow, ConversationStore } from "./conversation-store.js";
 import { LlmError, type LlmClient } from "./llm/types.js";
 import type { MemoryStore } from "./memory/store.js";
@@ -74,15 +75,16 @@ export class EnhancedAssistant {
     return custom ? `${base}\n\n${custom}` : base;
   }
 
-  async answer(turn: Turn, stream: ReplyStream): Promise<TurnResult> {
+  async answer(turn: Turn, unheld: ReplyStream): Promise<TurnResult> {
     const { conversations, memory, tools, executor, settings, llm, log } = this.deps;
-    // The user's message reaches the disk while the context is gathered, before anyone sees an answer.
+    // The user's message reaches the disk while the context is gathered and the model answers;
+    // nothing of the answer is shown before it is there.
+    const stream = holdReply(unheld, conversations.flush());
     const [history, recalled] = await Promise.all([
       turn.opened
         ? [{ role: "user" as const, author: authorName(turn.author), content: turn.text, tokens: messageTokens(turn.text) }]
         : conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
       memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
-      conversations.flush(),
     ]);
     const context = buildContext({
       systemPrompt: this.systemPrompt(),
