@@ -28,6 +28,8 @@ export class ShuttingDownError extends Error {
 /** Drops duplicate deliveries, stores the message, and hands it to its channel's assistant, one turn at a time per thread. */
 export class Router implements Bot {
   readonly #threads = new Map<string, Promise<unknown>>();
+  /** Threads with a message being stored, which will take its turn behind any running one. */
+  readonly #storing = new Map<string, number>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #channels = new Map<string, ChannelRow>();
   #closing = false;
@@ -50,29 +52,51 @@ export class Router implements Bot {
     const { conversations, assistants } = this.deps;
     const channel = await this.#channel(message.platform, message.channel, message.channelName);
     const externalThread = message.thread ?? randomUUID();
-    const received = await conversations.receive({
-      platform: message.platform,
-      eventId: message.eventId,
-      channelId: channel.id,
-      externalThreadId: externalThread,
-      author: authorName(message.author),
-      content: message.text,
-    });
-    if (!received) {
+    const threadKey = `${channel.id}\n${externalThread}`;
+    const assistant = assistants.for(channel);
+    // With no turn of this thread ahead of this one, nothing a turn could still remember is missed:
+    // recall while the message is stored. (A duplicate delivery wastes it, bumping what it found.)
+    const ahead = this.#threads.has(threadKey) || this.#storing.has(threadKey);
+    const recalled = ahead ? undefined : assistant.recall(message.text, externalThread);
+    // Reported by the turn; not unhandled when there is no turn.
+    recalled?.catch(() => undefined);
+    this.#storing.set(threadKey, (this.#storing.get(threadKey) ?? 0) + 1);
+    let running: Promise<TurnResult> | undefined;
+    let received: Awaited<ReturnType<ConversationStore["receive"]>>;
+    try {
+      received = await conversations.receive({
+        platform: message.platform,
+        eventId: message.eventId,
+        channelId: channel.id,
+        externalThreadId: externalThread,
+        author: authorName(message.author),
+        content: message.text,
+      });
+      if (received) {
+        const { conversationId, seq, opened } = received;
+        const replyId = randomUUID();
+        running = this.#inOrder(threadKey, () =>
+          assistant.answer(
+            { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened, recalled },
+            poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
+          ),
+        );
+      }
+    } finally {
+      this.#stored(threadKey);
+    }
+    if (!received || !running) {
       this.deps.log.info({ platform: message.platform, eventId: message.eventId }, "duplicate delivery dropped");
       return undefined;
     }
-    const { conversationId, messageId, seq, opened } = received;
-    const replyId = randomUUID();
-    const turn = () =>
-      assistants
-        .for(channel)
-        .answer(
-          { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened },
-          poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
-        );
-    const result = await this.#inOrder(conversationId, turn);
-    return { ...result, thread: externalThread, conversationId, userMessageId: messageId };
+    return { ...(await running), thread: externalThread, conversationId: received.conversationId, userMessageId: received.messageId };
+  }
+
+  /** The message's turn has its place in the thread's order (or there is none). */
+  #stored(threadKey: string): void {
+    const count = (this.#storing.get(threadKey) ?? 1) - 1;
+    if (count === 0) this.#storing.delete(threadKey);
+    else this.#storing.set(threadKey, count);
   }
 
   /** Channel rows change only through settings, so one read per process is enough. */

@@ -82,6 +82,7 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
       { channelId: channel, query: "deploy window Tuesday", limit: 10 },
       { channelId: channel, query: "review", limit: 2 },
       { channelId: channel, conversationId: thread, query: "Tuesday deploy", limit: 10 },
+      { channelId: channel, externalThreadId: `t1-${n}`, query: "Tuesday deploy", limit: 10 },
       { channelId: channel, query: "deploy", kinds: ["semantic" as const], limit: 10 },
     ]) {
       const ids = async (from: MemoryStore) => (await from.recall(query)).map((m) => m.id);
@@ -89,6 +90,8 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
       expect(exact.length).toBeGreaterThan(0);
       expect(await ids(pooled)).toEqual(exact);
     }
+    const byExternal = await store.recall({ channelId: channel, externalThreadId: `t1-${n}`, query: "Tuesday deploy", limit: 10 });
+    expect(byExternal.map((m) => m.kind)).toContain("working");
   });
 
   it("ranks a stale memory below a fresh one of equal relevance and importance", async () => {
@@ -106,6 +109,11 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
     expect((await store.recall({ channelId: channel, conversationId: thread, query: "budget" })).map((m) => m.id)).toEqual([note.id]);
     expect(await store.recall({ channelId: channel, conversationId: otherThread, query: "budget" })).toEqual([]);
     expect(await store.recall({ channelId: channel, query: "budget" })).toEqual([]);
+    // By the platform's thread id, as a recall that starts before its message is stored asks.
+    expect((await store.recall({ channelId: channel, externalThreadId: `t1-${n}`, query: "budget" })).map((m) => m.id)).toEqual([note.id]);
+    expect(await store.recall({ channelId: channel, externalThreadId: `t2-${n}`, query: "budget" })).toEqual([]);
+    expect(await store.recall({ channelId: channel, externalThreadId: "not stored yet", query: "budget" })).toEqual([]);
+    expect(await store.recall({ channelId: other, externalThreadId: `t1-${n}`, query: "budget" })).toEqual([]);
     await expect(store.remember({ channelId: channel, kind: "working", content: "no thread" })).rejects.toThrow(/conversationId/);
   });
 

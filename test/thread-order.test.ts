@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lastUserText, startTestApp, type TestApp } from "./support/app.js";
+import { lastUserText, startTestApp, systemText, type TestApp } from "./support/app.js";
 
 describe("messages that arrive together in one thread", () => {
   let t: TestApp;
@@ -61,6 +61,42 @@ describe("messages that arrive together in one thread", () => {
       `Answer to ada: ${earlier}`,
       `ada: ${later}`,
     ]);
+  });
+
+  it("recalls, for a message queued behind a running turn, what that turn remembered", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    t.llm.mock.clearFixtures();
+    t.llm.mock.addFixture({
+      match: { predicate: () => true },
+      response: async (request: ChatCompletionRequest) => {
+        const text = lastUserText(request);
+        const told = request.messages.some((message) => message.role === "tool");
+        if (text === "ada: the codename is Bluefin" && !told) {
+          // The fact is stored only after the question has arrived behind this turn.
+          holding = true;
+          await gate;
+          return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The release codename is Bluefin" }) }] };
+        }
+        return { content: told ? "Noted." : `Answer to ${text}` };
+      },
+    });
+
+    const opener = await t.post("/api/chat", { channel: "recall-order", user: "ada", text: "hello" });
+    const thread: string = opener.json.thread;
+    const telling = t.post("/api/chat", { channel: "recall-order", user: "ada", text: "the codename is Bluefin", thread });
+    await waitUntil(async () => holding);
+    const asking = t.post("/api/chat", { channel: "recall-order", user: "ada", text: "what is the codename?", thread });
+    await waitUntil(async () => (await userTexts(thread)).length === 3);
+    release();
+    expect((await Promise.all([telling, asking])).map((r) => r.status)).toEqual([200, 200]);
+
+    const question = t.llm.mock
+      .getRequests()
+      .map((r) => r.body as ChatCompletionRequest)
+      .find((body) => lastUserText(body) === "ada: what is the codename?");
+    expect(systemText(question!)).toContain("The release codename is Bluefin");
   });
 
   async function userTexts(thread: string): Promise<string[]> {

@@ -9,6 +9,7 @@ import { holdReply } from "./held-reply.js";
 import type { ChannelRow, ConversationStore } from "./conversation-store.js";
 import { LlmError, type LlmClient } from "./llm/types.js";
 import type { MemoryStore } from "./memory/store.js";
+import type { MemoryRecord } from "./memory/types.js";
 import { runReasoningLoop } from "./reasoning-loop.js";
 import { messageTokens } from "./tokens.js";
 
@@ -39,6 +40,8 @@ export interface Turn {
   userSeq: number;
   /** The message opened its thread, so its history is the message alone. */
   opened?: boolean;
+  /** What `recall()` found while the message was being stored; recalled in the turn when absent. */
+  recalled?: Promise<MemoryRecord[]>;
 }
 
 export interface TurnResult {
@@ -75,6 +78,14 @@ export class EnhancedAssistant {
     return custom ? `${base}\n\n${custom}` : base;
   }
 
+  /**
+   * The memories a turn on `text` would recall, for a thread known by its platform id: to start
+   * before the message is stored. Only right when no earlier turn of the thread is still running.
+   */
+  recall(text: string, externalThreadId: string): Promise<MemoryRecord[]> {
+    return this.deps.memory.recall({ channelId: this.channel.id, externalThreadId, query: text, limit: RECALL_LIMIT });
+  }
+
   async answer(turn: Turn, unheld: ReplyStream): Promise<TurnResult> {
     const { conversations, memory, tools, executor, settings, llm, log } = this.deps;
     // The user's message reaches the disk while the context is gathered and the model answers;
@@ -84,7 +95,7 @@ export class EnhancedAssistant {
       turn.opened
         ? [{ role: "user" as const, author: authorName(turn.author), content: turn.text, tokens: messageTokens(turn.text) }]
         : conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
-      memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
+      turn.recalled ?? memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
     ]);
     const context = buildContext({
       systemPrompt: this.systemPrompt(),

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
-import { memories, memoryKinds } from "../../db/schema.js";
+import { conversations, memories, memoryKinds } from "../../db/schema.js";
 import { clampImportance, RECALL_POOL, REPEAT_IMPORTANCE_BUMP, VALUE_BASE, valueSql } from "./scoring.js";
 import type { ListOptions, MemoryKind, MemoryRecord, RecallQuery, RememberInput } from "./types.js";
 
@@ -209,7 +209,8 @@ type RecallStatement = ReturnType<ReturnType<typeof recallStatement>["prepare"]>
 
 /** What recall's statement is built from; its values are bound when it runs. */
 interface RecallShape {
-  thread: boolean;
+  /** Whose working memory is included: the thread's by its id, by its platform id, or none. */
+  thread: "id" | "external" | false;
   kinds?: MemoryKind[];
   /**
    * Whether a channel may hold more memories than recall can score exactly (RECALL_POOL's
@@ -220,7 +221,7 @@ interface RecallShape {
 }
 
 const recallShape = (query: RecallQuery, capacity: number): RecallShape => ({
-  thread: query.conversationId !== undefined,
+  thread: query.conversationId !== undefined ? "id" : query.externalThreadId !== undefined ? "external" : false,
   kinds: query.kinds?.map(checkKind),
   pooled: capacity > RECALL_POOL.EXACT_UP_TO,
 });
@@ -230,7 +231,7 @@ function recallParams(query: RecallQuery) {
   const limit = clampLimit(query.limit, DEFAULT_RECALL_LIMIT, MAX_RECALL_LIMIT);
   const text = toSearchText(query.query);
   if (limit === 0 || text === "" || (query.kinds && query.kinds.length === 0)) return null;
-  return { channel: query.channelId, text, conversation: query.conversationId ?? "", limit };
+  return { channel: query.channelId, text, conversation: query.conversationId ?? query.externalThreadId ?? "", limit };
 }
 
 /**
@@ -284,7 +285,10 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
 
   const channel = sql`${bind("channel")}::text`;
   const text = sql`${bind("text")}::text`;
-  const conversation = sql`${bind("conversation")}::text`;
+  const conversation =
+    shape.thread === "external"
+      ? sql`(select c.id from ${conversations} c where c.channel_id = ${channel} and c.external_thread_id = ${bind("conversation")}::text)`
+      : sql`${bind("conversation")}::text`;
   // Unqualified column names: every use below is inside a subquery over memories.
   const eligible = sql.join(
     [

@@ -36,6 +36,11 @@ export interface RecallQuery {
   query: string;
   /** The working memory of this thread is included only when given. */
   conversationId?: string;
+  /**
+   * The same, by the platform's id of the thread, for a recall that starts while the message that
+   * may open the thread is still being stored (a thread not stored yet has no working memory).
+   */
+  externalThreadId?: string;
   kinds?: MemoryKind[];
   /** Default 5, at most 100. */
   limit?: number;
