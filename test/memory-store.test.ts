@@ -146,6 +146,9 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
     const [recalled] = await store.recall({ channelId: channel, query: "vpn" });
     expect(recalled!.accessCount).toBe(1);
     expect(Date.now() - recalled!.lastAccessedAt.getTime()).toBeLessThan(60_000);
+    const [again] = await store.recall({ channelId: channel, query: "vpn" });
+    expect(again!.accessCount).toBe(2);
+    expect((await store.list(channel)).find((m) => m.id === fact.id)!.accessCount).toBe(2);
   });
 
   it("forgets the least valuable memories beyond its capacity", async () => {

@@ -261,7 +261,7 @@ function recallStatement(db: Db, shape: RecallShape) {
     .with(ranked, touched)
     .select({
       ...record,
-      accessCount: sql<number>`${ranked.accessCount} + ${bumped}::int`.mapWith(Number),
+      accessCount: sql<number>`${ranked.accessCount} + (${bumped})::int`.mapWith(Number),
       lastAccessedAt: sql<Date>`case when ${bumped} then now() else ${ranked.lastAccessedAt} end`.mapWith((v: string | Date) => new Date(v)),
     })
     .from(ranked)
