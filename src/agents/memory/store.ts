@@ -297,9 +297,13 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
     ],
     sql` and `,
   );
-  const queryKeys = sql`memory_search_keys(${channel}, to_tsvector('english', ${text}))`;
+  // An InitPlan, so that it is computed once, not for each row a scan filters.
+  const queryKeys = sql`(select memory_search_keys(${channel}, to_tsvector('english', ${text})))`;
   const keysOf = sql`memory_search_keys(channel_id, search)`;
-  const matches = shape.pooled ? sql`${memories.id} = any(array(${candidates({ channel, text, eligible, queryKeys, keysOf })}))` : sql`${keysOf} && ${queryKeys}`;
+  // Where Postgres scans the channel rather than the index (a channel of a few hundred memories),
+  // the plain lexemes turn most rows away before their keys are built, which costs far more.
+  const lexemes = sql`tsvector_to_array(${memories.search}) && (select tsvector_to_array(to_tsvector('english', ${text})))`;
+  const matches = shape.pooled ? sql`${memories.id} = any(array(${candidates({ channel, text, eligible, queryKeys, keysOf })}))` : sql`${lexemes} and ${keysOf} && ${queryKeys}`;
   const working = shape.thread ? or(ne(memories.kind, "working"), sql`${memories.conversationId} = ${conversation}`) : ne(memories.kind, "working");
   // The tsquery as an InitPlan: computed once even when Postgres reuses a generic plan.
   const score = sql`ts_rank(${memories.search}, (select websearch_to_tsquery('english', ${text})), 1) * (${literal(VALUE_BASE)} + ${valueSql()})`;
