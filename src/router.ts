@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { dispatchCommand, type CommandContextFactory } from "./commands/index.js";
 import type { AssistantDirectory } from "./agents/assistant-directory.js";
-import { channelKey, type ChannelRow, type ConversationStore } from "./agents/conversation-store.js";
+import { channelKey, type ChannelRow, type ConversationStore, type Received } from "./agents/conversation-store.js";
 import type { TurnResult } from "./agents/enhanced-assistant.js";
 import type { Bot, HandledMessage } from "./core/bot.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "./core/inbound.js";
@@ -61,10 +61,9 @@ export class Router implements Bot {
     // Reported by the turn; not unhandled when there is no turn.
     recalled?.catch(() => undefined);
     this.#storing.set(threadKey, (this.#storing.get(threadKey) ?? 0) + 1);
-    let running: Promise<TurnResult> | undefined;
-    let received: Awaited<ReturnType<ConversationStore["receive"]>>;
+    let handled: { received: Received; answer: Promise<TurnResult> } | undefined;
     try {
-      received = await conversations.receive({
+      const received = await conversations.receive({
         platform: message.platform,
         eventId: message.eventId,
         channelId: channel.id,
@@ -75,21 +74,23 @@ export class Router implements Bot {
       if (received) {
         const { conversationId, seq, opened } = received;
         const replyId = randomUUID();
-        running = this.#inOrder(threadKey, () =>
+        const answer = this.#inOrder(threadKey, () =>
           assistant.answer(
             { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened, recalled },
             poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
           ),
         );
+        handled = { received, answer };
       }
     } finally {
       this.#stored(threadKey);
     }
-    if (!received || !running) {
+    if (!handled) {
       this.deps.log.info({ platform: message.platform, eventId: message.eventId }, "duplicate delivery dropped");
       return undefined;
     }
-    return { ...(await running), thread: externalThread, conversationId: received.conversationId, userMessageId: received.messageId };
+    const { received, answer } = handled;
+    return { ...(await answer), thread: externalThread, conversationId: received.conversationId, userMessageId: received.messageId };
   }
 
   /** The message's turn has its place in the thread's order (or there is none). */
