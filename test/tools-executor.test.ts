@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -266,5 +266,22 @@ describe("audit", () => {
     const stats = (await batched.stats()).get("tally");
     expect(stats).toMatchObject({ calls: 4, successRate: 0.75 });
     await background.drain();
+  });
+
+  it("a row the table refuses costs only itself: the rest of its batch is stored and the failure is logged", async () => {
+    const warnings: unknown[] = [];
+    const log = createLogger("silent");
+    log.warn = ((entry: unknown) => void warnings.push(entry)) as typeof log.warn;
+    const background = new Background(log);
+    const batched = new ToolExecutor(database.db, { background });
+    const tally = defineTool({ name: "tally", description: "Counts.", category: "test", input: z.object({ n: z.number() }), run: ({ n }) => n });
+    // A thread deleted while its call ran: the row's conversation no longer exists.
+    const contexts = [context, { ...context, conversationId: "deleted-thread" }, context];
+    const requests = contexts.map((_, n) => call("tally", { n }));
+    await Promise.all(requests.map((request, n) => batched.execute(tally, request, contexts[n]!)));
+    await background.drain();
+    const stored = await database.db.select({ callId: toolCalls.callId }).from(toolCalls).where(inArray(toolCalls.callId, requests.map((r) => r.id)));
+    expect(stored.map((row) => row.callId).sort()).toEqual([requests[0]!.id, requests[2]!.id].sort());
+    expect(warnings).toEqual([expect.objectContaining({ task: "tool audit", err: expect.objectContaining({ message: "1 audit row(s) refused" }) })]);
   });
 });

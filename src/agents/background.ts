@@ -10,13 +10,15 @@ export class Background {
 
   constructor(private readonly log: Logger) {}
 
-  run(label: string, work: () => Promise<unknown>): void {
+  /** The returned promise settles when the work has; it never rejects (failures are logged). */
+  run(label: string, work: () => Promise<unknown>): Promise<void> {
     const task = new Promise((resolve) => setImmediate(resolve)).then(work).then(
       () => undefined,
       (error: unknown) => this.log.warn({ err: error, task: label }, "background task failed"),
     );
     this.#pending.add(task);
     void task.finally(() => this.#pending.delete(task));
+    return task;
   }
 
   async drain(): Promise<void> {

@@ -27,23 +27,34 @@ export class AuditLog {
     }
     this.#queue.push(row);
     if (this.#writing) return;
-    const writing = this.#drain();
-    this.#writing = writing;
-    this.background.run("tool audit", () => writing);
+    // The write starts a macrotask later, so calls finishing in this turn of the event loop join it.
+    this.#writing = this.background.run("tool audit", () => this.#drain());
   }
 
   /** Resolves when every row recorded so far is in the table. */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing.catch(() => undefined);
+    while (this.#writing) await this.#writing;
   }
 
   async #drain(): Promise<void> {
+    const refused: unknown[] = [];
     try {
-      // Calls finishing in this turn of the event loop join the same insert.
-      await new Promise((resolve) => setImmediate(resolve));
-      while (this.#queue.length > 0) await this.db.insert(toolCalls).values(this.#queue.splice(0, BATCH));
+      while (this.#queue.length > 0) refused.push(...(await this.#insert(this.#queue.splice(0, BATCH))));
     } finally {
       this.#writing = undefined;
+    }
+    if (refused.length > 0) throw new AggregateError(refused, `${refused.length} audit row(s) refused`);
+  }
+
+  /** A row the table refuses (its conversation deleted meanwhile, say) costs only itself, not its batch. */
+  async #insert(rows: AuditRow[]): Promise<unknown[]> {
+    try {
+      await this.db.insert(toolCalls).values(rows);
+      return [];
+    } catch (error) {
+      if (rows.length === 1) return [error];
+      const results = await Promise.allSettled(rows.map((row) => this.db.insert(toolCalls).values(row)));
+      return results.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
     }
   }
 }
