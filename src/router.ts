@@ -28,8 +28,11 @@ export class ShuttingDownError extends Error {
 /** Drops duplicate deliveries, stores the message, and hands it to its channel's assistant, one turn at a time per thread. */
 export class Router implements Bot {
   readonly #threads = new Map<string, Promise<unknown>>();
-  /** Threads with a message being stored, which will take its turn behind any running one. */
-  readonly #storing = new Map<string, number>();
+  /**
+   * Messages being stored, by thread: each will take its turn behind any running one. One that
+   * recalled early is marked overtaken when another turn of its thread takes its place first.
+   */
+  readonly #storing = new Map<string, Set<{ overtaken: boolean }>>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #channels = new Map<string, ChannelRow>();
   #closing = false;
@@ -60,7 +63,9 @@ export class Router implements Bot {
     const recalled = ahead ? undefined : assistant.recall(message.text, externalThread);
     // Reported by the turn; not unhandled when there is no turn.
     recalled?.catch(() => undefined);
-    this.#storing.set(threadKey, (this.#storing.get(threadKey) ?? 0) + 1);
+    const storing = this.#storing.get(threadKey) ?? new Set();
+    const arrival = { overtaken: false };
+    this.#storing.set(threadKey, storing.add(arrival));
     let handled: { received: Received; answer: Promise<TurnResult> } | undefined;
     try {
       const received = await conversations.receive({
@@ -74,16 +79,20 @@ export class Router implements Bot {
       if (received) {
         const { conversationId, seq, opened } = received;
         const replyId = randomUUID();
+        for (const other of storing) other.overtaken ||= other !== arrival;
+        // A turn that overtook this one may remember something its early recall could not see.
+        const early = arrival.overtaken ? undefined : recalled;
         const answer = this.#inOrder(threadKey, () =>
           assistant.answer(
-            { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened, recalled },
+            { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened, recalled: early },
             poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
           ),
         );
         handled = { received, answer };
       }
     } finally {
-      this.#stored(threadKey);
+      storing.delete(arrival);
+      if (storing.size === 0) this.#storing.delete(threadKey);
     }
     if (!handled) {
       this.deps.log.info({ platform: message.platform, eventId: message.eventId }, "duplicate delivery dropped");
@@ -91,13 +100,6 @@ export class Router implements Bot {
     }
     const { received, answer } = handled;
     return { ...(await answer), thread: externalThread, conversationId: received.conversationId, userMessageId: received.messageId };
-  }
-
-  /** The message's turn has its place in the thread's order (or there is none). */
-  #stored(threadKey: string): void {
-    const count = (this.#storing.get(threadKey) ?? 1) - 1;
-    if (count === 0) this.#storing.delete(threadKey);
-    else this.#storing.set(threadKey, count);
   }
 
   /** Channel rows change only through settings, so one read per process is enough. */

@@ -1,6 +1,9 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lastUserText, startTestApp, systemText, type TestApp } from "./support/app.js";
+import { scratchPostgresUrl } from "./support/databases.js";
 
 describe("messages that arrive together in one thread", () => {
   let t: TestApp;
@@ -103,6 +106,59 @@ describe("messages that arrive together in one thread", () => {
     const { json } = await t.get(`/api/threads/${thread}/messages`);
     return (json as { role: string; text: string }[]).filter((m) => m.role === "user").map((m) => m.text);
   }
+});
+
+describe("on Postgres, a message whose store is overtaken by a later one of its thread", () => {
+  let t: TestApp;
+  let scratch: { url: string; drop(): Promise<void> };
+  beforeAll(async () => {
+    scratch = await scratchPostgresUrl();
+    t = await startTestApp({ DATABASE_URL: scratch.url });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await scratch?.drop();
+  });
+
+  it("answers with what the overtaking turn remembered, not with a recall taken before it", async () => {
+    t.llm.mock.clearFixtures();
+    t.llm.mock.addFixture({
+      match: { predicate: () => true },
+      response: async (request: ChatCompletionRequest) => {
+        const text = lastUserText(request);
+        const told = request.messages.some((message) => message.role === "tool");
+        if (text === "ada: the codename is Bluefin" && !told)
+          return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The release codename is Bluefin" }) }] };
+        return { content: told ? "Noted." : `Answer to ${text}` };
+      },
+    });
+    const opener = await t.post("/api/chat", { channel: "overtaken", user: "ada", text: "hello" });
+    const thread: string = opener.json.thread;
+
+    // Another session holds the question's delivery record uncommitted: its store waits for it.
+    const sql = postgres(scratch.url, { max: 2, onnotice: () => undefined });
+    const holder = await sql.reserve();
+    try {
+      const questionId = randomUUID();
+      await holder`begin`;
+      await holder`insert into processed_events (platform, event_id) values ('web', ${questionId})`;
+      const asking = t.post("/api/chat", { channel: "overtaken", user: "ada", text: "what is the codename?", thread, id: questionId });
+      await waitUntil(async () => (await sql`select 1 from pg_stat_activity where wait_event_type = 'Lock'`).length > 0);
+      const telling = await t.post("/api/chat", { channel: "overtaken", user: "ada", text: "the codename is Bluefin", thread });
+      expect(telling.status).toBe(200);
+      await holder`rollback`;
+      expect((await asking).status).toBe(200);
+    } finally {
+      holder.release();
+      await sql.end();
+    }
+
+    const question = t.llm.mock
+      .getRequests()
+      .map((r) => r.body as ChatCompletionRequest)
+      .find((body) => lastUserText(body) === "ada: what is the codename?");
+    expect(systemText(question!)).toContain("The release codename is Bluefin");
+  });
 });
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
