@@ -106,7 +106,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   };
 
   const hub = new EventHub();
-  const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub), enabled: config.webConsole });
+  const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub), enabled: config.webConsole, log });
   const slack = config.slack ? createSlackAdapter(config.slack, router, log) : undefined;
   const discord = config.discord ? createDiscordAdapter(config.discord, router, log) : undefined;
   const web = getRequestListener(api.fetch);

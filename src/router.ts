@@ -4,9 +4,10 @@ import { dispatchCommand, type CommandContextFactory } from "./commands/index.js
 import type { AssistantDirectory } from "./agents/assistant-directory.js";
 import { channelKey, type ChannelRow, type ConversationStore, type Received } from "./agents/conversation-store.js";
 import type { TurnResult } from "./agents/enhanced-assistant.js";
-import type { Bot, HandledMessage } from "./core/bot.js";
+import { ShuttingDownError, type Bot, type HandledMessage } from "./core/bot.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "./core/inbound.js";
 import type { Poster } from "./core/poster.js";
+import { storableText } from "./core/storable-text.js";
 import { authorName, type Platform } from "./core/thread.js";
 
 export interface RoutedMessage extends TurnResult, HandledMessage {
@@ -19,10 +20,6 @@ export interface RouterDeps {
   assistants: AssistantDirectory;
   commandContext: CommandContextFactory;
   log: Logger;
-}
-
-export class ShuttingDownError extends Error {
-  override name = "ShuttingDownError";
 }
 
 /** Drops duplicate deliveries, stores the message, and hands it to its channel's assistant, one turn at a time per thread. */
@@ -51,7 +48,8 @@ export class Router implements Bot {
     }
   }
 
-  async #handle(message: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
+  async #handle(delivered: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
+    const message = storable(delivered);
     const { conversations, assistants } = this.deps;
     const channel = await this.#channel(message.platform, message.channel, message.channelName);
     const externalThread = message.thread ?? randomUUID();
@@ -128,7 +126,8 @@ export class Router implements Bot {
     return (await this.deps.conversations.findThread(channelKey(platform, channel), thread)) !== undefined;
   }
 
-  async handleCommand(invocation: CommandInvocation): Promise<CommandReply> {
+  async handleCommand(delivered: CommandInvocation): Promise<CommandReply> {
+    const invocation = storable(delivered);
     const context = await this.deps.commandContext(invocation);
     return dispatchCommand(invocation, context);
   }
@@ -138,4 +137,14 @@ export class Router implements Bot {
     this.#closing = true;
     await Promise.allSettled([...this.#inFlight]);
   }
+}
+
+/** What users wrote, as Postgres can store it, whichever platform it came from. */
+function storable<T extends InboundMessage | CommandInvocation>(input: T): T {
+  const { author } = input;
+  return {
+    ...input,
+    text: storableText(input.text),
+    author: { ...author, id: storableText(author.id), ...(author.name === undefined ? {} : { name: storableText(author.name) }) },
+  };
 }

@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { lastUserText, scriptLlm, startTestApp, systemText, type FakeReply, type TestApp } from "./support/app.js";
@@ -9,6 +10,9 @@ function brain(request: ChatCompletionRequest): FakeReply {
   const last = request.messages.at(-1);
   if (last?.role === "tool") return { content: `Done: ${String(last.content)}` };
   const text = lastUserText(request);
+  // Postgres cannot store U+0000; a model may still send it, in its text or a tool's arguments.
+  if (/send a nul/i.test(text)) return { content: "Here it is: \u0000." };
+  if (/remember a nul/i.test(text)) return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The zero byte is \u0000" }) }] };
   const fact = /remember that (.+)$/i.exec(text);
   if (fact) return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: fact[1] }) }] };
   const sum = /what is ([\d+*/ ().-]+)\?/i.exec(text);
@@ -149,6 +153,41 @@ describe("web console end to end", () => {
     expect(again.status).toBe(409);
     const history = await t.get(`/api/threads/${first.json.thread}/messages`);
     expect(history.json).toHaveLength(2);
+  });
+
+  it("keeps text holding U+0000, which Postgres cannot store, with the character marked", async () => {
+    const said = await t.post("/api/chat", { channel: "nul", user: "ada\u0000", text: "hello\u0000world" });
+    expect(said.status).toBe(200);
+    const sent = await t.post("/api/chat", { channel: "nul", user: "ada", text: "send a nul", thread: said.json.thread });
+    expect(sent.json.reply.text).toBe("Here it is: \uFFFD.");
+    const remembered = await t.post("/api/chat", { channel: "nul", user: "ada", text: "remember a nul", thread: said.json.thread });
+    expect(remembered.json.toolCalls).toEqual([{ name: "remember", ok: true }]);
+    const history = await t.get(`/api/threads/${said.json.thread}/messages`);
+    expect(history.json.slice(0, 4).map((m: { author: string; text: string }) => [m.author, m.text])).toEqual([
+      ["ada\uFFFD", "hello\uFFFDworld"],
+      ["assistant", "You said: ada\uFFFD: hello\uFFFDworld. This answer streams in several pieces to the console."],
+      ["ada", "send a nul"],
+      ["assistant", "Here it is: \uFFFD."],
+    ]);
+    const memory = await t.post("/api/commands", { channel: "nul", user: "ada", command: "/memory", text: "" });
+    expect(memory.json.text).toContain("The zero byte is \uFFFD");
+  });
+
+  it("answers a failure it did not expect with a 500 that names no statement or value", async () => {
+    // The database refuses one message (as a full disk or a broken constraint would).
+    const refuse = "alter table messages add constraint refuses_one check (content <> 'please fail here')";
+    await t.app.database.db.execute(sql.raw(refuse));
+    try {
+      const { status, json } = await t.post("/api/chat", { channel: "general", user: "ada", text: "please fail here" });
+      expect(status).toBe(500);
+      expect(json).toEqual({ error: "The bot could not handle this request; its log says why." });
+    } finally {
+      await t.app.database.db.execute(sql.raw("alter table messages drop constraint refuses_one"));
+    }
+    const unknown = await t.get(`/api/threads/${encodeURIComponent("no\u0000such")}/messages`);
+    expect(unknown.status).toBe(404);
+    const unknownInChat = await t.post("/api/chat", { channel: "general", user: "ada", text: "hi", thread: "no\u0000such" });
+    expect(unknownInChat.status).toBe(404);
   });
 
   it("keeps the user's message and replies with a readable error when the LLM fails", async () => {

@@ -11,6 +11,11 @@ export interface HandledMessage {
   llmMs: number;
 }
 
+/** Thrown by `handleMessage` once the bot has begun to shut down; the sender should retry. */
+export class ShuttingDownError extends Error {
+  override name = "ShuttingDownError";
+}
+
 /** What adapters hand their normalised input to. */
 export interface Bot {
   /** The answer, or undefined when this delivery was already handled. */

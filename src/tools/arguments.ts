@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { parseStorableJson } from "../core/storable-text.js";
 
 /**
  * `raw` is what the model sent (for the audit row); `sent` is that after repair but before zod
@@ -13,7 +14,7 @@ export type Checked = { ok: true; args: unknown; sent: unknown; raw: unknown } |
 export function checkArguments(schema: z.ZodType, json: string): Checked {
   let raw: unknown;
   try {
-    raw = json.trim() === "" ? {} : JSON.parse(json);
+    raw = json.trim() === "" ? {} : parseStorableJson(json);
   } catch {
     return { ok: false, error: `the arguments are not valid JSON: ${json.slice(0, 200)}`, raw: json };
   }

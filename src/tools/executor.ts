@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ToolCallRequest } from "../agents/llm/types.js";
 import { untilAborted } from "../core/abort.js";
+import { parseStorableJson, storableText } from "../core/storable-text.js";
 import type { Background } from "../agents/background.js";
 import type { Db } from "../db/client.js";
 import { checkArguments } from "./arguments.js";
@@ -68,6 +69,7 @@ export class ToolExecutor {
     if (!tool || !checked) outcome = failure(call.name, `there is no tool named "${call.name}" in this channel.`);
     else if (!checked.ok) outcome = failure(tool.name, `invalid arguments for ${tool.name}: ${checked.error}`);
     else outcome = (await this.#refusal(tool, checked.sent, context)) ?? (await this.#run(tool, checked.args, context, signal));
+    outcome.content = storableText(outcome.content);
 
     await this.#audit.record({
       channelId: context.channelId,
@@ -132,7 +134,7 @@ function cut(text: string, max: number): string {
 /** Unknown tools and unparsable arguments still get a redacted audit row (text is scrubbed by pattern). */
 function parseOrText(json: string): unknown {
   try {
-    return JSON.parse(json);
+    return parseStorableJson(json);
   } catch {
     return json;
   }

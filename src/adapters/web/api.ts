@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
-import type { Bot, Health } from "../../core/bot.js";
+import { ShuttingDownError, type Bot, type Health } from "../../core/bot.js";
+import type { Logger } from "../../log.js";
 import type { ToolStats } from "../../tools/stats.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
-import { channelName, chatBody, commandBody } from "./schemas.js";
+import { channelName, chatBody, commandBody, threadId } from "./schemas.js";
 
 /** Read-only views the console needs beside the bot itself. */
 export interface ConsoleBackend {
@@ -40,11 +41,12 @@ export interface WebApiDeps {
   poster: WebPoster;
   /** Serve the console page and its chat API. */
   enabled: boolean;
+  log: Logger;
 }
 
 const page = readFileSync(new URL("./console.html", import.meta.url), "utf8");
 
-export function createWebApi({ bot, backend, hub, poster, enabled }: WebApiDeps): Hono {
+export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApiDeps): Hono {
   const app = new Hono();
 
   // Liveness for load balancers, and the bare round trip the benchmarks compare against.
@@ -101,13 +103,19 @@ export function createWebApi({ bot, backend, hub, poster, enabled }: WebApiDeps)
     });
 
     app.get("/api/threads/:thread/messages", async (c) => {
-      const messages = await backend.messages(c.req.param("thread"));
+      const thread = threadId.safeParse(c.req.param("thread"));
+      const messages = thread.success ? await backend.messages(thread.data) : undefined;
       return messages ? c.json(messages) : c.json({ error: "No such thread." }, 404);
     });
   }
 
   app.notFound((c) => c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404));
-  app.onError((error, c) => c.json({ error: error.message || "Internal error" }, error.name === "ShuttingDownError" ? 503 : 500));
+  app.onError((error, c) => {
+    if (error instanceof ShuttingDownError) return c.json({ error: error.message }, 503);
+    // A failure's message can hold a statement and its parameters: the log gets it, not the client.
+    log.error({ err: error, method: c.req.method, path: c.req.path }, "request failed");
+    return c.json({ error: "The bot could not handle this request; its log says why." }, 500);
+  });
   return app;
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { storableText } from "../../core/storable-text.js";
 import type { CompletionResult, TokenUsage, ToolCallRequest } from "./types.js";
 
 // Lenient on purpose: OpenAI-compatible servers differ in which fields they send and
@@ -80,7 +81,7 @@ export class StreamAccumulator {
     if (!choice) return "";
     this.sawChoice = true;
     if (choice.finish_reason) this.finishReason = choice.finish_reason;
-    const text = (choice.delta?.content ?? "") + (choice.delta?.refusal ?? "");
+    const text = storableText((choice.delta?.content ?? "") + (choice.delta?.refusal ?? ""));
     this.content += text;
     for (const delta of choice.delta?.tool_calls ?? []) this.addToolCall(delta);
     return text;
@@ -111,7 +112,7 @@ export class StreamAccumulator {
     // Servers that repeat the id (or name) on every delta: the first one stands.
     if (delta.id && call.id === undefined) call.id = delta.id;
     if (delta.function?.name && call.name === "") call.name = delta.function.name;
-    if (delta.function?.arguments) call.arguments += delta.function.arguments;
+    if (delta.function?.arguments) call.arguments += storableText(delta.function.arguments);
   }
 
   /** `index` is standard; without it, a known id continues its call, a new id or name starts one. */
