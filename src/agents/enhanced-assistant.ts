@@ -89,8 +89,12 @@ export class EnhancedAssistant {
   async answer(turn: Turn, unheld: ReplyStream): Promise<TurnResult> {
     const { conversations, memory, tools, executor, settings, llm, log } = this.deps;
     // The user's message reaches the disk while the context is gathered and the model answers;
-    // nothing of the answer is shown before it is there.
-    const stream = holdReply(unheld, conversations.flush());
+    // nothing of the answer is shown before it is there. If it cannot get there, the turn stops
+    // (no more tool calls) and fails with that error, storing and showing nothing.
+    const flushed = conversations.flush();
+    const stream = holdReply(unheld, flushed);
+    const unflushed = new AbortController();
+    flushed.catch(() => unflushed.abort());
     const [history, recalled] = await Promise.all([
       turn.opened
         ? [{ role: "user" as const, author: authorName(turn.author), content: turn.text, tokens: messageTokens(turn.text) }]
@@ -117,16 +121,19 @@ export class EnhancedAssistant {
         tools: available.map(toToolSpec),
         maxSteps: settings.maxSteps,
         onDelta: (delta) => stream.append(delta),
+        signal: unflushed.signal,
         runTool: (call) => executor.execute(available.find((tool) => tool.name === call.name), call, toolContext),
       });
       const text = result.text.trim() === "" ? "(The model returned an empty answer. Try rephrasing the question.)" : result.text;
       outcome = { text, toolCalls: result.toolCalls, ...result.usage };
     } catch (error) {
+      await flushed;
       outcome = { text: failureText(error), toolCalls: [], error: error instanceof LlmError ? error.kind : "internal" };
       if (error instanceof LlmError && error.kind === "not_configured") log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
       else log.warn({ err: error, channel: this.channel.id }, "turn failed");
     }
     const { text, toolCalls, promptTokens, completionTokens, error } = outcome;
+    await flushed;
     // The final text goes out while the reply is stored: the user need not wait for the write.
     await Promise.all([
       conversations.addMessage({
