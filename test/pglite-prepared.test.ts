@@ -66,4 +66,26 @@ describe("PGlite with prepared statements", () => {
     await transaction;
     expect((await outside).rows).toEqual([{ n: 0 }]);
   });
+
+  it("prepares again a statement whose plan a migration outdated, or that was deallocated", async () => {
+    await raw.exec("create table shapes (id int)");
+    await prepared.query("insert into shapes values ($1)", [1]);
+    const all = "select * from shapes";
+    expect((await prepared.query(all)).rows).toEqual([{ id: 1 }]);
+    await raw.exec("alter table shapes add column label text default 'new'");
+    expect((await prepared.query(all)).rows).toEqual([{ id: 1, label: "new" }]);
+    await raw.exec("deallocate all");
+    expect((await prepared.query(all)).rows).toEqual([{ id: 1, label: "new" }]);
+  });
+
+  it("passes what a prepared statement cannot honour to PGlite, and refuses to run once closed", async () => {
+    const notices: string[] = [];
+    await prepared.query("do $$ begin raise notice 'hello'; end $$", [], { onNotice: (notice) => void notices.push(notice.message ?? "") });
+    expect(notices).toEqual(["hello"]);
+    const typed = await prepared.query("select $1 as n", ["5"], { paramTypes: [23] });
+    expect(typed.rows).toEqual([{ n: 5 }]);
+    const other = await PGlite.create("memory://");
+    await other.close();
+    await expect(preparingPglite(other).query("select 1")).rejects.toThrow(await other.query("select 1").catch((error: Error) => error.message));
+  });
 });

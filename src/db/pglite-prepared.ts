@@ -5,6 +5,8 @@ const { serialize, messages } = protocol;
 // Distinct statement texts are few (drizzle's builders); the bound only guards against a caller
 // that inlines values into its SQL.
 const CACHE_SIZE = 256;
+/** "cached plan must not change result type" (feature_not_supported) and invalid_sql_statement_name. */
+const STALE = new Set(["0A000", "26000"]);
 
 interface Prepared {
   name: string;
@@ -39,21 +41,33 @@ export function preparingPglite(client: PGlite): PGlite {
     return statement;
   };
 
-  const query = <T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<T>> =>
+  const run = async <T>(text: string, params: unknown[], options: QueryOptions | undefined, retried = false): Promise<Results<T>> => {
+    let statement = statements.get(text);
+    if (statement) {
+      // Most recently used last, so eviction takes the coldest.
+      statements.delete(text);
+      statements.set(text, statement);
+    } else statement = await prepare(text);
+    const values = params.map((param, i) => toText(client, param, statement.paramTypes[i], options));
+    try {
+      const ran = await client.execProtocol(joined([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]));
+      return results<T>(client, statement, ran.messages, options);
+    } catch (error) {
+      if (retried || !STALE.has((error as { code?: unknown }).code as string)) throw error;
+      // Its plan no longer fits the tables (a migration changed a column it returns), or it is gone.
+      statements.delete(text);
+      await client.execProtocol(joined([serialize.close({ type: "S", name: statement.name }), serialize.sync()]));
+      return run(text, params, options, true);
+    }
+  };
+
+  const query = async <T>(text: string, params: unknown[] = [], options?: QueryOptions): Promise<Results<T>> => {
+    // What prepared statements cannot honour as PGlite does goes its own way.
+    if (options?.paramTypes || options?.onNotice || options?.blob) return client.query<T>(text, params, options);
+    await client._checkReady();
     // The same two locks as PGlite's query(): no other query runs meanwhile, and none inside an open transaction.
-    client._runExclusiveTransaction(() =>
-      client._runExclusiveQuery(async () => {
-        let statement = statements.get(text);
-        if (statement) {
-          // Most recently used last, so eviction takes the coldest.
-          statements.delete(text);
-          statements.set(text, statement);
-        } else statement = await prepare(text);
-        const values = params.map((param, i) => toText(client, param, statement.paramTypes[i], options));
-        const ran = await client.execProtocol(joined([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]));
-        return results<T>(client, statement, ran.messages, options);
-      }),
-    );
+    return client._runExclusiveTransaction(() => client._runExclusiveQuery(() => run<T>(text, params, options)));
+  };
 
   return new Proxy(client, {
     get(target, key) {
