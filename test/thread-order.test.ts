@@ -2,7 +2,7 @@ import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lastUserText, startTestApp, systemText, type TestApp } from "./support/app.js";
+import { lastUserText, scriptLlm, startTestApp, systemText, type TestApp } from "./support/app.js";
 import { scratchPostgresUrl } from "./support/databases.js";
 
 describe("messages that arrive together in one thread", () => {
@@ -70,20 +70,10 @@ describe("messages that arrive together in one thread", () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let holding = false;
-    t.llm.mock.clearFixtures();
-    t.llm.mock.addFixture({
-      match: { predicate: () => true },
-      response: async (request: ChatCompletionRequest) => {
-        const text = lastUserText(request);
-        const told = request.messages.some((message) => message.role === "tool");
-        if (text === "ada: the codename is Bluefin" && !told) {
-          // The fact is stored only after the question has arrived behind this turn.
-          holding = true;
-          await gate;
-          return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The release codename is Bluefin" }) }] };
-        }
-        return { content: told ? "Noted." : `Answer to ${text}` };
-      },
+    // The fact is stored only after the question has arrived behind this turn.
+    scriptRememberingModel(t, async () => {
+      holding = true;
+      await gate;
     });
 
     const opener = await t.post("/api/chat", { channel: "recall-order", user: "ada", text: "hello" });
@@ -95,11 +85,7 @@ describe("messages that arrive together in one thread", () => {
     release();
     expect((await Promise.all([telling, asking])).map((r) => r.status)).toEqual([200, 200]);
 
-    const question = t.llm.mock
-      .getRequests()
-      .map((r) => r.body as ChatCompletionRequest)
-      .find((body) => lastUserText(body) === "ada: what is the codename?");
-    expect(systemText(question!)).toContain("The release codename is Bluefin");
+    expect(questionPrompt(t)).toContain("The release codename is Bluefin");
   });
 
   async function userTexts(thread: string): Promise<string[]> {
@@ -121,17 +107,7 @@ describe("on Postgres, a message whose store is overtaken by a later one of its 
   });
 
   it("answers with what the overtaking turn remembered, not with a recall taken before it", async () => {
-    t.llm.mock.clearFixtures();
-    t.llm.mock.addFixture({
-      match: { predicate: () => true },
-      response: async (request: ChatCompletionRequest) => {
-        const text = lastUserText(request);
-        const told = request.messages.some((message) => message.role === "tool");
-        if (text === "ada: the codename is Bluefin" && !told)
-          return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The release codename is Bluefin" }) }] };
-        return { content: told ? "Noted." : `Answer to ${text}` };
-      },
-    });
+    scriptRememberingModel(t);
     const opener = await t.post("/api/chat", { channel: "overtaken", user: "ada", text: "hello" });
     const thread: string = opener.json.thread;
 
@@ -153,13 +129,31 @@ describe("on Postgres, a message whose store is overtaken by a later one of its 
       await sql.end();
     }
 
-    const question = t.llm.mock
-      .getRequests()
-      .map((r) => r.body as ChatCompletionRequest)
-      .find((body) => lastUserText(body) === "ada: what is the codename?");
-    expect(systemText(question!)).toContain("The release codename is Bluefin");
+    expect(questionPrompt(t)).toContain("The release codename is Bluefin");
   });
 });
+
+/** Told the codename, the model stores it with remember (once `hold` resolves); otherwise it echoes. */
+function scriptRememberingModel(t: TestApp, hold?: () => Promise<void>): void {
+  scriptLlm(t.llm, async (request) => {
+    const text = lastUserText(request);
+    const told = request.messages.some((message) => message.role === "tool");
+    if (text === "ada: the codename is Bluefin" && !told) {
+      await hold?.();
+      return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The release codename is Bluefin" }) }] };
+    }
+    return { content: told ? "Noted." : `Answer to ${text}` };
+  });
+}
+
+/** The system prompt the model was sent with the question "what is the codename?". */
+function questionPrompt(t: TestApp): string {
+  const question = t.llm.mock
+    .getRequests()
+    .map((r) => r.body as ChatCompletionRequest)
+    .find((body) => lastUserText(body) === "ada: what is the codename?");
+  return systemText(question!);
+}
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 5_000;

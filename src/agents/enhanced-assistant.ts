@@ -127,7 +127,6 @@ export class EnhancedAssistant {
       const text = result.text.trim() === "" ? "(The model returned an empty answer. Try rephrasing the question.)" : result.text;
       outcome = { text, toolCalls: result.toolCalls, ...result.usage };
     } catch (error) {
-      await flushed;
       outcome = { text: failureText(error), toolCalls: [], error: error instanceof LlmError ? error.kind : "internal" };
       if (error instanceof LlmError && error.kind === "not_configured") log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
       else log.warn({ err: error, channel: this.channel.id }, "turn failed");

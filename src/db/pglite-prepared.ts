@@ -53,7 +53,7 @@ export function preparingPglite(client: PGlite): PGlite {
       const ran = await client.execProtocol(joined([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]));
       return results<T>(client, statement, ran.messages, options);
     } catch (error) {
-      if (retried || !STALE.has((error as { code?: unknown }).code as string)) throw error;
+      if (retried || !STALE.has(String((error as { code?: unknown }).code))) throw error;
       // Its plan no longer fits the tables (a migration changed a column it returns), or it is gone.
       statements.delete(text);
       await client.execProtocol(joined([serialize.close({ type: "S", name: statement.name }), serialize.sync()]));

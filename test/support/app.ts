@@ -70,7 +70,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 export type FakeReply = { content: string } | { toolCalls: { name: string; arguments: string }[] };
 
 /** Makes the fake LLM answer every chat request with `brain(request)`. */
-export function scriptLlm(llm: FakeLlm, brain: (request: ChatCompletionRequest) => FakeReply): void {
+export function scriptLlm(llm: FakeLlm, brain: (request: ChatCompletionRequest) => FakeReply | Promise<FakeReply>): void {
   llm.mock.clearFixtures();
   llm.mock.addFixture({ match: { predicate: () => true }, response: (request) => brain(request) });
 }
