@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
-import { messageTokens } from "../src/agents/tokens.js";
+import { messageTokens } from "../src/agents/assistant/tokens.js";
 import { startTestApp } from "../test/support/app.js";
 import type { BenchResult } from "./result.js";
 

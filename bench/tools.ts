@@ -8,10 +8,10 @@
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { Background } from "../src/agents/background.js";
-import { ConversationStore } from "../src/agents/conversation-store.js";
+import { Background } from "../src/core/background.js";
+import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import type { Database } from "../src/db/client.js";
-import { createLogger } from "../src/log.js";
+import { createLogger } from "../src/wiring/log.js";
 import { defineTool } from "../src/tools/define.js";
 import { ToolExecutor } from "../src/tools/executor.js";
 import { MemoryRateLimiter } from "../src/tools/rate-limiter.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { specialistSchema } from "./agents/specialists.js";
+import { specialistSchema } from "./agents/team/specialists.js";
 import { httpApiSchema, mcpServerSchema } from "./tools/settings.js";
 
 const optionalString = z

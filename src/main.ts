@@ -1,8 +1,8 @@
 import "dotenv/config";
-import { startApp } from "./app.js";
+import { startApp } from "./wiring/app.js";
 import { missingSettings } from "./config.js";
-import { createLogger } from "./log.js";
-import { closeOnSignal, configOrExit } from "./process.js";
+import { createLogger } from "./wiring/log.js";
+import { closeOnSignal, configOrExit } from "./wiring/process.js";
 
 const config = configOrExit();
 const log = createLogger(config.logLevel);

@@ -1,8 +1,8 @@
 import "dotenv/config";
-import { createLogger } from "./log.js";
-import { closeOnSignal, configOrExit } from "./process.js";
-import { startProjectSystem } from "./project-system.js";
-import { openServices } from "./services.js";
+import { createLogger } from "./wiring/log.js";
+import { closeOnSignal, configOrExit } from "./wiring/process.js";
+import { startProjectSystem } from "./wiring/project-system.js";
+import { openServices } from "./wiring/services.js";
 
 // Project workers alone, for scale-out: as many of these as wanted, on any machine that reaches
 // the same Postgres and Redis. `npm start` runs the same workers in-process unless WORKERS=off.

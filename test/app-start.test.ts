@@ -4,9 +4,9 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp } from "../src/app.js";
+import { startApp } from "../src/wiring/app.js";
 import { loadConfig } from "../src/config.js";
-import { createLogger } from "../src/log.js";
+import { createLogger } from "../src/wiring/log.js";
 import { startFakeDiscord, type FakeDiscord } from "./fakes/discord/index.js";
 import { startFakeSlack, type FakeSlack } from "./fakes/slack/index.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildContext, type HistoryMessage } from "../src/agents/context-builder.js";
+import { buildContext, type HistoryMessage } from "../src/agents/assistant/context-builder.js";
 import type { MemoryRecord } from "../src/agents/memory/types.js";
-import { countTokens, messageTokens } from "../src/agents/tokens.js";
+import { countTokens, messageTokens } from "../src/agents/assistant/tokens.js";
 
 const turn = (i: number): HistoryMessage[] => {
   const user = `Question ${i}: how should we handle the deployment of service number ${i} next week?`;

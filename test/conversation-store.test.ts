@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConversationStore } from "../src/agents/conversation-store.js";
+import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import type { Database } from "../src/db/client.js";
 import { rowsOf } from "../src/db/rows.js";
 import { engines, scratchPostgres } from "./support/databases.js";

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Background } from "../src/agents/background.js";
-import { ConversationStore } from "../src/agents/conversation-store.js";
-import { EnhancedAssistant } from "../src/agents/enhanced-assistant.js";
+import { Background } from "../src/core/background.js";
+import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
+import { EnhancedAssistant } from "../src/agents/assistant/enhanced-assistant.js";
 import { createLlmClient } from "../src/agents/llm/index.js";
 import { MemoryStore } from "../src/agents/memory/store.js";
 import type { ReplyStream } from "../src/core/poster.js";
 import type { Database } from "../src/db/client.js";
-import { createLogger } from "../src/log.js";
+import { createLogger } from "../src/wiring/log.js";
 import { memoryTools } from "../src/tools/builtin/memory.js";
 import { ToolExecutor } from "../src/tools/executor.js";
 import { ToolRegistry } from "../src/tools/registry.js";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ConversationStore } from "../src/agents/conversation-store.js";
+import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import { memoryValue, RECALL_POOL } from "../src/agents/memory/scoring.js";
 import { MemoryStore, toSearchText } from "../src/agents/memory/store.js";
 import type { Database } from "../src/db/client.js";

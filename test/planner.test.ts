@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkPlan, dependantsOf, linearPlan, sinks, topologicalOrder } from "../src/agents/planner.js";
-import { builtinSpecialists, chooseSpecialist, specialistRoster, type Specialist } from "../src/agents/specialists.js";
+import { checkPlan, dependantsOf, linearPlan, sinks, topologicalOrder } from "../src/agents/team/planner.js";
+import { builtinSpecialists, chooseSpecialist, specialistRoster, type Specialist } from "../src/agents/team/specialists.js";
 import { loadConfig } from "../src/config.js";
 
 const plan = (tasks: unknown[]) => JSON.stringify({ tasks });

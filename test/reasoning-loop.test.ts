@@ -1,9 +1,9 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ConversationStore } from "../src/agents/conversation-store.js";
+import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import { createLlmClient } from "../src/agents/llm/index.js";
 import type { ToolCallRequest } from "../src/agents/llm/types.js";
-import { runReasoningLoop } from "../src/agents/reasoning-loop.js";
+import { runReasoningLoop } from "../src/agents/assistant/reasoning-loop.js";
 import type { Database } from "../src/db/client.js";
 import { toolCalls } from "../src/db/schema.js";
 import { calculatorTool } from "../src/tools/builtin/calculator.js";

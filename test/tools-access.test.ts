@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConversationStore } from "../src/agents/conversation-store.js";
+import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { defineTool } from "../src/tools/define.js";
 import { searchTools } from "../src/tools/discovery.js";

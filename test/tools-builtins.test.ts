@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MemoryStore } from "../src/agents/memory/store.js";
-import { ConversationStore } from "../src/agents/conversation-store.js";
+import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import { loadConfig } from "../src/config.js";
 import type { Database } from "../src/db/client.js";
 import { calculate } from "../src/tools/builtin/calculator.js";

@@ -1,9 +1,9 @@
 import type { Job } from "bullmq";
 import type { Logger } from "pino";
-import type { ConversationStore } from "../agents/conversation-store.js";
-import type { Coordinator } from "../agents/coordinator.js";
-import { runSpecialist, type SpecialistDeps } from "../agents/specialist-agent.js";
-import type { Specialist } from "../agents/specialists.js";
+import type { ConversationStore } from "../agents/conversation/conversation-store.js";
+import type { Coordinator } from "../agents/team/coordinator.js";
+import { runSpecialist, type SpecialistDeps } from "../agents/team/specialist-agent.js";
+import type { Specialist } from "../agents/team/specialists.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
 import type { ThreadRef } from "../core/thread.js";
 import type { ToolRegistry } from "../tools/registry.js";

@@ -1,8 +1,8 @@
 import { and, desc, eq, inArray, isNull, like, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { ChannelRow } from "../agents/conversation-store.js";
-import type { ProjectPlan } from "../agents/coordinator.js";
-import { dependantsOf } from "../agents/planner.js";
+import type { ChannelRow } from "../agents/conversation/conversation-store.js";
+import type { ProjectPlan } from "../agents/team/coordinator.js";
+import { dependantsOf } from "../agents/team/planner.js";
 import type { Platform, ThreadRef } from "../core/thread.js";
 import type { Db } from "../db/client.js";
 import { rowsOf } from "../db/rows.js";

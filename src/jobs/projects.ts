@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ChannelRow, ConversationStore } from "../agents/conversation-store.js";
+import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { PosterFor } from "../core/poster.js";
 import type { Author, Platform } from "../core/thread.js";
 import type { ProjectStore, ProjectRow } from "./project-store.js";

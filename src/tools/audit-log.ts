@@ -1,4 +1,4 @@
-import type { Background } from "../agents/background.js";
+import type { Background } from "../core/background.js";
 import type { Db } from "../db/client.js";
 import { toolCalls } from "../db/schema.js";
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ToolCallRequest } from "../agents/llm/types.js";
 import { untilAborted } from "../core/abort.js";
 import { parseStorableJson, storableText } from "../core/storable-text.js";
-import type { Background } from "../agents/background.js";
+import type { Background } from "../core/background.js";
+import type { ToolCallRequest } from "../core/tool-call.js";
 import type { Db } from "../db/client.js";
 import { checkArguments } from "./arguments.js";
 import { AuditLog } from "./audit-log.js";

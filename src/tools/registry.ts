@@ -1,6 +1,5 @@
-import type { ToolSpec } from "../agents/llm/types.js";
-import type { ChannelRow } from "../agents/conversation-store.js";
 import type { Author } from "../core/thread.js";
+import type { ToolSpec } from "../core/tool-call.js";
 import type { ChannelSettings } from "../db/schema.js";
 import { ToolDefinitionError, type Tool } from "./define.js";
 
@@ -59,7 +58,7 @@ export class ToolRegistry {
   }
 
   /** What this author may use in this channel: admin-only tools drop out for everyone else. */
-  forCaller(channel: Pick<ChannelRow, "settings">, author: Author): Tool[] {
+  forCaller(channel: { settings: ChannelSettings }, author: Author): Tool[] {
     return this.forChannel(channel.settings).filter((tool) => !tool.policy.adminOnly || author.isAdmin === true);
   }
 

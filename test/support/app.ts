@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
-import { startApp, type RunningApp } from "../../src/app.js";
+import { startApp, type RunningApp } from "../../src/wiring/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger } from "../../src/wiring/log.js";
 import { startFakeLlm, type FakeLlm } from "../fakes/llm.js";
 
 export interface TestApp {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import { ShuttingDownError, type Bot, type Health } from "../../core/bot.js";
-import type { Logger } from "../../log.js";
+import type { Logger } from "pino";
 import type { ToolStats } from "../../tools/stats.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";

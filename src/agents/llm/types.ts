@@ -1,22 +1,12 @@
-export interface ToolCallRequest {
-  id: string;
-  name: string;
-  /** Raw JSON text as the model produced it; the tool executor parses and validates it. */
-  arguments: string;
-}
+import type { ToolCallRequest, ToolSpec } from "../../core/tool-call.js";
+
+export type { ToolCallRequest, ToolSpec };
 
 export type ChatMessage =
   | { role: "system"; content: string }
   | { role: "user"; content: string; name?: string }
   | { role: "assistant"; content: string; toolCalls?: ToolCallRequest[] }
   | { role: "tool"; toolCallId: string; content: string };
-
-/** A function the model may call; `parameters` is JSON Schema. */
-export interface ToolSpec {
-  name: string;
-  description: string;
-  parameters: Record<string, unknown>;
-}
 
 export interface CompletionRequest {
   messages: ChatMessage[];

@@ -1,10 +1,9 @@
-import type { MemoryStore } from "../../agents/memory/store.js";
 import type { Tool } from "../define.js";
 import type { UnavailableTool } from "../registry.js";
 import { calculatorTool } from "./calculator.js";
 import { currentTimeTool } from "./current-time.js";
 import { httpRequestTool, type HttpRequestSettings } from "./http-request.js";
-import { memoryTools } from "./memory.js";
+import { memoryTools, type ChannelMemory } from "./memory.js";
 import { weatherTool, type WeatherSettings } from "./weather.js";
 import { webSearchHint, webSearchTool, type SearchProvider } from "./web-search.js";
 
@@ -15,7 +14,7 @@ export interface BuiltinSettings {
 }
 
 /** The built-in tools the settings enable, and what would enable the others. */
-export function builtinTools(settings: BuiltinSettings, memory: MemoryStore): { tools: Tool[]; unavailable: UnavailableTool[] } {
+export function builtinTools(settings: BuiltinSettings, memory: ChannelMemory): { tools: Tool[]; unavailable: UnavailableTool[] } {
   const tools = [calculatorTool, currentTimeTool, weatherTool(settings.weather), ...memoryTools(memory)];
   const unavailable: UnavailableTool[] = [];
   if (settings.search) tools.push(webSearchTool(settings.search));

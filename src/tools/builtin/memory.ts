@@ -1,9 +1,22 @@
 import { z } from "zod";
-import type { MemoryStore } from "../../agents/memory/store.js";
+import type { MemoryKind } from "../../db/schema.js";
 import { defineTool, type Tool } from "../define.js";
 
+interface MemoryFact {
+  id: number;
+  kind: MemoryKind;
+  content: string;
+}
+
+/** What the memory tools need of a channel's memory; the assistant's memory store provides it. */
+export interface ChannelMemory {
+  remember(input: { channelId: string; kind: MemoryKind; content: string; importance?: number; conversationId?: string }): Promise<MemoryFact>;
+  recall(query: { channelId: string; conversationId?: string; query: string; limit?: number }): Promise<MemoryFact[]>;
+  forget(channelId: string, id: number): Promise<boolean>;
+}
+
 /** `remember`, `recall` and `forget`, scoped to the calling channel (and thread, for working memory). */
-export function memoryTools(store: MemoryStore): Tool[] {
+export function memoryTools(store: ChannelMemory): Tool[] {
   const remember = defineTool({
     name: "remember",
     description:

@@ -2,7 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Tool as McpToolDescription } from "@modelcontextprotocol/sdk/types.js";
-import type { Logger } from "../../log.js";
+import type { Logger } from "pino";
 import type { ToolRegistry } from "../registry.js";
 import type { McpServerSettings } from "../settings.js";
 import { mcpTool } from "./mcp-tool.js";

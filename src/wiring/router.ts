@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { dispatchCommand, type CommandContextFactory } from "./commands/index.js";
-import type { AssistantDirectory } from "./agents/assistant-directory.js";
-import { channelKey, type ChannelRow, type ConversationStore, type Received } from "./agents/conversation-store.js";
-import type { TurnResult } from "./agents/enhanced-assistant.js";
-import { ShuttingDownError, type Bot, type HandledMessage } from "./core/bot.js";
-import type { CommandInvocation, CommandReply, InboundMessage } from "./core/inbound.js";
-import type { Poster } from "./core/poster.js";
-import { storableText } from "./core/storable-text.js";
-import { authorName, type Platform } from "./core/thread.js";
+import { dispatchCommand, type CommandContextFactory } from "../commands/index.js";
+import type { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
+import { channelKey, type ChannelRow, type ConversationStore, type Received } from "../agents/conversation/conversation-store.js";
+import type { TurnResult } from "../agents/assistant/enhanced-assistant.js";
+import { ShuttingDownError, type Bot, type HandledMessage } from "../core/bot.js";
+import type { CommandInvocation, CommandReply, InboundMessage } from "../core/inbound.js";
+import type { Poster } from "../core/poster.js";
+import { storableText } from "../core/storable-text.js";
+import { authorName, type Platform } from "../core/thread.js";
 
 export interface RoutedMessage extends TurnResult, HandledMessage {
   conversationId: string;

@@ -1,4 +1,4 @@
-import type { ChatMessage, LlmClient } from "./llm/types.js";
+import type { ChatMessage, LlmClient } from "../llm/types.js";
 import { checkPlan, linearPlan, MAX_TASKS, MIN_TASKS, sinks, topologicalOrder, type Plan, type PlannedTask } from "./planner.js";
 import { canSynthesise, chooseSpecialist, type Specialist } from "./specialists.js";
 

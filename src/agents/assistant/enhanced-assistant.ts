@@ -1,15 +1,15 @@
 import type { Logger } from "pino";
-import { authorName, type Author } from "../core/thread.js";
-import type { ReplyStream } from "../core/poster.js";
-import type { Background } from "./background.js";
-import type { ToolExecutor } from "../tools/executor.js";
-import { toToolSpec, type ToolRegistry } from "../tools/registry.js";
+import { authorName, type Author } from "../../core/thread.js";
+import type { ReplyStream } from "../../core/poster.js";
+import type { Background } from "../../core/background.js";
+import type { ToolExecutor } from "../../tools/executor.js";
+import { toToolSpec, type ToolRegistry } from "../../tools/registry.js";
 import { buildContext } from "./context-builder.js";
 import { holdReply } from "./held-reply.js";
-import type { ChannelRow, ConversationStore } from "./conversation-store.js";
-import { LlmError, type LlmClient } from "./llm/types.js";
-import type { MemoryStore } from "./memory/store.js";
-import type { MemoryRecord } from "./memory/types.js";
+import type { ChannelRow, ConversationStore } from "../conversation/conversation-store.js";
+import { LlmError, type LlmClient } from "../llm/types.js";
+import type { MemoryStore } from "../memory/store.js";
+import type { MemoryRecord } from "../memory/types.js";
 import { runReasoningLoop } from "./reasoning-loop.js";
 import { messageTokens } from "./tokens.js";
 

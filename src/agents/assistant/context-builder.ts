@@ -1,5 +1,5 @@
-import type { ChatMessage } from "./llm/types.js";
-import type { MemoryRecord } from "./memory/types.js";
+import type { ChatMessage } from "../llm/types.js";
+import type { MemoryRecord } from "../memory/types.js";
 import { countTokens, messageTokens } from "./tokens.js";
 
 export interface HistoryMessage {

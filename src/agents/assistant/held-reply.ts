@@ -1,4 +1,4 @@
-import type { PostedMessage, ReplyStream } from "../core/poster.js";
+import type { PostedMessage, ReplyStream } from "../../core/poster.js";
 
 /**
  * The reply stream, holding every piece of the answer until `ready` resolves (the user's message

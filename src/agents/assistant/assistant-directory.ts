@@ -1,4 +1,4 @@
-import type { ChannelRow } from "./conversation-store.js";
+import type { ChannelRow } from "../conversation/conversation-store.js";
 import { EnhancedAssistant, type AssistantDeps } from "./enhanced-assistant.js";
 
 /** One assistant per channel, kept for the life of the process. */

@@ -1,9 +1,9 @@
-import type { Author } from "../core/thread.js";
-import type { ToolExecutor } from "../tools/executor.js";
-import type { Tool } from "../tools/define.js";
-import { toToolSpec } from "../tools/registry.js";
-import type { LlmClient } from "./llm/types.js";
-import { runReasoningLoop } from "./reasoning-loop.js";
+import type { Author } from "../../core/thread.js";
+import type { ToolExecutor } from "../../tools/executor.js";
+import type { Tool } from "../../tools/define.js";
+import { toToolSpec } from "../../tools/registry.js";
+import type { LlmClient } from "../llm/types.js";
+import { runReasoningLoop } from "../assistant/reasoning-loop.js";
 import type { Specialist } from "./specialists.js";
 
 export interface DependencyResult {

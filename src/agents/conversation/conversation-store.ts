@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
-import type { Platform } from "../core/thread.js";
-import type { Database, Db } from "../db/client.js";
-import { rowsOf } from "../db/rows.js";
-import { channels, conversations, messages, processedEvents, type ChannelSettings } from "../db/schema.js";
-import type { HistoryMessage } from "./context-builder.js";
-import { messageTokens } from "./tokens.js";
+import type { Platform } from "../../core/thread.js";
+import type { Database, Db } from "../../db/client.js";
+import { rowsOf } from "../../db/rows.js";
+import { channels, conversations, messages, processedEvents, type ChannelSettings } from "../../db/schema.js";
+import type { HistoryMessage } from "../assistant/context-builder.js";
+import { messageTokens } from "../assistant/tokens.js";
 
 export type ChannelRow = typeof channels.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
