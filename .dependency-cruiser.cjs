@@ -16,7 +16,11 @@ module.exports = {
       from: { path: "^src/core/" },
       to: { path: "^src/", pathNot: "^src/core/" },
     },
-    layer("tools-layer", ["agents", "adapters", "jobs", "commands", "wiring"], "what a tool needs from the assistant comes through an interface of tools or core"),
+    layer(
+      "tools-layer",
+      ["agents", "adapters", "jobs", "commands", "wiring"],
+      "what a tool needs from the assistant comes through an interface of tools or core",
+    ),
     layer("agents-layer", ["adapters", "jobs", "commands", "wiring"], "agents meet adapters and jobs in core, never directly"),
     layer("adapters-layer", ["agents", "jobs", "commands", "wiring"], "adapters only translate"),
     layer("jobs-layer", ["adapters", "commands", "wiring"], "jobs use agents, tools, db and core"),

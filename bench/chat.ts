@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import postgres from "postgres";
 import { createLlmClient } from "../src/agents/llm/index.js";
 import { loadConfig } from "../src/config.js";
 import type { Database } from "../src/db/client.js";
@@ -9,7 +10,6 @@ import { postgresAdminUrl } from "../test/support/databases.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { runLoad } from "./load.js";
 import type { BenchResult } from "./result.js";
-import postgres from "postgres";
 
 const CHANNELS = 100;
 
@@ -32,7 +32,12 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 1
     url.pathname = `/${dbName}`;
     databaseUrl = url.toString();
   }
-  const env = { ...fakeLlmEnv(llm.url), PGLITE_DIR: join(dataDir, "pglite"), DATABASE_URL: databaseUrl, REDIS_PREFIX: `qbench-chat-${process.pid}` };
+  const env = {
+    ...fakeLlmEnv(llm.url),
+    PGLITE_DIR: join(dataDir, "pglite"),
+    DATABASE_URL: databaseUrl,
+    REDIS_PREFIX: `qbench-chat-${process.pid}`,
+  };
   const app = await spawnApp(env);
   const client = createLlmClient(loadConfig(env).llm);
   const chat = async (i: number) => {
@@ -67,7 +72,13 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 1
       { name, metric: "c=1 msg/s", value: serial.perSecond, unit: "msg/s" },
       { name, metric: "c=1 p50", value: serial.p50, unit: "ms" },
       { name, metric: "c=1 p99", value: serial.p99, unit: "ms" },
-      { name, metric: "c=1 p50 added latency", value: serial.ownP50 - bare.p50, unit: "ms", note: "per message: latency less its model wait, less the median bare round trip" },
+      {
+        name,
+        metric: "c=1 p50 added latency",
+        value: serial.ownP50 - bare.p50,
+        unit: "ms",
+        note: "per message: latency less its model wait, less the median bare round trip",
+      },
       { name, metric: "c=1 p99 added latency", value: serial.ownP99 - bare.p50, unit: "ms", note: "the same at p99; goal < 15 ms" },
       {
         name,

@@ -2,7 +2,7 @@ import { FAKE_DISCORD, startFakeDiscord } from "../test/fakes/discord/index.js";
 import type { RecordedRequest } from "../test/fakes/discord/rest.js";
 import { startTestApp } from "../test/support/app.js";
 import { runLoad } from "./load.js";
-import { percentile, type BenchResult } from "./result.js";
+import { type BenchResult, percentile } from "./result.js";
 
 const POST_MESSAGE = "POST /channels/:channel/messages";
 
@@ -23,9 +23,18 @@ export async function benchDiscord(counts = { bare: 200, serial: 30, concurrent:
   /** Dispatches one mention; resolves with ms to the first text, once `until` is seen. */
   const mention = async (i: number, until: "first" | "answer"): Promise<number> => {
     const dispatchedAt = Date.now();
-    const sent = discord.sendMessage({ channel_id: FAKE_DISCORD.channelId, guild_id: FAKE_DISCORD.guildId, content: `question ${i}`, mentionBot: true });
+    const sent = discord.sendMessage({
+      channel_id: FAKE_DISCORD.channelId,
+      guild_id: FAKE_DISCORD.guildId,
+      content: `question ${i}`,
+      mentionBot: true,
+    });
     const first = await discord.rest.waitFor((call) => call.route === POST_MESSAGE && call.params.channel === sent.id, 30_000);
-    if (until === "answer") await discord.rest.waitFor((call) => call.method !== "GET" && call.path.startsWith(`/channels/${sent.id}/messages`) && finalText(call), 30_000);
+    if (until === "answer")
+      await discord.rest.waitFor(
+        (call) => call.method !== "GET" && call.path.startsWith(`/channels/${sent.id}/messages`) && finalText(call),
+        30_000,
+      );
     return first.at - dispatchedAt;
   };
   const bareRoundTrip = async () => {
@@ -48,13 +57,31 @@ export async function benchDiscord(counts = { bare: 200, serial: 30, concurrent:
     return [
       { name, metric: "bare REST round trip p50", value: bare.p50, unit: "ms", note: "GET /users/@me on the fake" },
       { name, metric: "bare REST round trip p99", value: bare.p99, unit: "ms" },
-      { name, metric: "c=1 first text after dispatch p50", value: percentile(firstText, 50), unit: "ms", note: "MESSAGE_CREATE sent → first message in the thread" },
+      {
+        name,
+        metric: "c=1 first text after dispatch p50",
+        value: percentile(firstText, 50),
+        unit: "ms",
+        note: "MESSAGE_CREATE sent → first message in the thread",
+      },
       { name, metric: "c=1 first text after dispatch p99", value: percentile(firstText, 99), unit: "ms" },
       { name, metric: "c=1 events/s", value: serial.perSecond, unit: "ev/s", note: "dispatch → final answer" },
-      { name, metric: "c=16 events/s", value: concurrent.perSecond, unit: "ev/s", note: "dispatch → final answer; ≈2 s each: live post, live edit and final edit 1 s apart" },
+      {
+        name,
+        metric: "c=16 events/s",
+        value: concurrent.perSecond,
+        unit: "ev/s",
+        note: "dispatch → final answer; ≈2 s each: live post, live edit and final edit 1 s apart",
+      },
       { name, metric: "c=16 answer p50", value: concurrent.p50, unit: "ms" },
       { name, metric: "c=16 answer p99", value: concurrent.p99, unit: "ms" },
-      { name, metric: "c=16 REST calls per answer", value: discord.rest.calls.length / counts.concurrent, unit: "calls", note: "thread, typing, post, edit(s)" },
+      {
+        name,
+        metric: "c=16 REST calls per answer",
+        value: discord.rest.calls.length / counts.concurrent,
+        unit: "calls",
+        note: "thread, typing, post, edit(s)",
+      },
     ];
   } finally {
     await t.stop();

@@ -10,7 +10,7 @@ import { scratchPostgresUrl } from "../test/support/databases.js";
 import { diamond, scriptProjectLlm } from "../test/support/project-llm.js";
 import { waitFor } from "../test/support/wait.js";
 import { fakeLlmEnv, spawnWorker } from "../test/support/worker-process.js";
-import { percentile, type BenchResult } from "./result.js";
+import { type BenchResult, percentile } from "./result.js";
 
 const LLM_MS = 50;
 // Calls on a diamond project's critical path: the plan, then a, b (or c), d.
@@ -26,7 +26,12 @@ const CALLS_PER_PROJECT = 5;
 export async function benchProjects(options = { projects: 200, workers: 2, concurrency: 4 }): Promise<BenchResult[]> {
   const db = await scratchPostgresUrl();
   const prefix = `qbench-${randomBytes(4).toString("hex")}`;
-  const settings = { DATABASE_URL: db.url, REDIS_PREFIX: prefix, WORKER_CONCURRENCY: String(options.concurrency), PROJECT_TIMEOUT_MS: "600000" };
+  const settings = {
+    DATABASE_URL: db.url,
+    REDIS_PREFIX: prefix,
+    WORKER_CONCURRENCY: String(options.concurrency),
+    PROJECT_TIMEOUT_MS: "600000",
+  };
   const t = await startTestApp({ ...settings, WORKERS: "off" });
   scriptProjectLlm(t.llm, { plans: [diamond], taskMs: LLM_MS });
   const children: ChildProcess[] = [];
@@ -53,16 +58,36 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
       { name, metric: "total", value: seconds, unit: "s", note: `LLM ${LLM_MS} ms a call` },
       { name, metric: "ideal (critical path × projects ÷ slots)", value: ideal, unit: "s" },
       { name, metric: "ratio to ideal", value: seconds / ideal, unit: "×", note: "goal < 1.3" },
-      { name, metric: "ratio to slot-bound ideal", value: seconds / bound, unit: "×", note: `max(critical path, all calls ÷ slots) = ${bound.toFixed(2)} s` },
-      { name, metric: "task job overhead p50", value: percentile(overheads, 50), unit: "ms", note: `time in a task job beyond its ${LLM_MS} ms LLM call` },
+      {
+        name,
+        metric: "ratio to slot-bound ideal",
+        value: seconds / bound,
+        unit: "×",
+        note: `max(critical path, all calls ÷ slots) = ${bound.toFixed(2)} s`,
+      },
+      {
+        name,
+        metric: "task job overhead p50",
+        value: percentile(overheads, 50),
+        unit: "ms",
+        note: `time in a task job beyond its ${LLM_MS} ms LLM call`,
+      },
       { name, metric: "task job overhead p99", value: percentile(overheads, 99), unit: "ms" },
       { name, metric: "task job wait p50", value: percentile(waits, 50), unit: "ms", note: "ready (added) → picked up by a worker" },
       { name, metric: "task job wait p99", value: percentile(waits, 99), unit: "ms" },
-      ...Object.entries(others).map(([job, times]) => ({ name, metric: `${job} jobs: count, mean ms`, value: times.length, unit: "jobs", note: `mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)} ms` })),
+      ...Object.entries(others).map(([job, times]) => ({
+        name,
+        metric: `${job} jobs: count, mean ms`,
+        value: times.length,
+        unit: "jobs",
+        note: `mean ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)} ms`,
+      })),
     ];
   } finally {
     for (const child of children) child.kill("SIGTERM");
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)))));
+    await Promise.all(
+      children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)))),
+    );
     for (const q of [queue, posts]) {
       await q.obliterate({ force: true }).catch(() => undefined);
       await q.close();
@@ -76,7 +101,12 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
 async function runProjects(t: Awaited<ReturnType<typeof startTestApp>>, count: number, channel: string): Promise<string[]> {
   const ids = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const { json } = await t.post("/api/commands", { channel: `${channel}-${i % 20}`, user: "ann", command: "/project", text: `Project ${i}` });
+      const { json } = await t.post("/api/commands", {
+        channel: `${channel}-${i % 20}`,
+        user: "ann",
+        command: "/project",
+        text: `Project ${i}`,
+      });
       const id = /\(id ([0-9a-f-]{36})\)/.exec(json.text)?.[1];
       if (!id) throw new Error(`no project id in: ${json.text}`);
       return id;

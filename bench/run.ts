@@ -4,9 +4,9 @@ import { benchDiscord } from "./discord.js";
 import { benchProjects } from "./projects.js";
 import { benchPromptTokens } from "./prompt-tokens.js";
 import { benchRecall } from "./recall.js";
+import type { BenchResult } from "./result.js";
 import { benchSlack } from "./slack.js";
 import { benchTools } from "./tools.js";
-import type { BenchResult } from "./result.js";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   "chat-pglite": () => benchChat("pglite"),

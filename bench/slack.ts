@@ -2,7 +2,7 @@ import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { appMention, FAKE_SLACK, startFakeSlack } from "../test/fakes/slack/index.js";
 import { startTestApp } from "../test/support/app.js";
 import { runLoad } from "./load.js";
-import { percentile, type BenchResult } from "./result.js";
+import { type BenchResult, percentile } from "./result.js";
 
 /**
  * Signed app_mention events through the real Bolt app to the fake Slack, with an instant fake LLM:
@@ -17,7 +17,10 @@ export async function benchSlack(counts = { serial: 150, concurrent: 400 }): Pro
   const questionOf = new Map<string, string>();
 
   const firstText = (threadTs: string) =>
-    slack.api.waitFor((call) => (call.method === "chat.startStream" || call.method === "chat.postMessage") && call.args.thread_ts === threadTs, 30_000);
+    slack.api.waitFor(
+      (call) => (call.method === "chat.startStream" || call.method === "chat.postMessage") && call.args.thread_ts === threadTs,
+      30_000,
+    );
   const mention = async (i: number) => {
     const event = appMention({ channel: `C0BENCH${i % 20}`, text: `<@${FAKE_SLACK.botUserId}> question ${i}` });
     const ts = event.ts as string;
@@ -71,7 +74,13 @@ export async function benchSlack(counts = { serial: 150, concurrent: 400 }): Pro
       { name, metric: "c=1 events/s", value: serial.perSecond, unit: "ev/s", note: "event sent → answer complete" },
       { name, metric: "c=1 first text after receipt p50", value: percentile(firstTextAfterReceipt, 50), unit: "ms" },
       { name, metric: "c=1 first text after receipt p99", value: percentile(firstTextAfterReceipt, 99), unit: "ms" },
-      { name, metric: "c=1 first text after LLM call p50", value: percentile(firstTextAfterLlm, 50), unit: "ms", note: "LLM request arrival → first text at Slack" },
+      {
+        name,
+        metric: "c=1 first text after LLM call p50",
+        value: percentile(firstTextAfterLlm, 50),
+        unit: "ms",
+        note: "LLM request arrival → first text at Slack",
+      },
       { name, metric: "c=1 first text after LLM call p99", value: percentile(firstTextAfterLlm, 99), unit: "ms", note: "goal < 50 ms" },
       { name, metric: "c=16 events/s", value: concurrent.perSecond, unit: "ev/s", note: "20 channels" },
       { name, metric: "c=16 answer p99", value: concurrent.p99, unit: "ms" },

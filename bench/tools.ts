@@ -8,15 +8,15 @@
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { Background } from "../src/core/background.js";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
+import { Background } from "../src/core/background.js";
 import type { Database } from "../src/db/client.js";
-import { createLogger } from "../src/wiring/log.js";
 import { defineTool } from "../src/tools/define.js";
 import { ToolExecutor } from "../src/tools/executor.js";
 import { MemoryRateLimiter } from "../src/tools/rate-limiter.js";
+import { createLogger } from "../src/wiring/log.js";
 import { scratchPglite, scratchPostgres } from "../test/support/databases.js";
-import { percentile, type BenchResult } from "./result.js";
+import { type BenchResult, percentile } from "./result.js";
 
 const GOAL_P99_MS = 1;
 const WARMUP = 200;
@@ -50,7 +50,13 @@ function report(name: string, samples: number[], goal?: number): BenchResult[] {
   const p99 = percentile(samples, 99);
   return [
     { name, metric: "p50", value: percentile(samples, 50), unit: "ms" },
-    { name, metric: "p99", value: p99, unit: "ms", note: goal === undefined ? undefined : `goal < ${goal} ms: ${p99 < goal ? "met" : "missed"}` },
+    {
+      name,
+      metric: "p99",
+      value: p99,
+      unit: "ms",
+      note: goal === undefined ? undefined : `goal < ${goal} ms: ${p99 < goal ? "met" : "missed"}`,
+    },
   ];
 }
 
@@ -61,9 +67,14 @@ async function onEngine(label: string, open: () => Promise<Database>, calls: num
     const context = { channelId: channel.id, author: { id: "bench" } };
     const results: BenchResult[] = [];
     // As the app runs it: audit rows batched in the background. Then each call awaiting its row.
-    for (const [mode, background] of [["background-audit", new Background(createLogger("silent"))], ["awaited-audit", undefined]] as const) {
+    for (const [mode, background] of [
+      ["background-audit", new Background(createLogger("silent"))],
+      ["awaited-audit", undefined],
+    ] as const) {
       const executor = new ToolExecutor(database.db, { limiter: new MemoryRateLimiter(), background });
-      const samples = await measure(calls, (i) => executor.execute(noopTool, { id: `${mode}${i}`, name: "noop", arguments: ARGUMENTS }, context));
+      const samples = await measure(calls, (i) =>
+        executor.execute(noopTool, { id: `${mode}${i}`, name: "noop", arguments: ARGUMENTS }, context),
+      );
       await executor.flushAudit();
       results.push(...report(`tools-executor-${label}-${mode}`, samples, background ? GOAL_P99_MS : undefined));
     }

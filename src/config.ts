@@ -36,13 +36,21 @@ export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().trim().min(1).default("127.0.0.1"),
-    DATABASE_URL: url("postgres://user@127.0.0.1:5432/quorum").optional().or(z.literal("").transform(() => undefined)),
+    DATABASE_URL: url("postgres://user@127.0.0.1:5432/quorum")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     PGLITE_DIR: z.string().trim().min(1).default("./.data/pglite"),
     DATABASE_PREPARE: z.enum(["on", "off"]).default("on"),
     REDIS_URL: url("redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
-    REDIS_PREFIX: z.string().trim().regex(/^[a-zA-Z0-9_-]{1,40}$/, "expected letters, digits, - or _").default("quorum"),
+    REDIS_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^[a-zA-Z0-9_-]{1,40}$/, "expected letters, digits, - or _")
+      .default("quorum"),
     OPENAI_API_KEY: optionalString,
-    OPENAI_BASE_URL: url("http://127.0.0.1:11434/v1").optional().or(z.literal("").transform(() => undefined)),
+    OPENAI_BASE_URL: url("http://127.0.0.1:11434/v1")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     LLM_MODEL: z.string().trim().min(1).default("gpt-4o-mini"),
     LLM_TIMEOUT_MS: positiveInt(60_000),
     LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
@@ -61,21 +69,49 @@ export const configSchema = z
     ADMIN_USERS: z
       .string()
       .default("")
-      .transform((v) => v.split(",").map((entry) => entry.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^(web|slack|discord):\S+$/, "expected platform:userId entries separated by commas, e.g. slack:U012AB3CD,discord:80351110224678912"))),
+      .transform((v) =>
+        v
+          .split(",")
+          .map((entry) => entry.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^(web|slack|discord):\S+$/,
+              "expected platform:userId entries separated by commas, e.g. slack:U012AB3CD,discord:80351110224678912",
+            ),
+        ),
+      ),
     HTTP_APIS: jsonArray(httpApiSchema).default([]),
     HTTP_ALLOWED_HOSTS: z
       .string()
       .default("")
-      .transform((v) => v.split(",").map((host) => host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1")).filter(Boolean)),
+      .transform((v) =>
+        v
+          .split(",")
+          .map((host) =>
+            host
+              .trim()
+              .toLowerCase()
+              .replace(/^\[(.*)\]$/, "$1"),
+          )
+          .filter(Boolean),
+      ),
     HTTP_TIMEOUT_MS: positiveInt(15_000),
     HTTP_MAX_RESPONSE_BYTES: positiveInt(1_000_000),
-    SEARXNG_URL: url("http://127.0.0.1:8080").optional().or(z.literal("").transform(() => undefined)),
+    SEARXNG_URL: url("http://127.0.0.1:8080")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
     BRAVE_API_KEY: optionalString,
     BRAVE_API_URL: url("https://api.search.brave.com/res/v1/web/search").default("https://api.search.brave.com/res/v1/web/search"),
     TAVILY_API_KEY: optionalString,
     TAVILY_API_URL: url("https://api.tavily.com/search").default("https://api.tavily.com/search"),
-    OPEN_METEO_GEOCODING_URL: url("https://geocoding-api.open-meteo.com/v1/search").default("https://geocoding-api.open-meteo.com/v1/search"),
+    OPEN_METEO_GEOCODING_URL: url("https://geocoding-api.open-meteo.com/v1/search").default(
+      "https://geocoding-api.open-meteo.com/v1/search",
+    ),
     OPEN_METEO_FORECAST_URL: url("https://api.open-meteo.com/v1/forecast").default("https://api.open-meteo.com/v1/forecast"),
     MCP_SERVERS: jsonArray(mcpServerSchema)
       .refine((servers) => new Set(servers.map((server) => server.name)).size === servers.length, "MCP server names must be unique")
@@ -141,7 +177,11 @@ export const configSchema = z
             if (!auth) return api;
             const secret = env[auth.env];
             if (typeof secret !== "string" || secret.trim() === "")
-              ctx.addIssue({ code: "custom", path: ["HTTP_APIS"], message: `API "${api.name}" takes its ${auth.header} header from ${auth.env}, which is not set` });
+              ctx.addIssue({
+                code: "custom",
+                path: ["HTTP_APIS"],
+                message: `API "${api.name}" takes its ${auth.header} header from ${auth.env}, which is not set`,
+              });
             return { ...api, auth: { header: auth.header, value: `${auth.prefix}${String(secret ?? "").trim()}` } };
           }),
           allowedHosts: env.HTTP_ALLOWED_HOSTS,
@@ -198,10 +238,11 @@ export function isSecret(name: string): boolean {
 export function missingSettings(config: Config): string[] {
   const missing: string[] = [];
   if (!config.llm.configured)
-    missing.push("LLM: set OPENAI_API_KEY (and OPENAI_BASE_URL, LLM_MODEL for other OpenAI-compatible servers) so the assistant can answer");
+    missing.push(
+      "LLM: set OPENAI_API_KEY (and OPENAI_BASE_URL, LLM_MODEL for other OpenAI-compatible servers) so the assistant can answer",
+    );
   if (!config.slack)
     missing.push("Slack: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (SLACK_APP_TOKEN for Socket Mode) to serve a Slack workspace");
-  if (!config.discord)
-    missing.push("Discord: set DISCORD_TOKEN and DISCORD_APPLICATION_ID to serve a Discord server");
+  if (!config.discord) missing.push("Discord: set DISCORD_TOKEN and DISCORD_APPLICATION_ID to serve a Discord server");
   return missing;
 }

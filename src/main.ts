@@ -1,6 +1,6 @@
 import "dotenv/config";
-import { startApp } from "./wiring/app.js";
 import { missingSettings } from "./config.js";
+import { startApp } from "./wiring/app.js";
 import { createLogger } from "./wiring/log.js";
 import { closeOnSignal, configOrExit } from "./wiring/process.js";
 

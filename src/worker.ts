@@ -8,7 +8,9 @@ import { openServices } from "./wiring/services.js";
 // the same Postgres and Redis. `npm start` runs the same workers in-process unless WORKERS=off.
 const config = configOrExit();
 if (config.database.kind === "pglite") {
-  console.error("npm run worker needs DATABASE_URL: embedded PGlite belongs to the one process that opened it (npm start runs its workers itself).");
+  console.error(
+    "npm run worker needs DATABASE_URL: embedded PGlite belongs to the one process that opened it (npm start runs its workers itself).",
+  );
   process.exit(1);
 }
 

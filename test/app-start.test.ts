@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp } from "../src/wiring/app.js";
 import { loadConfig } from "../src/config.js";
+import { startApp } from "../src/wiring/app.js";
 import { createLogger } from "../src/wiring/log.js";
-import { startFakeDiscord, type FakeDiscord } from "./fakes/discord/index.js";
-import { startFakeSlack, type FakeSlack } from "./fakes/slack/index.js";
+import { type FakeDiscord, startFakeDiscord } from "./fakes/discord/index.js";
+import { type FakeSlack, startFakeSlack } from "./fakes/slack/index.js";
 
 const log = createLogger("silent");
 
@@ -29,7 +29,11 @@ describe("startApp when an adapter fails to start", () => {
 
   const cases: [string, () => Record<string, string>, RegExp][] = [
     ["Discord refuses the intents", () => discord.env(), /MessageContent intent/],
-    ["Slack refuses the app token", () => ({ ...slack.env("socket"), SLACK_APP_TOKEN: "xapp-1-A0QUORUM-0001-wrong-token" }), /invalid_auth/],
+    [
+      "Slack refuses the app token",
+      () => ({ ...slack.env("socket"), SLACK_APP_TOKEN: "xapp-1-A0QUORUM-0001-wrong-token" }),
+      /invalid_auth/,
+    ],
     ["Slack refuses the bot token", () => ({ ...slack.env("http"), SLACK_BOT_TOKEN: "xoxb-0001-wrong-token" }), /invalid_auth/],
   ];
 

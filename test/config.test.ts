@@ -25,11 +25,18 @@ describe("config", () => {
   });
 
   it("never prints a secret it rejects", () => {
-    expect(() => loadConfig({ SLACK_APP_TOKEN: "xapp-secret", OPENAI_API_KEY: "sk-live", OPENAI_BASE_URL: "nope" })).toThrow(/OPENAI_BASE_URL: got "nope"/);
+    expect(() => loadConfig({ SLACK_APP_TOKEN: "xapp-secret", OPENAI_API_KEY: "sk-live", OPENAI_BASE_URL: "nope" })).toThrow(
+      /OPENAI_BASE_URL: got "nope"/,
+    );
   });
 
   it("selects Postgres and the platforms from their settings", () => {
-    const config = loadConfig({ DATABASE_URL: "postgres://u@h/db", SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });
+    const config = loadConfig({
+      DATABASE_URL: "postgres://u@h/db",
+      SLACK_BOT_TOKEN: "xoxb-1",
+      SLACK_SIGNING_SECRET: "s",
+      OPENAI_BASE_URL: "http://127.0.0.1:11434/v1",
+    });
     expect(config.database).toEqual({ kind: "postgres", url: "postgres://u@h/db", prepare: true });
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", DATABASE_PREPARE: "off" }).database).toMatchObject({ prepare: false });
     expect(() => loadConfig({ DATABASE_PREPARE: "sometimes" })).toThrow(/DATABASE_PREPARE/);
@@ -40,6 +47,6 @@ describe("config", () => {
 
   it("stops the bot with a non-zero exit on a bad value", async () => {
     const run = promisify(execFile)("npx", ["tsx", "src/main.ts"], { env: { ...process.env, PORT: "-1", DATABASE_URL: "" } });
-    await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("PORT: got \"-1\"") });
+    await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('PORT: got "-1"') });
   });
 });

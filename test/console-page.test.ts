@@ -48,8 +48,6 @@ describe("web console page", () => {
     expect(out).toContain("<em>i</em>");
     expect(out).toContain("<code>&lt;b&gt;</code>");
     expect(out).toContain('href="https://e.com/a?x=1&amp;y=2"');
-    expect(render("a\n```ts\nconst x = 1 < 2;\n```\nb")).toBe(
-      'a<pre><span class="lang">ts</span><code>const x = 1 &lt; 2;</code></pre>b',
-    );
+    expect(render("a\n```ts\nconst x = 1 < 2;\n```\nb")).toBe('a<pre><span class="lang">ts</span><code>const x = 1 &lt; 2;</code></pre>b');
   });
 });

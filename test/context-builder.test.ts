@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildContext, type HistoryMessage } from "../src/agents/assistant/context-builder.js";
-import type { MemoryRecord } from "../src/agents/memory/types.js";
 import { countTokens, messageTokens } from "../src/agents/assistant/tokens.js";
+import type { MemoryRecord } from "../src/agents/memory/types.js";
 
 const turn = (i: number): HistoryMessage[] => {
   const user = `Question ${i}: how should we handle the deployment of service number ${i} next week?`;
@@ -44,7 +44,9 @@ describe("context builder", () => {
   });
 
   it("puts recalled memories in the system prompt within their share of the budget", () => {
-    const memories = Array.from({ length: 100 }, (_, i) => memory(i + 1, `Fact ${i}: the staging database is refreshed every Monday at 06:00 UTC.`));
+    const memories = Array.from({ length: 100 }, (_, i) =>
+      memory(i + 1, `Fact ${i}: the staging database is refreshed every Monday at 06:00 UTC.`),
+    );
     const built = buildContext({ systemPrompt: "Base prompt.", memories, history: turn(1).reverse(), budget: 800 });
     const system = built.messages[0]!.content;
     expect(system).toContain("(#1, semantic) Fact 0");
@@ -54,7 +56,12 @@ describe("context builder", () => {
 
   it("always includes the message being answered, even over budget", () => {
     const long = "word ".repeat(3_000);
-    const built = buildContext({ systemPrompt: "s", memories: [], history: [{ role: "user", author: "ada", content: long, tokens: messageTokens(long) }], budget: 100 });
+    const built = buildContext({
+      systemPrompt: "s",
+      memories: [],
+      history: [{ role: "user", author: "ada", content: long, tokens: messageTokens(long) }],
+      budget: 100,
+    });
     expect(built.messages).toHaveLength(2);
   });
 });

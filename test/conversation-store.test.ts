@@ -42,7 +42,7 @@ describe.each(engines)("conversation store on %s", (_engine, open) => {
 
   it.runIf(_engine === "postgres")("flushes the WAL past a message it received without waiting for the disk", async () => {
     await store.receive(delivery("e4", "t3", "keep me"));
-    const lsn = (rows: unknown) => (rowsOf<{ lsn: string }>(rows)[0]!.lsn);
+    const lsn = (rows: unknown) => rowsOf<{ lsn: string }>(rows)[0]!.lsn;
     const written = lsn(await database.db.execute(sql`select pg_current_wal_insert_lsn()::text as lsn`));
     await store.flush();
     const flushed = rowsOf<{ ok: boolean }>(await database.db.execute(sql`select pg_current_wal_flush_lsn() >= ${written}::pg_lsn as ok`));
@@ -66,7 +66,14 @@ describe("conversation store on Postgres without prepared statements (DATABASE_P
     try {
       const store = new ConversationStore(database.db, database);
       const channel = (await store.ensureChannel("web", "unprepared", "unprepared")).id;
-      const received = await store.receive({ platform: "web", eventId: "u1", channelId: channel, externalThreadId: "t", author: "ada", content: "hi" });
+      const received = await store.receive({
+        platform: "web",
+        eventId: "u1",
+        channelId: channel,
+        externalThreadId: "t",
+        author: "ada",
+        content: "hi",
+      });
       await store.flush();
       await store.addMessage({ conversationId: received!.conversationId, role: "assistant", author: "assistant", content: "hello" });
       expect((await store.history(received!.conversationId, received!.seq, 10)).map((m) => m.content)).toEqual(["hi", "hello"]);

@@ -4,9 +4,9 @@ import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDiscordAdapter } from "../src/adapters/discord/index.js";
 import type { Bot } from "../src/core/bot.js";
-import { FAKE_DISCORD, people, startFakeDiscord, type FakeDiscord, type FakeDiscordMessage } from "./fakes/discord/index.js";
+import { FAKE_DISCORD, type FakeDiscord, type FakeDiscordMessage, people, startFakeDiscord } from "./fakes/discord/index.js";
 import { lastUserText, scriptLlm, type TestApp } from "./support/app.js";
-import { startDiscordApp, type DiscordApp } from "./support/discord-app.js";
+import { type DiscordApp, startDiscordApp } from "./support/discord-app.js";
 
 const CHANNEL = FAKE_DISCORD.channelId;
 const EDIT_ROUTE = "PATCH /channels/:channel/messages/:message";
@@ -31,7 +31,10 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
    * The bot's messages in a channel or thread once there are `count` of them (or `done` says the
    * answer is all there) and none is a live "…" preview any more.
    */
-  async function botReplies(channelId: string, count: number | ((replies: FakeDiscordMessage[]) => boolean) = 1): Promise<FakeDiscordMessage[]> {
+  async function botReplies(
+    channelId: string,
+    count: number | ((replies: FakeDiscordMessage[]) => boolean) = 1,
+  ): Promise<FakeDiscordMessage[]> {
     const done = typeof count === "number" ? (replies: FakeDiscordMessage[]) => replies.length >= count : count;
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -78,7 +81,12 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
     expect(prompt.messages.map((m) => m.content)).toEqual(expect.arrayContaining(["Alice: start a thread", "Alice: and then?"]));
 
     // A thread someone else started, and a channel message without a mention, are not for the bot.
-    const other = discord.world.addThread({ id: discord.sendMessage({ channel_id: CHANNEL, guild_id: FAKE_DISCORD.guildId, content: "a topic" }).id, name: "a topic", parent_id: CHANNEL, owner_id: people.bob.id });
+    const other = discord.world.addThread({
+      id: discord.sendMessage({ channel_id: CHANNEL, guild_id: FAKE_DISCORD.guildId, content: "a topic" }).id,
+      name: "a topic",
+      parent_id: CHANNEL,
+      owner_id: people.bob.id,
+    });
     discord.gateway.dispatch("THREAD_CREATE", { ...discord.world.threadPayload(other), newly_created: true });
     discord.sendMessage({ channel_id: other.id, guild_id: FAKE_DISCORD.guildId, content: "chatter in a stranger's thread" });
     discord.sendMessage({ channel_id: CHANNEL, guild_id: FAKE_DISCORD.guildId, content: "no mention here" });
@@ -88,7 +96,12 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
   });
 
   it("answers a mention inside someone else's thread in that thread", async () => {
-    const starter = discord.sendMessage({ channel_id: CHANNEL, guild_id: FAKE_DISCORD.guildId, content: "bob's topic", author: people.bob });
+    const starter = discord.sendMessage({
+      channel_id: CHANNEL,
+      guild_id: FAKE_DISCORD.guildId,
+      content: "bob's topic",
+      author: people.bob,
+    });
     const thread = discord.world.addThread({ id: starter.id, name: "bob's topic", parent_id: CHANNEL, owner_id: people.bob.id });
     discord.gateway.dispatch("THREAD_CREATE", { ...discord.world.threadPayload(thread), newly_created: true });
     discord.sendMessage({ channel_id: thread.id, guild_id: FAKE_DISCORD.guildId, content: "what do you think?", mentionBot: true });
@@ -106,7 +119,13 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
   });
 
   it("does not answer another bot, even when it mentions the bot", async () => {
-    const sent = discord.sendMessage({ channel_id: CHANNEL, guild_id: FAKE_DISCORD.guildId, author: people.otherBot, content: "ping", mentionBot: true });
+    const sent = discord.sendMessage({
+      channel_id: CHANNEL,
+      guild_id: FAKE_DISCORD.guildId,
+      author: people.otherBot,
+      content: "ping",
+      mentionBot: true,
+    });
     await settle();
     expect(t.llm.mock.getRequests()).toHaveLength(0);
     expect(discord.world.channel(sent.id)).toBeUndefined();
@@ -122,7 +141,9 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
     if (discord.world.commandsIn(FAKE_DISCORD.guildId).some((c) => c.name === "project")) expectations.push(["project", /project/i]);
     for (const [name, expected] of expectations) {
       const interaction = discord.sendCommand({ name });
-      const edited = await discord.rest.waitFor((call) => call.route === "PATCH /webhooks/:app/:token/messages/@original" && call.params.token === interaction.token);
+      const edited = await discord.rest.waitFor(
+        (call) => call.route === "PATCH /webhooks/:app/:token/messages/@original" && call.params.token === interaction.token,
+      );
       const stored = discord.world.interactions.get(interaction.id)!;
       expect(stored.response).toMatchObject({ type: 5, data: { flags: 64 } });
       expect(stored.response!.at).toBeLessThanOrEqual(edited.at);
@@ -137,7 +158,9 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
   it("answers a slash command used in a DM", async () => {
     const dm = discord.world.dmChannelWith(people.bob);
     const interaction = discord.sendCommand({ name: "agent", guild_id: null, channel_id: dm.id, user: people.bob });
-    await discord.rest.waitFor((call) => call.route === "PATCH /webhooks/:app/:token/messages/@original" && call.params.token === interaction.token);
+    await discord.rest.waitFor(
+      (call) => call.route === "PATCH /webhooks/:app/:token/messages/@original" && call.params.token === interaction.token,
+    );
     const original = discord.world.messages.get(discord.world.interactions.get(interaction.id)!.originalMessageId!)!;
     expect(original.channel_id).toBe(dm.id);
     expect(original.content).toMatch(/Model: fake-model/);
@@ -145,7 +168,9 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
 
   it("passes a slash command's option as its text", async () => {
     const interaction = discord.sendCommand({ name: "tools", options: { request: "describe calculator" } });
-    await discord.rest.waitFor((call) => call.route === "PATCH /webhooks/:app/:token/messages/@original" && call.params.token === interaction.token);
+    await discord.rest.waitFor(
+      (call) => call.route === "PATCH /webhooks/:app/:token/messages/@original" && call.params.token === interaction.token,
+    );
     const original = discord.world.messages.get(discord.world.interactions.get(interaction.id)!.originalMessageId!)!;
     expect(original.content).toMatch(/^\*calculator\* \(/);
     expect(original.content).toContain("Parameters:");
@@ -172,7 +197,12 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
   it("streams into one message edited at most once per second", async () => {
     const long = Array.from({ length: 30 }, (_, i) => `Point ${i} of the answer.`).join(" ");
     t.llm.mock.clearFixtures();
-    t.llm.mock.addFixture({ match: { predicate: () => true }, response: { content: long }, chunkSize: 12, streamingProfile: { ttft: 0, tps: 20 } });
+    t.llm.mock.addFixture({
+      match: { predicate: () => true },
+      response: { content: long },
+      chunkSize: 12,
+      streamingProfile: { ttft: 0, tps: 20 },
+    });
     const sent = mention("take it slowly");
     const [reply, extra] = await botReplies(sent.id);
     expect(extra).toBeUndefined();
@@ -264,7 +294,11 @@ describe("Discord without the MessageContent intent enabled in the developer por
     // Start-up never reaches the bot; it only has to exist.
     const bot: Bot = { handleMessage: async () => undefined, handleCommand: async () => ({ text: "" }), knowsThread: async () => false };
     const env = discord.env();
-    const adapter = createDiscordAdapter({ token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID, guildId: env.DISCORD_GUILD_ID, apiUrl: env.DISCORD_API_URL }, bot, log);
+    const adapter = createDiscordAdapter(
+      { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID, guildId: env.DISCORD_GUILD_ID, apiUrl: env.DISCORD_API_URL },
+      bot,
+      log,
+    );
     try {
       await expect(adapter.start()).rejects.toThrow(/enable the MessageContent intent in the Discord Developer Portal/);
       expect(discord.gateway.connections[0]?.closeCode).toBe(4014);

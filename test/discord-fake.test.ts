@@ -1,7 +1,7 @@
 import { GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { FAKE_DISCORD, startFakeDiscord, type FakeDiscord } from "./fakes/discord/index.js";
+import { FAKE_DISCORD, type FakeDiscord, startFakeDiscord } from "./fakes/discord/index.js";
 
 /** The fake Discord on its own, spoken to with plain fetch and ws as Discord's docs describe. */
 
@@ -75,9 +75,17 @@ describe("fake Discord", () => {
     first.send({ op: GatewayOpcodes.Heartbeat, d: null });
     expect((await first.next()).op).toBe(GatewayOpcodes.HeartbeatAck);
 
-    first.send({ op: GatewayOpcodes.Identify, d: { token: FAKE_DISCORD.token, intents: INTENTS, properties: { os: "linux", browser: "t", device: "t" } } });
+    first.send({
+      op: GatewayOpcodes.Identify,
+      d: { token: FAKE_DISCORD.token, intents: INTENTS, properties: { os: "linux", browser: "t", device: "t" } },
+    });
     const ready = await first.next();
-    expect(ready).toMatchObject({ op: 0, t: "READY", s: 1, d: { v: 10, user: { id: FAKE_DISCORD.botUserId }, resume_gateway_url: discord.gateway.resumeUrl } });
+    expect(ready).toMatchObject({
+      op: 0,
+      t: "READY",
+      s: 1,
+      d: { v: 10, user: { id: FAKE_DISCORD.botUserId }, resume_gateway_url: discord.gateway.resumeUrl },
+    });
     const session = (ready.d as { session_id: string }).session_id;
     expect(await first.next()).toMatchObject({ t: "GUILD_CREATE", s: 2, d: { id: FAKE_DISCORD.guildId } });
 
@@ -121,7 +129,10 @@ describe("fake Discord", () => {
   it("hides message content from a session without the MessageContent intent, except mentions", async () => {
     const client = await connect(discord.gateway.url + query);
     await client.next();
-    client.send({ op: GatewayOpcodes.Identify, d: { token: FAKE_DISCORD.token, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages, properties: {} } });
+    client.send({
+      op: GatewayOpcodes.Identify,
+      d: { token: FAKE_DISCORD.token, intents: GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages, properties: {} },
+    });
     await client.next(); // READY
     await client.next(); // GUILD_CREATE
     discord.sendMessage({ channel_id: FAKE_DISCORD.channelId, guild_id: FAKE_DISCORD.guildId, content: "secret" });

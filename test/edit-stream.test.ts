@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { EditStream, type EditableMessage } from "../src/adapters/edit-stream.js";
+import { type EditableMessage, EditStream } from "../src/adapters/edit-stream.js";
 
 const INTERVAL = 200;
 // Node timers may fire a millisecond or two early against Date.now(); the spacing checked is the documented one.

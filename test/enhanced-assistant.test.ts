@@ -1,17 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Background } from "../src/core/background.js";
-import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import { EnhancedAssistant } from "../src/agents/assistant/enhanced-assistant.js";
+import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import { createLlmClient } from "../src/agents/llm/index.js";
 import { MemoryStore } from "../src/agents/memory/store.js";
+import { Background } from "../src/core/background.js";
 import type { ReplyStream } from "../src/core/poster.js";
 import type { Database } from "../src/db/client.js";
-import { createLogger } from "../src/wiring/log.js";
 import { memoryTools } from "../src/tools/builtin/memory.js";
 import { ToolExecutor } from "../src/tools/executor.js";
 import { ToolRegistry } from "../src/tools/registry.js";
-import { startFakeLlm, type FakeLlm } from "./fakes/llm.js";
+import { createLogger } from "../src/wiring/log.js";
+import { type FakeLlm, startFakeLlm } from "./fakes/llm.js";
 import { lastUserText } from "./support/app.js";
 import { scratchPglite } from "./support/databases.js";
 
@@ -57,7 +57,14 @@ describe("a turn whose user message cannot be made durable", () => {
       log,
     });
     const text = "the codename is Bluefin";
-    const received = await conversations.receive({ platform: "web", eventId: "e-1", channelId: channel.id, externalThreadId: "t-1", author: "ada", content: text });
+    const received = await conversations.receive({
+      platform: "web",
+      eventId: "e-1",
+      channelId: channel.id,
+      externalThreadId: "t-1",
+      author: "ada",
+      content: text,
+    });
     const shown: string[] = [];
     const stream: ReplyStream = {
       append: (delta) => void shown.push(delta),
@@ -67,7 +74,14 @@ describe("a turn whose user message cannot be made durable", () => {
       },
     };
 
-    const turn = { conversationId: received!.conversationId, replyId: "reply-1", author: { id: "ada" }, text, userSeq: received!.seq, opened: received!.opened };
+    const turn = {
+      conversationId: received!.conversationId,
+      replyId: "reply-1",
+      author: { id: "ada" },
+      text,
+      userSeq: received!.seq,
+      opened: received!.opened,
+    };
     await expect(assistant.answer(turn, stream)).rejects.toThrow("the disk is gone");
     await background.drain();
     expect(shown).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ReplyStream } from "../src/core/poster.js";
 import { holdReply } from "../src/agents/assistant/held-reply.js";
+import type { ReplyStream } from "../src/core/poster.js";
 
 function recorder(): ReplyStream & { seen: string[] } {
   const seen: string[] = [];

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createLlmClient, LlmError, type ChatMessage, type LlmClient, type ToolSpec } from "../src/agents/llm/index.js";
+import { type ChatMessage, createLlmClient, type LlmClient, LlmError, type ToolSpec } from "../src/agents/llm/index.js";
 import { createOpenAiClient } from "../src/agents/llm/openai-client.js";
-import { fakeApiKey, startFakeLlm, type FakeLlm } from "./fakes/llm.js";
-import { chunk, startRawLlmServer, type RawLlmServer, type RawReply, type RawRequest } from "./fakes/raw-llm-server.js";
+import { type FakeLlm, fakeApiKey, startFakeLlm } from "./fakes/llm.js";
+import { chunk, type RawLlmServer, type RawReply, type RawRequest, startRawLlmServer } from "./fakes/raw-llm-server.js";
 
 const weatherTool: ToolSpec = {
   name: "get_weather",
@@ -116,7 +116,9 @@ describe("tool calls", () => {
     const [firstBody, secondBody] = bodies();
     expect(firstBody).toMatchObject({
       tool_choice: "auto",
-      tools: [{ type: "function", function: { name: "get_weather", description: weatherTool.description, parameters: weatherTool.parameters } }],
+      tools: [
+        { type: "function", function: { name: "get_weather", description: weatherTool.description, parameters: weatherTool.parameters } },
+      ],
     });
     expect((secondBody?.messages as unknown[]).slice(2)).toEqual([
       {
@@ -188,7 +190,10 @@ describe("tool calls", () => {
   it("keeps one call when the server repeats its id on every delta", async () => {
     const { client } = await rawClient((reply) =>
       reply.sse([
-        chunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_x", type: "function", function: { name: "get_weather", arguments: '{"ci' } }] }),
+        chunk({
+          role: "assistant",
+          tool_calls: [{ index: 0, id: "call_x", type: "function", function: { name: "get_weather", arguments: '{"ci' } }],
+        }),
         chunk({ tool_calls: [{ index: 0, id: "call_x", type: "function", function: { arguments: 'ty":"Kyiv"}' } }] }),
         chunk({}, "tool_calls"),
       ]),
@@ -270,7 +275,9 @@ describe("failures", () => {
   });
 
   it("reports an unparsable event stream as bad_response", async () => {
-    const { client } = await rawClient((reply) => reply.sse([chunk({ role: "assistant", content: "Hel" }), '{"choices": [ {"delta": nope']));
+    const { client } = await rawClient((reply) =>
+      reply.sse([chunk({ role: "assistant", content: "Hel" }), '{"choices": [ {"delta": nope']),
+    );
     const error = await failure(client.complete({ messages: ask("hello") }));
     expect(error.kind).toBe("bad_response");
   });
@@ -282,7 +289,11 @@ describe("failures", () => {
   });
 
   it("maps 401 to auth without revealing the api key", async () => {
-    fake.mock.nextRequestError(401, { message: `Incorrect API key provided: ${fakeApiKey}`, type: "invalid_request_error", code: "invalid_api_key" });
+    fake.mock.nextRequestError(401, {
+      message: `Incorrect API key provided: ${fakeApiKey}`,
+      type: "invalid_request_error",
+      code: "invalid_api_key",
+    });
     const error = await failure(createOpenAiClient(fake.settings({ maxRetries: 2 })).complete({ messages: ask("who am I") }));
     expect(error.kind).toBe("auth");
     expect(error.message).toContain("OPENAI_API_KEY");
@@ -318,7 +329,13 @@ describe("failures", () => {
 
 describe("choosing a client", () => {
   it("explains what to set when no LLM is configured", async () => {
-    const client = createLlmClient({ ...fake.settings(), configured: false, baseURL: undefined, apiKey: "not-needed", model: "gpt-4o-mini" });
+    const client = createLlmClient({
+      ...fake.settings(),
+      configured: false,
+      baseURL: undefined,
+      apiKey: "not-needed",
+      model: "gpt-4o-mini",
+    });
     expect(client.model).toBe("gpt-4o-mini");
     const error = await failure(client.complete({ messages: ask("hello") }));
     expect(error.kind).toBe("not_configured");

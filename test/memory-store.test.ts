@@ -9,7 +9,7 @@ import { engines } from "./support/databases.js";
 describe("toSearchText", () => {
   it("ORs the words and strips websearch syntax", () => {
     expect(toSearchText('release "codename" -Bluefin OR or')).toBe("release or codename or Bluefin");
-    expect(toSearchText("  ?? -- \"\" ")).toBe("");
+    expect(toSearchText('  ?? -- "" ')).toBe("");
     expect(toSearchText("state-of-the-art ops@example.com")).toBe("state-of-the-art or ops@example.com");
   });
 
@@ -63,7 +63,12 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
   });
 
   it("ranks the memory matching more of the question first, then by importance", async () => {
-    const both = await store.remember({ channelId: channel, kind: "semantic", content: "The deploy window is Tuesday evening", importance: 0.3 });
+    const both = await store.remember({
+      channelId: channel,
+      kind: "semantic",
+      content: "The deploy window is Tuesday evening",
+      importance: 0.3,
+    });
     const one = await store.remember({ channelId: channel, kind: "semantic", content: "Nobody deploys without a review", importance: 0.9 });
     const low = await store.remember({ channelId: channel, kind: "semantic", content: "Deploys need a review", importance: 0.1 });
 
@@ -75,9 +80,21 @@ describe.each(engines)("memory store on %s", (_engine, open) => {
 
   it("ranks the same through the bounded candidate pool of a store whose channels may outgrow exact scoring", async () => {
     const pooled = new MemoryStore(database.db, { capacity: RECALL_POOL.EXACT_UP_TO + 1, relaxed: database.relaxed });
-    const facts = ["The deploy window is Tuesday evening", "Nobody deploys without a review", "Lunch is at noon", "Review the deploy checklist on Tuesday", "The window cleaner comes Fridays"];
-    for (const [i, content] of facts.entries()) await store.remember({ channelId: channel, kind: "semantic", content, importance: 0.2 + i * 0.1 });
-    await store.remember({ channelId: channel, kind: "working", content: "Tuesday deploy is on hold in this thread", conversationId: thread });
+    const facts = [
+      "The deploy window is Tuesday evening",
+      "Nobody deploys without a review",
+      "Lunch is at noon",
+      "Review the deploy checklist on Tuesday",
+      "The window cleaner comes Fridays",
+    ];
+    for (const [i, content] of facts.entries())
+      await store.remember({ channelId: channel, kind: "semantic", content, importance: 0.2 + i * 0.1 });
+    await store.remember({
+      channelId: channel,
+      kind: "working",
+      content: "Tuesday deploy is on hold in this thread",
+      conversationId: thread,
+    });
     for (const query of [
       { channelId: channel, query: "deploy window Tuesday", limit: 10 },
       { channelId: channel, query: "review", limit: 2 },

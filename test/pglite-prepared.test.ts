@@ -86,6 +86,8 @@ describe("PGlite with prepared statements", () => {
     expect(typed.rows).toEqual([{ n: 5 }]);
     const other = await PGlite.create("memory://");
     await other.close();
-    await expect(preparingPglite(other).query("select 1")).rejects.toThrow(await other.query("select 1").catch((error: Error) => error.message));
+    await expect(preparingPglite(other).query("select 1")).rejects.toThrow(
+      await other.query("select 1").catch((error: Error) => error.message),
+    );
   });
 });

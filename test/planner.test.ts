@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { checkPlan, dependantsOf, linearPlan, sinks, topologicalOrder } from "../src/agents/team/planner.js";
-import { builtinSpecialists, chooseSpecialist, specialistRoster, type Specialist } from "../src/agents/team/specialists.js";
+import { builtinSpecialists, chooseSpecialist, type Specialist, specialistRoster } from "../src/agents/team/specialists.js";
 import { loadConfig } from "../src/config.js";
 
 const plan = (tasks: unknown[]) => JSON.stringify({ tasks });
 
 describe("checkPlan", () => {
   it("accepts a DAG as bare JSON, fenced, or inside prose, with defaults filled in", () => {
-    const json = plan([{ key: "a", description: "find" }, { key: "b", description: "write", dependsOn: ["a"] }]);
+    const json = plan([
+      { key: "a", description: "find" },
+      { key: "b", description: "write", dependsOn: ["a"] },
+    ]);
     for (const text of [json, `\`\`\`json\n${json}\n\`\`\``, `Here is the plan: ${json} Good luck.`]) {
       const checked = checkPlan(text);
       expect(checked.ok).toBe(true);
@@ -20,9 +23,27 @@ describe("checkPlan", () => {
       ["I cannot plan this.", /no JSON object/],
       [plan([{ key: "a" }, { key: "b", description: "x" }]), /tasks\.0\.description/],
       [plan([{ key: "a", description: "only one" }]), /tasks: Too small/],
-      [plan([{ key: "a", description: "x" }, { key: "a", description: "y" }]), /two tasks have the key "a"/],
-      [plan([{ key: "a", description: "x" }, { key: "b", description: "y", dependsOn: ["zz"] }]), /"b" depends on "zz", which is not a task/],
-      [plan([{ key: "a", description: "x", dependsOn: ["a"] }, { key: "b", description: "y" }]), /"a" depends on itself/],
+      [
+        plan([
+          { key: "a", description: "x" },
+          { key: "a", description: "y" },
+        ]),
+        /two tasks have the key "a"/,
+      ],
+      [
+        plan([
+          { key: "a", description: "x" },
+          { key: "b", description: "y", dependsOn: ["zz"] },
+        ]),
+        /"b" depends on "zz", which is not a task/,
+      ],
+      [
+        plan([
+          { key: "a", description: "x", dependsOn: ["a"] },
+          { key: "b", description: "y" },
+        ]),
+        /"a" depends on itself/,
+      ],
       [
         plan([
           { key: "a", description: "x", dependsOn: ["c"] },
@@ -31,7 +52,13 @@ describe("checkPlan", () => {
         ]),
         /cycle: a -> c -> b -> a/,
       ],
-      [plan([{ key: "bad key!", description: "x" }, { key: "b", description: "y" }]), /tasks\.0\.key: a task key/],
+      [
+        plan([
+          { key: "bad key!", description: "x" },
+          { key: "b", description: "y" },
+        ]),
+        /tasks\.0\.key: a task key/,
+      ],
     ];
     for (const [text, reason] of cases) {
       const checked = checkPlan(text);
@@ -71,7 +98,9 @@ describe("specialists", () => {
   it("chooses by capabilities, a word of the description counting half", () => {
     const roster = specialistRoster([legal]);
     expect(chooseSpecialist({ capabilities: ["contracts"], description: "Review the MSA" }, roster, new Map()).name).toBe("legal");
-    expect(chooseSpecialist({ capabilities: [], description: "Compare the offers and calculate the cost" }, roster, new Map()).name).toBe("analysis");
+    expect(chooseSpecialist({ capabilities: [], description: "Compare the offers and calculate the cost" }, roster, new Map()).name).toBe(
+      "analysis",
+    );
     expect(chooseSpecialist({ capabilities: ["synthesis"], description: "x" }, roster, new Map()).name).toBe("synthesis");
   });
 
@@ -89,9 +118,13 @@ describe("specialists", () => {
   });
 
   it("reads custom specialists from SPECIALISTS and explains a bad value", () => {
-    const config = loadConfig({ SPECIALISTS: JSON.stringify([{ name: "legal", capabilities: ["Legal"], systemPrompt: "Review.", tools: ["recall"] }]) });
+    const config = loadConfig({
+      SPECIALISTS: JSON.stringify([{ name: "legal", capabilities: ["Legal"], systemPrompt: "Review.", tools: ["recall"] }]),
+    });
     expect(config.projects.specialists).toEqual([{ name: "legal", capabilities: ["legal"], systemPrompt: "Review.", tools: ["recall"] }]);
     expect(() => loadConfig({ SPECIALISTS: "[{" })).toThrow(/SPECIALISTS: got "\[\{"; expected a JSON array/);
-    expect(() => loadConfig({ SPECIALISTS: JSON.stringify([{ name: "Legal Team", capabilities: [], systemPrompt: "" }]) })).toThrow(/SPECIALISTS/);
+    expect(() => loadConfig({ SPECIALISTS: JSON.stringify([{ name: "Legal Team", capabilities: [], systemPrompt: "" }]) })).toThrow(
+      /SPECIALISTS/,
+    );
   });
 });

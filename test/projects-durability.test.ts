@@ -4,10 +4,9 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./support/app.js";
 import { scratchPostgresUrl } from "./support/databases.js";
-import { diamond, scriptProjectLlm, type ProjectLlmLog } from "./support/project-llm.js";
+import { diamond, type ProjectLlmLog, scriptProjectLlm } from "./support/project-llm.js";
 import { waitFor } from "./support/wait.js";
 import { fakeLlmEnv, spawnWorker } from "./support/worker-process.js";
-
 
 async function startProject(t: TestApp, channel: string): Promise<string> {
   const { json } = await t.post("/api/commands", { channel, user: "ann", command: "/project", text: "Survive what happens" });

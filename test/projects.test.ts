@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { channels } from "../src/db/schema.js";
 import { startTestApp, type TestApp } from "./support/app.js";
@@ -47,14 +47,19 @@ describe("/project", () => {
       plans: [diamond],
       // Long enough that an edit (one per 2 s at most) must fall while they run, even on a busy machine.
       taskMs: (key) => (key === "b" || key === "c" ? 4_500 : 100),
-      work: (key, input) => (key === "d" ? `# Report\nBuilt on: ${input.includes("Result of b.") && input.includes("Result of c.") ? "b and c" : "something else"}` : `Result of ${key}.`),
+      work: (key, input) =>
+        key === "d"
+          ? `# Report\nBuilt on: ${input.includes("Result of b.") && input.includes("Result of c.") ? "b and c" : "something else"}`
+          : `Result of ${key}.`,
     });
     const watcher = await watch("vendors");
     const id = await start("vendors", "Compare the three vendors and recommend one");
 
     const project = await settled(id);
     expect(project.status).toBe("done");
-    expect(project.tasks.map((task: { key: string; status: string; specialist: string }) => [task.key, task.status, task.specialist]).sort()).toEqual([
+    expect(
+      project.tasks.map((task: { key: string; status: string; specialist: string }) => [task.key, task.status, task.specialist]).sort(),
+    ).toEqual([
       ["a", "done", "research"],
       ["b", "done", "analysis"],
       ["c", "done", "research"],
@@ -72,7 +77,12 @@ describe("/project", () => {
 
     await waitFor(() => watcher.events.some((event) => event.type === "project.done"), 10_000, "project.done");
     // The last status edit follows the report within an interval or two.
-    await waitFor(() => watcher.events.some((event) => event.type === "project.progress" && event.projectId === id && event.text!.includes("Status: done")), 10_000, "the last status edit");
+    await waitFor(
+      () =>
+        watcher.events.some((event) => event.type === "project.progress" && event.projectId === id && event.text!.includes("Status: done")),
+      10_000,
+      "the last status edit",
+    );
     watcher.close();
     const mine = watcher.events.filter((event) => event.projectId === id);
     expect(mine.filter((event) => event.type === "project.done")).toHaveLength(1);
@@ -85,7 +95,12 @@ describe("/project", () => {
     // The thread holds the status message, a summary per finished task, and the report once.
     const messages = (await t.get(`/api/threads/${project.thread}/messages`)).json as { text: string }[];
     expect(messages[0]!.text).toContain("Status: done");
-    expect(messages.filter((m) => m.text.startsWith("✅ `")).map((m) => m.text.slice(0, 5)).sort()).toEqual(["✅ `a`", "✅ `b`", "✅ `c`"]);
+    expect(
+      messages
+        .filter((m) => m.text.startsWith("✅ `"))
+        .map((m) => m.text.slice(0, 5))
+        .sort(),
+    ).toEqual(["✅ `a`", "✅ `b`", "✅ `c`"]);
     expect(messages.filter((m) => m.text.includes("# Report"))).toHaveLength(1);
   });
 
@@ -94,7 +109,15 @@ describe("/project", () => {
       { key: "x", capabilities: ["research"], dependsOn: ["y"] },
       { key: "y", capabilities: ["synthesis"], dependsOn: ["x"] },
     ];
-    const llm = scriptProjectLlm(t.llm, { plans: [cyclic, [{ key: "x", capabilities: ["research"] }, { key: "y", capabilities: ["synthesis"], dependsOn: ["x"] }]] });
+    const llm = scriptProjectLlm(t.llm, {
+      plans: [
+        cyclic,
+        [
+          { key: "x", capabilities: ["research"] },
+          { key: "y", capabilities: ["synthesis"], dependsOn: ["x"] },
+        ],
+      ],
+    });
     const id = await start("plans", "Find out and write it up");
     const project = await settled(id);
     expect(project.status).toBe("done");
@@ -116,10 +139,19 @@ describe("/project", () => {
   });
 
   it("skips what depends on a task that keeps failing, and the report says what is missing", async () => {
-    const plan = [...diamond.slice(0, 3), { key: "e", capabilities: ["analysis"], dependsOn: ["c"] }, { key: "d", capabilities: ["synthesis"], dependsOn: ["b", "e"] }];
+    const plan = [
+      ...diamond.slice(0, 3),
+      { key: "e", capabilities: ["analysis"], dependsOn: ["c"] },
+      { key: "d", capabilities: ["synthesis"], dependsOn: ["b", "e"] },
+    ];
     scriptProjectLlm(t.llm, {
       plans: [plan],
-      work: (key, input) => (key === "c" ? "" : key === "d" ? `Report from: ${/No result: this task skipped/.test(input) ? "b only" : "both"}` : `Result of ${key}.`),
+      work: (key, input) =>
+        key === "c"
+          ? ""
+          : key === "d"
+            ? `Report from: ${/No result: this task skipped/.test(input) ? "b only" : "both"}`
+            : `Result of ${key}.`,
     });
     const id = await start("failing", "Try something fragile");
     const project = await settled(id);
@@ -151,9 +183,19 @@ describe("/project", () => {
   });
 
   it("gives specialists only the tools the channel allows", async () => {
-    const llm = scriptProjectLlm(t.llm, { plans: [[{ key: "look", capabilities: ["research"] }, { key: "write", capabilities: ["synthesis"], dependsOn: ["look"] }]] });
+    const llm = scriptProjectLlm(t.llm, {
+      plans: [
+        [
+          { key: "look", capabilities: ["research"] },
+          { key: "write", capabilities: ["synthesis"], dependsOn: ["look"] },
+        ],
+      ],
+    });
     await t.post("/api/commands", { channel: "locked", user: "ann", command: "/agent", text: "" });
-    await t.app.database.db.update(channels).set({ settings: { deniedTools: ["current_time"] } }).where(eq(channels.id, "web:locked"));
+    await t.app.database.db
+      .update(channels)
+      .set({ settings: { deniedTools: ["current_time"] } })
+      .where(eq(channels.id, "web:locked"));
     await settled(await start("open", "Look it up"));
     await settled(await start("locked", "Look it up"));
     const looks = llm.tasks.filter((call) => call.key === "look");

@@ -1,16 +1,16 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { runReasoningLoop } from "../src/agents/assistant/reasoning-loop.js";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import { createLlmClient } from "../src/agents/llm/index.js";
 import type { ToolCallRequest } from "../src/agents/llm/types.js";
-import { runReasoningLoop } from "../src/agents/assistant/reasoning-loop.js";
 import type { Database } from "../src/db/client.js";
 import { toolCalls } from "../src/db/schema.js";
 import { calculatorTool } from "../src/tools/builtin/calculator.js";
 import { ToolExecutor } from "../src/tools/executor.js";
 import { ToolRegistry, toToolSpec } from "../src/tools/registry.js";
-import { startFakeLlm, type FakeLlm } from "./fakes/llm.js";
-import { scriptLlm, type FakeReply } from "./support/app.js";
+import { type FakeLlm, startFakeLlm } from "./fakes/llm.js";
+import { type FakeReply, scriptLlm } from "./support/app.js";
 import { scratchPglite } from "./support/databases.js";
 
 describe("reasoning loop", () => {

@@ -1,6 +1,15 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { appMention, channelMessage, FAKE_SLACK, imMessage, messageChanged, selfMessage, startFakeSlack, type FakeSlack } from "./fakes/slack/index.js";
+import {
+  appMention,
+  channelMessage,
+  FAKE_SLACK,
+  type FakeSlack,
+  imMessage,
+  messageChanged,
+  selfMessage,
+  startFakeSlack,
+} from "./fakes/slack/index.js";
 import { lastUserText, scriptLlm, startTestApp, type TestApp } from "./support/app.js";
 
 const BOT = `<@${FAKE_SLACK.botUserId}>`;
@@ -23,7 +32,9 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
   beforeEach(() => {
     slack.api.reset();
     t.llm.mock.clearRequests();
-    scriptLlm(t.llm, (request: ChatCompletionRequest) => ({ content: `Answer to: ${lastUserText(request)}. It comes in several streamed pieces.` }));
+    scriptLlm(t.llm, (request: ChatCompletionRequest) => ({
+      content: `Answer to: ${lastUserText(request)}. It comes in several streamed pieces.`,
+    }));
   });
 
   /** The bot's messages in a thread, once it has stopped writing. */
@@ -45,7 +56,12 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
     expect(reply?.text).toBe("Answer to: ada: what is the plan?. It comes in several streamed pieces.");
     expect(reply?.thread_ts).toBe(mention.ts);
     const start = slack.api.callsTo("chat.startStream")[0]!;
-    expect(start.args).toMatchObject({ channel: CHANNEL, thread_ts: mention.ts, recipient_user_id: "U0ADA", recipient_team_id: FAKE_SLACK.teamId });
+    expect(start.args).toMatchObject({
+      channel: CHANNEL,
+      thread_ts: mention.ts,
+      recipient_user_id: "U0ADA",
+      recipient_team_id: FAKE_SLACK.teamId,
+    });
     expect(slack.api.callsTo("chat.stopStream")).toHaveLength(1);
     expect(slack.api.callsTo("reactions.add")[0]?.args).toMatchObject({ name: "eyes", timestamp: mention.ts });
   });
@@ -108,7 +124,12 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
     slack.api.script.refuseStreaming();
     const long = Array.from({ length: 30 }, (_, i) => `Point ${i} of the answer.`).join(" ");
     t.llm.mock.clearFixtures();
-    t.llm.mock.addFixture({ match: { predicate: () => true }, response: { content: long }, chunkSize: 12, streamingProfile: { ttft: 0, tps: 20 } });
+    t.llm.mock.addFixture({
+      match: { predicate: () => true },
+      response: { content: long },
+      chunkSize: 12,
+      streamingProfile: { ttft: 0, tps: 20 },
+    });
     const mention = appMention({ channel: CHANNEL, text: `${BOT} take it slowly` });
     await slack.sendEvent(events, mention);
     const [reply] = await botReplies(CHANNEL, mention.ts as string);
@@ -172,7 +193,11 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
     expect((await slack.sendEvent(events, mention, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
     const { signSlackRequest } = await import("./fakes/slack/events.js");
     const body = "{not json";
-    const malformed = await fetch(events, { method: "POST", headers: { "content-type": "application/json", ...signSlackRequest(slack.signingSecret, body) }, body });
+    const malformed = await fetch(events, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...signSlackRequest(slack.signingSecret, body) },
+      body,
+    });
     expect(malformed.status).toBe(400);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(t.llm.mock.getRequests()).toHaveLength(0);
@@ -203,7 +228,14 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
       ["/memory", "remember"],
       ["/tools", "calculator"],
     ] as const) {
-      const acked = await slack.sendSlashCommand(events, { command, text: "", channel_id: CHANNEL, channel_name: "general", user_id: "U0ADA", user_name: "ada" });
+      const acked = await slack.sendSlashCommand(events, {
+        command,
+        text: "",
+        channel_id: CHANNEL,
+        channel_name: "general",
+        user_id: "U0ADA",
+        user_name: "ada",
+      });
       expect(acked.status).toBe(200);
       const response = await slack.api.waitForResponse((post) => post.context?.command === command);
       expect(response.body).toMatchObject({ response_type: "ephemeral" });

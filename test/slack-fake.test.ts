@@ -9,11 +9,11 @@ import {
   botMessage,
   channelMessage,
   FAKE_SLACK,
+  type FakeSlack,
   imMessage,
   messageChanged,
   startFakeSlack,
   startFakeSlackApi,
-  type FakeSlack,
 } from "./fakes/slack/index.js";
 
 /** The fake Slack driven by the real clients: @slack/web-api, Bolt's verifier, @slack/socket-mode. */
@@ -78,7 +78,11 @@ describe("fake Slack", () => {
     const parent = slack.api.addMessage({ channel: "C0POST", user: "U0ADA", text: "<@U0BOT> hi" });
     const blocks = [{ type: "section", text: { type: "mrkdwn", text: "*hello* [not json" } }];
     const posted = await client.chat.postMessage({ channel: "C0POST", thread_ts: parent.ts, text: "hello", blocks });
-    expect(posted).toMatchObject({ ok: true, channel: "C0POST", message: { text: "hello", user: "U0BOT", bot_id: "B0BOT", thread_ts: parent.ts } });
+    expect(posted).toMatchObject({
+      ok: true,
+      channel: "C0POST",
+      message: { text: "hello", user: "U0BOT", bot_id: "B0BOT", thread_ts: parent.ts },
+    });
     expect(posted.ts).toMatch(/^\d{10}\.\d{6}$/);
     expect(slack.api.callsTo("chat.postMessage").at(-1)?.args.blocks).toEqual(blocks);
 
@@ -103,7 +107,12 @@ describe("fake Slack", () => {
 
   it("streams with start, append and stop, and refuses appends after the stop", async () => {
     const recipients = { recipient_team_id: "T0001", recipient_user_id: "U0ADA" };
-    const start = await client.chat.startStream({ channel: "C0STREAM", thread_ts: "1700000000.000100", markdown_text: "Hel", ...recipients });
+    const start = await client.chat.startStream({
+      channel: "C0STREAM",
+      thread_ts: "1700000000.000100",
+      markdown_text: "Hel",
+      ...recipients,
+    });
     expect(start).toMatchObject({ ok: true, channel: "C0STREAM" });
     const ts = start.ts!;
     expect(slack.api.message("C0STREAM", ts)).toMatchObject({ stream: "streaming", text: "Hel" });
@@ -172,7 +181,10 @@ describe("fake Slack", () => {
 
     slack.api.script.fail("users.info", "user_not_found", { times: 1 });
     await expect(client.users.info({ user: "U0ADA" })).rejects.toSatisfy((error) => slackError(error) === "user_not_found");
-    expect(await client.users.info({ user: "U0ADA" })).toMatchObject({ ok: true, user: { id: "U0ADA", profile: { display_name: expect.any(String) } } });
+    expect(await client.users.info({ user: "U0ADA" })).toMatchObject({
+      ok: true,
+      user: { id: "U0ADA", profile: { display_name: expect.any(String) } },
+    });
 
     await client.reactions.add({ channel: "C0LONG", timestamp: "1700000000.000100", name: "eyes" });
     await expect(client.reactions.add({ channel: "C0LONG", timestamp: "1700000000.000100", name: "eyes" })).rejects.toSatisfy(
@@ -205,7 +217,11 @@ describe("fake Slack", () => {
       expect(() => verify(bad!)).toThrow(/signature mismatch/);
       expect(() => verify(stale!)).toThrow(/stale/);
 
-      expect(good!.headers).toMatchObject({ "content-type": "application/json", "x-slack-retry-num": "2", "x-slack-retry-reason": "http_timeout" });
+      expect(good!.headers).toMatchObject({
+        "content-type": "application/json",
+        "x-slack-retry-num": "2",
+        "x-slack-retry-reason": "http_timeout",
+      });
       expect(JSON.parse(good!.body)).toMatchObject({
         token: expect.any(String),
         team_id: "T0001",
@@ -214,7 +230,14 @@ describe("fake Slack", () => {
         event_id: "Ev0RETRY",
         event_time: expect.any(Number),
         authorizations: [{ team_id: "T0001", user_id: "U0BOT", is_bot: true }],
-        event: { type: "app_mention", channel: "C0SIGN", user: "U0ADA", ts: mention.ts, event_ts: mention.ts, blocks: [{ type: "rich_text" }] },
+        event: {
+          type: "app_mention",
+          channel: "C0SIGN",
+          user: "U0ADA",
+          ts: mention.ts,
+          event_ts: mention.ts,
+          blocks: [{ type: "rich_text" }],
+        },
       });
       // The user's message is now in Slack's history, once, however often it was delivered;
       // the forged one is not.
@@ -222,7 +245,10 @@ describe("fake Slack", () => {
 
       expect(imMessage({ text: "dm" })).toMatchObject({ type: "message", channel_type: "im", channel: "D0ADA" });
       expect(botMessage({ text: "beep" })).toMatchObject({ subtype: "bot_message", bot_id: expect.any(String) });
-      expect(messageChanged({ ts: mention.ts as string, text: "edited" })).toMatchObject({ subtype: "message_changed", message: { ts: mention.ts, text: "edited" } });
+      expect(messageChanged({ ts: mention.ts as string, text: "edited" })).toMatchObject({
+        subtype: "message_changed",
+        message: { ts: mention.ts, text: "edited" },
+      });
     } finally {
       await capture.stop();
     }
@@ -236,13 +262,34 @@ describe("fake Slack", () => {
       expect(request!.headers["content-type"]).toBe("application/x-www-form-urlencoded");
       const form = Object.fromEntries(new URLSearchParams(request!.body));
       expect(Object.keys(form)).toEqual(
-        expect.arrayContaining(["token", "team_id", "team_domain", "channel_id", "channel_name", "user_id", "user_name", "command", "text", "api_app_id", "response_url", "trigger_id"]),
+        expect.arrayContaining([
+          "token",
+          "team_id",
+          "team_domain",
+          "channel_id",
+          "channel_name",
+          "user_id",
+          "user_name",
+          "command",
+          "text",
+          "api_app_id",
+          "response_url",
+          "trigger_id",
+        ]),
       );
       expect(form).toMatchObject({ command: "/agent", text: "status", channel_id: "C0CMD", user_id: "U0ADA" });
       expect(form.response_url!.startsWith(slack.api.origin)).toBe(true);
 
-      await fetch(form.response_url!, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "only you", response_type: "ephemeral" }) });
-      await fetch(form.response_url!, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "everyone", response_type: "in_channel" }) });
+      await fetch(form.response_url!, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "only you", response_type: "ephemeral" }),
+      });
+      await fetch(form.response_url!, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "everyone", response_type: "in_channel" }),
+      });
       const post = await slack.api.waitForResponse((p) => p.body.text === "everyone");
       expect(post.context).toMatchObject({ channel_id: "C0CMD", command: "/agent" });
       expect(slack.api.responses.map((p) => p.body.response_type)).toEqual(["ephemeral", "in_channel"]);
@@ -255,7 +302,11 @@ describe("fake Slack", () => {
   it("serves Socket Mode to the real SocketModeClient: hello, an events_api envelope, its ack", async () => {
     await expect(client.apiCall("apps.connections.open")).rejects.toSatisfy((error) => slackError(error) === "not_allowed_token_type");
 
-    const socketClient = new SocketModeClient({ appToken: slack.appToken, clientOptions: { slackApiUrl: slack.apiUrl }, logLevel: LogLevel.ERROR });
+    const socketClient = new SocketModeClient({
+      appToken: slack.appToken,
+      clientOptions: { slackApiUrl: slack.apiUrl },
+      logLevel: LogLevel.ERROR,
+    });
     const seen: { event: unknown; retry_num: unknown }[] = [];
     socketClient.on("app_mention", async ({ ack, event, retry_num }: { ack: () => Promise<void>; event: unknown; retry_num: unknown }) => {
       seen.push({ event, retry_num });
@@ -271,7 +322,11 @@ describe("fake Slack", () => {
       const ack = await slack.socket.waitForAck(envelopeId);
       expect(ack.envelope_id).toBe(envelopeId);
       expect(seen).toEqual([{ event: mention, retry_num: 1 }]);
-      expect(slack.socket.envelopes.at(-1)).toMatchObject({ type: "events_api", accepts_response_payload: false, payload: { type: "event_callback", event: mention } });
+      expect(slack.socket.envelopes.at(-1)).toMatchObject({
+        type: "events_api",
+        accepts_response_payload: false,
+        payload: { type: "event_callback", event: mention },
+      });
     } finally {
       await socketClient.disconnect();
     }

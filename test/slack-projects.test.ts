@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAKE_SLACK, startFakeSlack, type FakeSlack } from "./fakes/slack/index.js";
+import { FAKE_SLACK, type FakeSlack, startFakeSlack } from "./fakes/slack/index.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 import { diamond, scriptProjectLlm } from "./support/project-llm.js";
 import { waitFor } from "./support/wait.js";
@@ -41,7 +41,11 @@ describe("Slack /project (Bolt over HTTP, fake Slack, real BullMQ)", () => {
     // Slash commands cannot be typed in threads: the status message starts one.
     const status = slack.api.messagesIn(CHANNEL).find((m) => m.user === FAKE_SLACK.botUserId && m.thread_ts === undefined)!;
     expect(status.text).toContain("Compare the three vendors");
-    await waitFor(() => slack.api.messagesIn(CHANNEL, status.ts).some((m) => m.text.includes("REPORT-7F3")), 30_000, "the report in the thread");
+    await waitFor(
+      () => slack.api.messagesIn(CHANNEL, status.ts).some((m) => m.text.includes("REPORT-7F3")),
+      30_000,
+      "the report in the thread",
+    );
     // The last status edit follows the report within an interval or two.
     await waitFor(() => slack.api.message(CHANNEL, status.ts)!.text.includes("Status: done"), 10_000, "the last status edit");
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appMention, FAKE_SLACK, startFakeSlack, type FakeSlack } from "./fakes/slack/index.js";
+import { appMention, FAKE_SLACK, type FakeSlack, startFakeSlack } from "./fakes/slack/index.js";
 import { scriptLlm, startTestApp, type TestApp } from "./support/app.js";
 
 describe("Slack over Socket Mode", () => {
@@ -28,7 +28,14 @@ describe("Slack over Socket Mode", () => {
   });
 
   it("acks a slash command and answers it through response_url", async () => {
-    const envelope = slack.pushSlashCommand({ command: "/agent", text: "", channel_id: "C0SOCKET", channel_name: "socket", user_id: "U0ADA", user_name: "ada" });
+    const envelope = slack.pushSlashCommand({
+      command: "/agent",
+      text: "",
+      channel_id: "C0SOCKET",
+      channel_name: "socket",
+      user_id: "U0ADA",
+      user_name: "ada",
+    });
     await slack.socket.waitForAck(envelope);
     const response = await slack.api.waitForResponse((post) => post.context?.command === "/agent");
     expect(String(response.body.text)).toContain("Assistant of #socket");

@@ -1,5 +1,5 @@
-import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { randomUUID } from "node:crypto";
+import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lastUserText, scriptLlm, startTestApp, systemText, type TestApp } from "./support/app.js";
@@ -51,9 +51,17 @@ describe("messages that arrive together in one thread", () => {
     expect(replyTo(earlier!)).toBe(`Answer to ada: ${earlier}`);
     expect(replyTo(later!)).toBe(`Answer to ada: ${later}`);
 
-    const prompts = t.llm.mock.getRequests().map((r) => (r.body as ChatCompletionRequest).messages.filter((m) => m.role !== "system").map((m) => m.content));
+    const prompts = t.llm.mock
+      .getRequests()
+      .map((r) => (r.body as ChatCompletionRequest).messages.filter((m) => m.role !== "system").map((m) => m.content));
     const promptFor = (text: string) => prompts.find((p) => p.at(-1) === `ada: ${text}`)!;
-    expect(promptFor(earlier!)).toEqual(["ada: hello", "Answer to ada: hello", "ada: hold on", "Answer to ada: hold on", `ada: ${earlier}`]);
+    expect(promptFor(earlier!)).toEqual([
+      "ada: hello",
+      "Answer to ada: hello",
+      "ada: hold on",
+      "Answer to ada: hold on",
+      `ada: ${earlier}`,
+    ]);
     // The thread in the order it was stored, with the message being answered last.
     expect(promptFor(later!)).toEqual([
       "ada: hello",

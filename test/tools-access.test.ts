@@ -66,7 +66,16 @@ describe("discovery", () => {
     // weather and forecast_sales both match "forecast" in name or description; the name match wins.
     expect(found({})).toEqual(["forecast_sales", "weather"]);
     const tied = [tool("a_tool", "Looks things up."), tool("b_tool", "Looks things up.")];
-    expect(searchTools(tied, "looks", new Map([["b_tool", stats(0.9)], ["a_tool", stats(0.5)]])).map((t) => t.name)).toEqual(["b_tool", "a_tool"]);
+    expect(
+      searchTools(
+        tied,
+        "looks",
+        new Map([
+          ["b_tool", stats(0.9)],
+          ["a_tool", stats(0.5)],
+        ]),
+      ).map((t) => t.name),
+    ).toEqual(["b_tool", "a_tool"]);
     expect(searchTools(tied, "looks", new Map()).map((t) => t.name)).toEqual(["a_tool", "b_tool"]);
   });
 });
@@ -93,7 +102,12 @@ describe("a denied tool in the app", () => {
 
     const list = await t.post("/api/commands", { channel: "locked", user: "ada", command: "/tools", text: "" });
     expect(list.json.text).not.toContain("calculator");
-    const run = await t.post("/api/commands", { channel: "locked", user: "ada", command: "/tools", text: 'run calculator {"expression": "1+1"}' });
+    const run = await t.post("/api/commands", {
+      channel: "locked",
+      user: "ada",
+      command: "/tools",
+      text: 'run calculator {"expression": "1+1"}',
+    });
     expect(run.json.text).toBe('No tool "calculator" is available in this channel. `/tools` lists them.');
   });
 });

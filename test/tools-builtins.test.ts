@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { MemoryStore } from "../src/agents/memory/store.js";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
+import { MemoryStore } from "../src/agents/memory/store.js";
 import { loadConfig } from "../src/config.js";
 import type { Database } from "../src/db/client.js";
 import { calculate } from "../src/tools/builtin/calculator.js";
@@ -12,7 +12,7 @@ import { memoryTools } from "../src/tools/builtin/memory.js";
 import { weatherTool } from "../src/tools/builtin/weather.js";
 import { webSearchTool } from "../src/tools/builtin/web-search.js";
 import type { Tool } from "../src/tools/define.js";
-import { ToolExecutor, type CallContext } from "../src/tools/executor.js";
+import { type CallContext, ToolExecutor } from "../src/tools/executor.js";
 import { scratchPglite } from "./support/databases.js";
 
 type Route = (req: IncomingMessage, url: URL, body: string) => { status?: number; json: unknown };
@@ -22,18 +22,45 @@ let server: Server;
 let base = "";
 const seen: { url: URL; headers: IncomingMessage["headers"]; body: string }[] = [];
 const routes: Record<string, Route> = {
-  "/searxng/search": (_req, url) => ({ json: { results: [{ title: `About ${url.searchParams.get("q")}`, url: "https://a.example", content: "snippet a" }, { title: "B", url: "https://b.example" }] } }),
+  "/searxng/search": (_req, url) => ({
+    json: {
+      results: [
+        { title: `About ${url.searchParams.get("q")}`, url: "https://a.example", content: "snippet a" },
+        { title: "B", url: "https://b.example" },
+      ],
+    },
+  }),
   "/brave": (req) =>
     req.headers["x-subscription-token"] === "brave-key"
       ? { json: { web: { results: [{ title: "Brave hit", url: "https://brave.example", description: "from brave" }] } } }
       : { status: 401, json: { error: "bad token" } },
-  "/tavily": (req, _url, body) => ({ json: { results: [{ title: `Tavily ${JSON.parse(body).query}`, url: "https://t.example", content: req.headers.authorization }] } }),
+  "/tavily": (req, _url, body) => ({
+    json: { results: [{ title: `Tavily ${JSON.parse(body).query}`, url: "https://t.example", content: req.headers.authorization }] },
+  }),
   "/geo": (_req, url) =>
     url.searchParams.get("name") === "Portland"
-      ? { json: { results: [
-          { name: "Portland", latitude: 43.66, longitude: -70.26, country: "United States", admin1: "Maine", timezone: "America/New_York" },
-          { name: "Portland", latitude: 45.52, longitude: -122.68, country: "United States", admin1: "Oregon", timezone: "America/Los_Angeles" },
-        ] } }
+      ? {
+          json: {
+            results: [
+              {
+                name: "Portland",
+                latitude: 43.66,
+                longitude: -70.26,
+                country: "United States",
+                admin1: "Maine",
+                timezone: "America/New_York",
+              },
+              {
+                name: "Portland",
+                latitude: 45.52,
+                longitude: -122.68,
+                country: "United States",
+                admin1: "Oregon",
+                timezone: "America/Los_Angeles",
+              },
+            ],
+          },
+        }
       : { json: {} },
   "/forecast": (_req, url) => ({
     json: {
@@ -60,13 +87,15 @@ const result = async (tool: Tool, args: unknown) => {
 beforeAll(async () => {
   server = createServer((req, res) => {
     let body = "";
-    req.on("data", (chunk) => (body += chunk)).on("end", () => {
-      const url = new URL(req.url ?? "/", "http://fake");
-      seen.push({ url, headers: req.headers, body });
-      const route = routes[url.pathname];
-      const reply = route ? route(req, url, body) : { status: 404, json: { error: "no route" } };
-      res.writeHead(reply.status ?? 200, { "content-type": "application/json" }).end(JSON.stringify(reply.json));
-    });
+    req
+      .on("data", (chunk) => (body += chunk))
+      .on("end", () => {
+        const url = new URL(req.url ?? "/", "http://fake");
+        seen.push({ url, headers: req.headers, body });
+        const route = routes[url.pathname];
+        const reply = route ? route(req, url, body) : { status: 404, json: { error: "no route" } };
+        res.writeHead(reply.status ?? 200, { "content-type": "application/json" }).end(JSON.stringify(reply.json));
+      });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -118,7 +147,12 @@ describe("weather", () => {
 
   it("geocodes the place, narrowed by what follows a comma, then fetches its forecast", async () => {
     const report = await result(weather(), { place: "Portland, Oregon", days: 2 });
-    expect(report).toMatchObject({ place: "Portland, Oregon, United States", latitude: 45.52, current: { temperature_2m: 11.5, lat: 45.52 }, dailyUnits: { temperature_2m_max: "°C" } });
+    expect(report).toMatchObject({
+      place: "Portland, Oregon, United States",
+      latitude: 45.52,
+      current: { temperature_2m: 11.5, lat: 45.52 },
+      dailyUnits: { temperature_2m_max: "°C" },
+    });
     const forecast = seen.at(-1)!.url.searchParams;
     expect([forecast.get("forecast_days"), forecast.get("timezone")]).toEqual(["2", "auto"]);
   });
@@ -145,7 +179,9 @@ describe("current_time", () => {
   });
 
   it("refuses a zone that does not exist, naming the field", async () => {
-    expect((await call(currentTimeTool, { timeZone: "Mars/Olympus" })).content).toMatch(/invalid arguments for current_time: timeZone: not an IANA time zone/);
+    expect((await call(currentTimeTool, { timeZone: "Mars/Olympus" })).content).toMatch(
+      /invalid arguments for current_time: timeZone: not an IANA time zone/,
+    );
   });
 });
 
@@ -154,7 +190,9 @@ describe("memory tools", () => {
     const [remember, , forget] = memoryTools(new MemoryStore(database.db, { capacity: 100 }));
     const stored = (await result(remember!, { fact: "The deploy day is Thursday" })) as { id: number };
     const other = await new ConversationStore(database.db).ensureChannel("web", "elsewhere", "elsewhere");
-    expect((await call(forget!, { id: stored.id }, { ...context, channelId: other.id })).content).toBe(`Error: forget failed: this channel has no memory with id ${stored.id}`);
+    expect((await call(forget!, { id: stored.id }, { ...context, channelId: other.id })).content).toBe(
+      `Error: forget failed: this channel has no memory with id ${stored.id}`,
+    );
     expect(await result(forget!, { id: stored.id })).toEqual({ forgotten: stored.id });
     expect((await call(forget!, { id: stored.id })).ok).toBe(false);
   });
@@ -167,9 +205,9 @@ describe("calculator limits", () => {
     ["permutations(2*10^5)", /permutations is limited/],
     ["sum(1:1e9)", /range/],
     ["cos = 1", /assignment/],
-    ["parse(\"1\")", /forbidden function: parse/],
-    ["simplify(\"x\")", /forbidden function: simplify/],
-    ["f = typed(\"f\", {})", /assignment/],
+    ['parse("1")', /forbidden function: parse/],
+    ['simplify("x")', /forbidden function: simplify/],
+    ['f = typed("f", {})', /assignment/],
     ["[1,2][1]", /not allowed|array|index/i],
     ["{a: 1}", /object/],
     ["1; 2", /block/],

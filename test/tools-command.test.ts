@@ -3,7 +3,8 @@ import { startTestApp, type TestApp } from "./support/app.js";
 
 describe("/tools in the web console", () => {
   let t: TestApp;
-  const tools = async (text: string, channel = "ops") => (await t.post("/api/commands", { channel, user: "ada", command: "/tools", text })).json.text as string;
+  const tools = async (text: string, channel = "ops") =>
+    (await t.post("/api/commands", { channel, user: "ada", command: "/tools", text })).json.text as string;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -20,11 +21,15 @@ describe("/tools in the web console", () => {
   });
 
   it("runs a tool through the executor and shows its result", async () => {
-    expect(await tools('run calculator {"expression": "6 * 7"}')).toBe('`calculator` returned:\n```\n{"expression":"6 * 7","result":42}\n```');
+    expect(await tools('run calculator {"expression": "6 * 7"}')).toBe(
+      '`calculator` returned:\n```\n{"expression":"6 * 7","result":42}\n```',
+    );
   });
 
   it("shows a validation error naming the field", async () => {
-    expect(await tools('run calculator {"expression": 7}')).toMatch(/^Error: invalid arguments for calculator: expression: .*expected string/);
+    expect(await tools('run calculator {"expression": 7}')).toMatch(
+      /^Error: invalid arguments for calculator: expression: .*expected string/,
+    );
     expect(await tools("run calculator {oops")).toMatch(/not valid JSON/);
     expect(await tools("run calculator")).toMatch(/invalid arguments for calculator: expression/);
     expect(await tools("run")).toMatch(/^Usage: `\/tools run NAME \{json\}`/);
@@ -51,7 +56,12 @@ describe("/tools in the web console", () => {
     await tools('run calculator {"expression": "1 + 1"}');
     const { json } = await t.get("/api/capabilities");
     const calculator = json.tools.find((tool: { name: string }) => tool.name === "calculator");
-    expect(calculator).toMatchObject({ name: "calculator", category: "math", description: expect.any(String), stats: { calls: expect.any(Number), successRate: expect.any(Number) } });
+    expect(calculator).toMatchObject({
+      name: "calculator",
+      category: "math",
+      description: expect.any(String),
+      stats: { calls: expect.any(Number), successRate: expect.any(Number) },
+    });
     const unused = json.tools.find((tool: { name: string }) => tool.name === "weather");
     expect(unused.stats).toBeNull();
   });

@@ -3,15 +3,15 @@ import { eq, inArray } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { Background } from "../src/core/background.js";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
+import { Background } from "../src/core/background.js";
 import type { Database } from "../src/db/client.js";
 import { toolCalls } from "../src/db/schema.js";
-import { createLogger } from "../src/wiring/log.js";
 import { defineTool } from "../src/tools/define.js";
-import { ToolExecutor, type CallContext } from "../src/tools/executor.js";
+import { type CallContext, ToolExecutor } from "../src/tools/executor.js";
 import { RetryableToolError } from "../src/tools/policy.js";
 import { RedisRateLimiter } from "../src/tools/rate-limiter.js";
+import { createLogger } from "../src/wiring/log.js";
 import { scratchPglite } from "./support/databases.js";
 
 let database: Database;
@@ -19,7 +19,11 @@ let context: CallContext;
 let executor: ToolExecutor;
 let callNumber = 0;
 
-const call = (name: string, args: unknown) => ({ id: `call-${++callNumber}`, name, arguments: typeof args === "string" ? args : JSON.stringify(args) });
+const call = (name: string, args: unknown) => ({
+  id: `call-${++callNumber}`,
+  name,
+  arguments: typeof args === "string" ? args : JSON.stringify(args),
+});
 
 const echo = defineTool({
   name: "echo",
@@ -89,7 +93,14 @@ describe("policy", () => {
   });
 
   it("runs an admin-only tool for admins alone", async () => {
-    const secret = defineTool({ name: "secret", description: "Admins only.", category: "test", input: z.object({}), policy: { adminOnly: true }, run: () => "done" });
+    const secret = defineTool({
+      name: "secret",
+      description: "Admins only.",
+      category: "test",
+      input: z.object({}),
+      policy: { adminOnly: true },
+      run: () => "done",
+    });
     expect((await executor.execute(secret, call("secret", {}), context)).content).toBe("Error: secret may only be run by an admin.");
     const admin = await executor.execute(secret, call("secret", {}), { ...context, author: { id: "boss", isAdmin: true } });
     expect(admin).toEqual({ name: "secret", ok: true, content: "done" });
@@ -114,7 +125,13 @@ describe("policy", () => {
   });
 
   it("is cancelled by the caller's signal", async () => {
-    const slow = defineTool({ name: "slow2", description: "Never ends.", category: "test", input: z.object({}), run: () => new Promise(() => undefined) });
+    const slow = defineTool({
+      name: "slow2",
+      description: "Never ends.",
+      category: "test",
+      input: z.object({}),
+      run: () => new Promise(() => undefined),
+    });
     const outcome = await executor.execute(slow, call("slow2", {}), context, AbortSignal.abort());
     expect(outcome.content).toBe("Error: slow2 was cancelled.");
   });
@@ -140,21 +157,42 @@ describe("policy", () => {
   it("gives up after its retries, and never retries other failures", async () => {
     let retryable = 0;
     let plain = 0;
-    const down = defineTool({ name: "down", description: "Always 503.", category: "test", input: z.object({}), policy: { maxRetries: 1 }, run: () => {
-      retryable += 1;
-      throw new RetryableToolError("upstream 503");
-    } });
-    const broken = defineTool({ name: "broken", description: "Always wrong.", category: "test", input: z.object({}), policy: { maxRetries: 3 }, run: () => {
-      plain += 1;
-      throw new Error("bad request");
-    } });
+    const down = defineTool({
+      name: "down",
+      description: "Always 503.",
+      category: "test",
+      input: z.object({}),
+      policy: { maxRetries: 1 },
+      run: () => {
+        retryable += 1;
+        throw new RetryableToolError("upstream 503");
+      },
+    });
+    const broken = defineTool({
+      name: "broken",
+      description: "Always wrong.",
+      category: "test",
+      input: z.object({}),
+      policy: { maxRetries: 3 },
+      run: () => {
+        plain += 1;
+        throw new Error("bad request");
+      },
+    });
     expect((await executor.execute(down, call("down", {}), context)).content).toBe("Error: down failed: upstream 503");
     expect((await executor.execute(broken, call("broken", {}), context)).content).toBe("Error: broken failed: bad request");
     expect([retryable, plain]).toEqual([2, 1]);
   });
 
   it("cuts long output with a note", async () => {
-    const long = defineTool({ name: "long", description: "Much text.", category: "test", input: z.object({}), policy: { maxOutputChars: 10 }, run: () => "x".repeat(25) });
+    const long = defineTool({
+      name: "long",
+      description: "Much text.",
+      category: "test",
+      input: z.object({}),
+      policy: { maxOutputChars: 10 },
+      run: () => "x".repeat(25),
+    });
     const outcome = await executor.execute(long, call("long", {}), context);
     expect(outcome.content).toBe(`${"x".repeat(10)}\n[output cut: 15 more characters not shown]`);
   });
@@ -174,12 +212,28 @@ describe("rate limits in Redis", () => {
         connections.push(redis);
         return new ToolExecutor(database.db, { limiter: new RedisRateLimiter(redis, undefined, prefix) });
       }) as [ToolExecutor, ToolExecutor];
-      const limited = defineTool({ name: "limited", description: "Three a minute.", category: "test", input: z.object({}), policy: { perMinute: 3 }, run: () => "ok" });
-      const perChannel = defineTool({ name: "chatty", description: "One a minute per channel.", category: "test", input: z.object({}), policy: { perChannelPerMinute: 1 }, run: () => "ok" });
+      const limited = defineTool({
+        name: "limited",
+        description: "Three a minute.",
+        category: "test",
+        input: z.object({}),
+        policy: { perMinute: 3 },
+        run: () => "ok",
+      });
+      const perChannel = defineTool({
+        name: "chatty",
+        description: "One a minute per channel.",
+        category: "test",
+        input: z.object({}),
+        policy: { perChannelPerMinute: 1 },
+        run: () => "ok",
+      });
       const results = [];
       for (const executor of [a, b, a, b, a]) results.push((await executor.execute(limited, call("limited", {}), context)).ok);
       expect(results).toEqual([true, true, true, false, false]);
-      expect((await b.execute(limited, call("limited", {}), context)).content).toBe("Error: limited is rate limited (3 calls a minute); try again shortly.");
+      expect((await b.execute(limited, call("limited", {}), context)).content).toBe(
+        "Error: limited is rate limited (3 calls a minute); try again shortly.",
+      );
 
       const other = await new ConversationStore(database.db).ensureChannel("web", "tools-executor-2", "other");
       expect((await a.execute(perChannel, call("chatty", {}), context)).ok).toBe(true);
@@ -227,7 +281,11 @@ describe("audit", () => {
       run: ({ text }) =>
         text
           ? "connected with Authorization: Bearer abc.def-123, key sk-proj-abcdefgh1234 and xoxb-1111-2222-abcd; retry at /login?user=ann&password=hunter2&api_key=k-42"
-          : { headers: { authorization: "Bearer abc.def-123", "x-api-key": "k-42" }, session: { token: "t-1", user: "ann" }, note: "token=t-1" },
+          : {
+              headers: { authorization: "Bearer abc.def-123", "x-api-key": "k-42" },
+              session: { token: "t-1", user: "ann" },
+              note: "token=t-1",
+            },
     });
     const secrets = ["abc.def-123", "sk-proj-abcdefgh1234", "xoxb-1111-2222-abcd", "hunter2", "k-42", "t-1"];
     const stored = async (args: string) => {
@@ -260,7 +318,13 @@ describe("audit", () => {
   it("writes rows in the background, in batches, and statistics include them", async () => {
     const background = new Background(createLogger("silent"));
     const batched = new ToolExecutor(database.db, { background });
-    const tally = defineTool({ name: "tally", description: "Counts.", category: "test", input: z.object({ n: z.number() }), run: ({ n }) => n });
+    const tally = defineTool({
+      name: "tally",
+      description: "Counts.",
+      category: "test",
+      input: z.object({ n: z.number() }),
+      run: ({ n }) => n,
+    });
     const outcomes = await Promise.all([1, 2, 3, -1].map((n) => batched.execute(n < 0 ? undefined : tally, call("tally", { n }), context)));
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, false]);
     const stats = (await batched.stats()).get("tally");
@@ -274,14 +338,30 @@ describe("audit", () => {
     log.warn = ((entry: unknown) => void warnings.push(entry)) as typeof log.warn;
     const background = new Background(log);
     const batched = new ToolExecutor(database.db, { background });
-    const tally = defineTool({ name: "tally", description: "Counts.", category: "test", input: z.object({ n: z.number() }), run: ({ n }) => n });
+    const tally = defineTool({
+      name: "tally",
+      description: "Counts.",
+      category: "test",
+      input: z.object({ n: z.number() }),
+      run: ({ n }) => n,
+    });
     // A thread deleted while its call ran: the row's conversation no longer exists.
     const contexts = [context, { ...context, conversationId: "deleted-thread" }, context];
     const requests = contexts.map((_, n) => call("tally", { n }));
     await Promise.all(requests.map((request, n) => batched.execute(tally, request, contexts[n]!)));
     await background.drain();
-    const stored = await database.db.select({ callId: toolCalls.callId }).from(toolCalls).where(inArray(toolCalls.callId, requests.map((r) => r.id)));
+    const stored = await database.db
+      .select({ callId: toolCalls.callId })
+      .from(toolCalls)
+      .where(
+        inArray(
+          toolCalls.callId,
+          requests.map((r) => r.id),
+        ),
+      );
     expect(stored.map((row) => row.callId).sort()).toEqual([requests[0]!.id, requests[2]!.id].sort());
-    expect(warnings).toEqual([expect.objectContaining({ task: "tool audit", err: expect.objectContaining({ message: "1 audit row(s) refused" }) })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ task: "tool audit", err: expect.objectContaining({ message: "1 audit row(s) refused" }) }),
+    ]);
   });
 });

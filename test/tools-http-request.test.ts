@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
-import type { Tool } from "../src/tools/define.js";
-import { httpRequestTool, type HttpApi } from "../src/tools/builtin/http-request.js";
-import { addressRefusal } from "../src/tools/ssrf.js";
 import { checkArguments } from "../src/tools/arguments.js";
+import { type HttpApi, httpRequestTool } from "../src/tools/builtin/http-request.js";
+import type { Tool } from "../src/tools/define.js";
+import { addressRefusal } from "../src/tools/ssrf.js";
 
 /** A fake REST API on loopback; `hits` counts what reached it. */
 let server: Server;
@@ -16,7 +16,8 @@ let flaky = 0;
 function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   const path = req.url ?? "/";
   hits.push({ path, method: req.method, authorization: req.headers.authorization, body });
-  const json = (status: number, value: unknown): void => void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+  const json = (status: number, value: unknown): void =>
+    void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
   if (path.startsWith("/v1/items")) return json(200, { items: [1, 2], query: path.split("?")[1] ?? "" });
   if (path === "/v1/echo") return json(201, { method: req.method, got: JSON.parse(body || "null") });
   if (path === "/v1/redirect-private") return void res.writeHead(302, { location: "http://10.0.0.1/v1/items" }).end();
@@ -61,19 +62,34 @@ describe("http_request against an allowed host", () => {
   const allowed = () => tool(`http://127.0.0.1:${port}/v1`, ["127.0.0.1"], { auth: { header: "authorization", value: "Bearer secret-1" } });
 
   it("calls the API with its auth header and query", async () => {
-    const result = await run(allowed(), { path: "/items", query: [{ name: "q", value: "x y" }, { name: "n", value: 2 }] });
+    const result = await run(allowed(), {
+      path: "/items",
+      query: [
+        { name: "q", value: "x y" },
+        { name: "n", value: 2 },
+      ],
+    });
     expect(result).toMatchObject({ status: 200, body: { items: [1, 2], query: "q=x+y&n=2" } });
     expect(hits.at(-1)).toMatchObject({ path: "/v1/items?q=x+y&n=2", authorization: "Bearer secret-1" });
   });
 
   it("sends a JSON body", async () => {
-    expect(await run(allowed(), { method: "POST", path: "/echo", body: '{"a": 1}' })).toMatchObject({ status: 201, body: { method: "POST", got: { a: 1 } } });
+    expect(await run(allowed(), { method: "POST", path: "/echo", body: '{"a": 1}' })).toMatchObject({
+      status: 201,
+      body: { method: "POST", got: { a: 1 } },
+    });
   });
 
   it("takes a body sent as an object, and refuses one that is not JSON", () => {
     const target = allowed();
-    expect(checkArguments(target.input, JSON.stringify({ api: "fake", path: "/echo", body: { a: 1 } }))).toMatchObject({ ok: true, args: { body: '{"a":1}' } });
-    expect(checkArguments(target.input, JSON.stringify({ api: "fake", path: "/echo", body: "{a: 1" }))).toMatchObject({ ok: false, error: "body: must be JSON text" });
+    expect(checkArguments(target.input, JSON.stringify({ api: "fake", path: "/echo", body: { a: 1 } }))).toMatchObject({
+      ok: true,
+      args: { body: '{"a":1}' },
+    });
+    expect(checkArguments(target.input, JSON.stringify({ api: "fake", path: "/echo", body: "{a: 1" }))).toMatchObject({
+      ok: false,
+      error: "body: must be JSON text",
+    });
   });
 
   it("follows a redirect that stays allowed, as a GET", async () => {
@@ -88,7 +104,10 @@ describe("http_request against an allowed host", () => {
   });
 
   it("marks a 503 as retryable", async () => {
-    await expect(run(allowed(), { path: "/flaky" })).rejects.toMatchObject({ name: "RetryableToolError", message: expect.stringMatching(/answered 503/) });
+    await expect(run(allowed(), { path: "/flaky" })).rejects.toMatchObject({
+      name: "RetryableToolError",
+      message: expect.stringMatching(/answered 503/),
+    });
   });
 
   it.each([
@@ -111,7 +130,10 @@ describe("http_request redirects", () => {
   // Two APIs whose hosts are both allowed: a redirect from the public one must not reach the internal one.
   const twoApis = (methods: HttpApi["methods"] = ["GET", "POST"]) =>
     httpRequestTool({
-      apis: [api(base(), { methods, auth: { header: "authorization", value: "Bearer public-1" } }), { name: "internal", baseUrl: `http://localhost:${port}/internal`, methods: ["GET", "POST"], paths: ["/**"] }],
+      apis: [
+        api(base(), { methods, auth: { header: "authorization", value: "Bearer public-1" } }),
+        { name: "internal", baseUrl: `http://localhost:${port}/internal`, methods: ["GET", "POST"], paths: ["/**"] },
+      ],
       allowedHosts: ["127.0.0.1", "localhost"],
       timeoutMs: 5_000,
       maxResponseBytes: 1_000,
@@ -134,17 +156,27 @@ describe("http_request redirects", () => {
     ["/redirect-outside", "/internal/admin", "path /internal/admin leaves fake's base URL"],
   ])("does not follow %s within the origin to a path the API does not allow", async (path, location, why) => {
     const before = hits.length;
-    expect(await run(twoApis(), { path })).toMatchObject({ status: 302, location: `http://127.0.0.1:${port}${location}`, redirect: expect.stringContaining(`not followed: ${why}`) });
+    expect(await run(twoApis(), { path })).toMatchObject({
+      status: 302,
+      location: `http://127.0.0.1:${port}${location}`,
+      redirect: expect.stringContaining(`not followed: ${why}`),
+    });
     expect(hits.length).toBe(before + 1);
     expect(reachedInternal()).toBe(false);
   });
 
   it("does not turn a POST into a GET the API does not allow", async () => {
-    expect(await run(twoApis(["POST"]), { method: "POST", path: "/redirect-ok", body: "{}" })).toMatchObject({ status: 303, redirect: "not followed: GET is not allowed for fake" });
+    expect(await run(twoApis(["POST"]), { method: "POST", path: "/redirect-ok", body: "{}" })).toMatchObject({
+      status: 303,
+      redirect: "not followed: GET is not allowed for fake",
+    });
   });
 
   it("follows a 307 to an allowed path with its method, body and auth", async () => {
-    expect(await run(twoApis(), { method: "POST", path: "/redirect-echo", body: '{"a": 1}' })).toMatchObject({ status: 201, body: { method: "POST", got: { a: 1 } } });
+    expect(await run(twoApis(), { method: "POST", path: "/redirect-echo", body: '{"a": 1}' })).toMatchObject({
+      status: 201,
+      body: { method: "POST", got: { a: 1 } },
+    });
     expect(hits.at(-1)).toMatchObject({ path: "/v1/echo", method: "POST", authorization: "Bearer public-1" });
   });
 });
@@ -174,7 +206,10 @@ describe("the SSRF guard", () => {
       redirect: "not followed: http://10.0.0.1 is not fake's origin",
     });
     const before = hits.length;
-    expect(await run(allowed, { path: "/redirect-localhost" })).toMatchObject({ status: 302, redirect: expect.stringMatching(/^not followed/) });
+    expect(await run(allowed, { path: "/redirect-localhost" })).toMatchObject({
+      status: 302,
+      redirect: expect.stringMatching(/^not followed/),
+    });
     expect(hits.length).toBe(before + 1);
   });
 
@@ -204,18 +239,28 @@ describe("the SSRF guard", () => {
 });
 
 describe("HTTP_APIS", () => {
-  const apis = JSON.stringify([{ name: "gh", baseUrl: "https://api.github.com", paths: ["/repos/**"], auth: { env: "GH_TOKEN", prefix: "Bearer " } }]);
+  const apis = JSON.stringify([
+    { name: "gh", baseUrl: "https://api.github.com", paths: ["/repos/**"], auth: { env: "GH_TOKEN", prefix: "Bearer " } },
+  ]);
 
   it("reads the auth header's value from the variable it names", () => {
     const config = loadConfig({ HTTP_APIS: apis, GH_TOKEN: "ghp_1", HTTP_ALLOWED_HOSTS: "Internal.example, [::1]" });
     expect(config.tools.http.apis).toEqual([
-      { name: "gh", baseUrl: "https://api.github.com", methods: ["GET"], paths: ["/repos/**"], auth: { header: "authorization", value: "Bearer ghp_1" } },
+      {
+        name: "gh",
+        baseUrl: "https://api.github.com",
+        methods: ["GET"],
+        paths: ["/repos/**"],
+        auth: { header: "authorization", value: "Bearer ghp_1" },
+      },
     ]);
     expect(config.tools.http.allowedHosts).toEqual(["internal.example", "::1"]);
   });
 
   it("says which variable is missing, and what is malformed", () => {
-    expect(() => loadConfig({ HTTP_APIS: apis })).toThrow(/HTTP_APIS: .*API "gh" takes its authorization header from GH_TOKEN, which is not set/);
+    expect(() => loadConfig({ HTTP_APIS: apis })).toThrow(
+      /HTTP_APIS: .*API "gh" takes its authorization header from GH_TOKEN, which is not set/,
+    );
     expect(() => loadConfig({ HTTP_APIS: "[{" })).toThrow(/HTTP_APIS: .*expected a JSON array/);
     expect(() => loadConfig({ HTTP_APIS: '[{"name": "x", "baseUrl": "ftp://x"}]' })).toThrow(ConfigError);
   });

@@ -8,16 +8,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { z } from "zod";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import type { Database } from "../src/db/client.js";
-import { createLogger } from "../src/wiring/log.js";
-import { ToolExecutor, type CallContext } from "../src/tools/executor.js";
+import { type CallContext, ToolExecutor } from "../src/tools/executor.js";
 import { McpConnections } from "../src/tools/mcp/connections.js";
 import { namespacedName } from "../src/tools/mcp/mcp-tool.js";
 import { ToolRegistry } from "../src/tools/registry.js";
 import type { McpServerSettings } from "../src/tools/settings.js";
+import { createLogger } from "../src/wiring/log.js";
 import { startTestApp } from "./support/app.js";
 import { scratchPglite } from "./support/databases.js";
 
@@ -60,7 +60,8 @@ describe("an MCP server on stdio", () => {
   // While this file exists the fake's command exits at once, as a server whose command is broken.
   const downFile = join(scratch, "stdio-down");
   let executor: ToolExecutor;
-  const run = (name: string, args: unknown) => executor.execute(registry.get(name), { id: `mcp-${Math.random()}`, name, arguments: JSON.stringify(args) }, context);
+  const run = (name: string, args: unknown) =>
+    executor.execute(registry.get(name), { id: `mcp-${Math.random()}`, name, arguments: JSON.stringify(args) }, context);
   const names = () => registry.all().map((tool) => tool.name);
 
   beforeAll(async () => {
@@ -68,7 +69,10 @@ describe("an MCP server on stdio", () => {
     executor = new ToolExecutor(database.db);
     const channel = await new ConversationStore(database.db).ensureChannel("web", "mcp", "mcp");
     context = { channelId: channel.id, author: { id: "ann" } };
-    await connections.start([fakeServer("fake", { MCP_FAKE_DOWN_FILE: downFile }), { name: "broken", command: "/nonexistent/mcp-server", args: [] }]);
+    await connections.start([
+      fakeServer("fake", { MCP_FAKE_DOWN_FILE: downFile }),
+      { name: "broken", command: "/nonexistent/mcp-server", args: [] },
+    ]);
   });
 
   afterAll(async () => {
@@ -81,7 +85,11 @@ describe("an MCP server on stdio", () => {
     expect(names().every((name) => /^[a-zA-Z0-9_-]{1,64}$/.test(name))).toBe(true);
     expect(names().some((name) => name.startsWith("broken__"))).toBe(false);
     expect(connections.connected()).toEqual(["fake"]);
-    expect(registry.get("fake__add")).toMatchObject({ category: "mcp:fake", description: "Add two numbers.", parameters: { type: "object", required: ["a", "b"] } });
+    expect(registry.get("fake__add")).toMatchObject({
+      category: "mcp:fake",
+      description: "Add two numbers.",
+      parameters: { type: "object", required: ["a", "b"] },
+    });
   });
 
   it("runs a tool under the executor's policy, validating with the server's schema", async () => {
@@ -92,7 +100,11 @@ describe("an MCP server on stdio", () => {
 
   it("aborts a call on timeout", async () => {
     const tool = registry.get("fake__wait_for_it")!;
-    const outcome = await executor.execute({ ...tool, policy: { ...tool.policy, timeoutMs: 100 } }, { id: "slow", name: tool.name, arguments: "{}" }, context);
+    const outcome = await executor.execute(
+      { ...tool, policy: { ...tool.policy, timeoutMs: 100 } },
+      { id: "slow", name: tool.name, arguments: "{}" },
+      context,
+    );
     expect(outcome.content).toBe("Error: fake__wait_for_it timed out after 100 ms.");
   });
 
@@ -119,7 +131,12 @@ describe("MCP_SERVERS in the app", () => {
   it("connects at start, and a broken server does not stop the bot", async () => {
     const t = await startTestApp({ MCP_SERVERS: JSON.stringify([fakeServer("calc"), { name: "gone", command: "/nonexistent/mcp" }]) });
     try {
-      const reply = await t.post("/api/commands", { channel: "general", user: "ada", command: "/tools", text: 'run calc__add {"a": 1, "b": 2}' });
+      const reply = await t.post("/api/commands", {
+        channel: "general",
+        user: "ada",
+        command: "/tools",
+        text: 'run calc__add {"a": 1, "b": 2}',
+      });
       expect(reply.json.text).toBe("`calc__add` returned:\n```\n3\n```");
       const list = await t.post("/api/commands", { channel: "general", user: "ada", command: "/tools", text: "" });
       expect(list.json.text).toContain("*mcp:calc*");
@@ -148,7 +165,9 @@ class HttpMcpServer {
       this.seenAuth.push(req.headers.authorization);
       if (req.method !== "POST") return void res.writeHead(405).end();
       const server = new McpServer({ name: "remote", version: "1.0.0" });
-      server.registerTool("greet", { description: "Greets.", inputSchema: { who: z.string() } }, ({ who }) => ({ content: [{ type: "text", text: `hello ${who}` }] }));
+      server.registerTool("greet", { description: "Greets.", inputSchema: { who: z.string() } }, ({ who }) => ({
+        content: [{ type: "text", text: `hello ${who}` }],
+      }));
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on("close", () => void transport.close());
       void server.connect(transport).then(() => transport.handleRequest(req, res));
@@ -175,7 +194,12 @@ describe("an MCP server over streamable HTTP", () => {
   let context: CallContext;
   let executor: ToolExecutor;
   const opened: { stop(): Promise<void> }[] = [];
-  const greet = (registry: ToolRegistry) => executor.execute(registry.get("remote__greet"), { id: `h-${Math.random()}`, name: "remote__greet", arguments: '{"who": "ann"}' }, context);
+  const greet = (registry: ToolRegistry) =>
+    executor.execute(
+      registry.get("remote__greet"),
+      { id: `h-${Math.random()}`, name: "remote__greet", arguments: '{"who": "ann"}' },
+      context,
+    );
   const hello = { name: "remote__greet", ok: true, content: "hello ann" };
 
   /** A remote server and connections to it, both closed after the test. */
@@ -184,7 +208,12 @@ describe("an MCP server over streamable HTTP", () => {
     const registry = new ToolRegistry();
     const connections = new McpConnections(registry, createLogger("silent"), fastRetry);
     opened.push(remote, { stop: () => connections.close() });
-    const settings: McpServerSettings = { name: "remote", url: remote.url, headers: { authorization: "Bearer mcp-key" }, ...(pingIntervalMs && { pingIntervalMs }) };
+    const settings: McpServerSettings = {
+      name: "remote",
+      url: remote.url,
+      headers: { authorization: "Bearer mcp-key" },
+      ...(pingIntervalMs && { pingIntervalMs }),
+    };
     return { remote, registry, connections, settings };
   }
 
@@ -254,9 +283,14 @@ describe("a stateful MCP server over streamable HTTP", () => {
       const known = typeof id === "string" ? sessions.get(id) : undefined;
       if (known) return void known.handleRequest(req, res);
       if (id !== undefined || req.method !== "POST") return void res.writeHead(404).end();
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (session) => void sessions.set(session, transport) });
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (session) => void sessions.set(session, transport),
+      });
       const server = new McpServer({ name: "remote", version: "1.0.0" });
-      server.registerTool("greet", { description: "Greets.", inputSchema: { who: z.string() } }, ({ who }) => ({ content: [{ type: "text", text: `hello ${who}` }] }));
+      server.registerTool("greet", { description: "Greets.", inputSchema: { who: z.string() } }, ({ who }) => ({
+        content: [{ type: "text", text: `hello ${who}` }],
+      }));
       await server.connect(transport);
       initialized++;
       await transport.handleRequest(req, res);
@@ -267,8 +301,15 @@ describe("a stateful MCP server over streamable HTTP", () => {
     const database = await scratchPglite();
     try {
       const channel = await new ConversationStore(database.db).ensureChannel("web", "mcp-session", "mcp-session");
-      const greet = () => new ToolExecutor(database.db).execute(registry.get("remote__greet"), { id: `s-${Math.random()}`, name: "remote__greet", arguments: '{"who": "bo"}' }, { channelId: channel.id, author: { id: "bo" } });
-      await connections.start([{ name: "remote", url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, headers: {}, pingIntervalMs: 3_600_000 }]);
+      const greet = () =>
+        new ToolExecutor(database.db).execute(
+          registry.get("remote__greet"),
+          { id: `s-${Math.random()}`, name: "remote__greet", arguments: '{"who": "bo"}' },
+          { channelId: channel.id, author: { id: "bo" } },
+        );
+      await connections.start([
+        { name: "remote", url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, headers: {}, pingIntervalMs: 3_600_000 },
+      ]);
       expect(await greet()).toMatchObject({ ok: true, content: "hello bo" });
       // A restart in place: the port never closes, but every session is gone.
       const old = [...sessions.values()];
@@ -337,7 +378,10 @@ await connections.close();
 `,
     );
     try {
-      const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["--import", "tsx", script], {
+        cwd: fileURLToPath(new URL("..", import.meta.url)),
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));

@@ -2,7 +2,7 @@ import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { lastUserText, scriptLlm, startTestApp, systemText, type FakeReply, type TestApp } from "./support/app.js";
+import { type FakeReply, lastUserText, scriptLlm, startTestApp, systemText, type TestApp } from "./support/app.js";
 import { waitFor } from "./support/wait.js";
 
 /** A fake model that behaves like a tool-using assistant, so the real loop, tools and memory are exercised. */
@@ -12,7 +12,8 @@ function brain(request: ChatCompletionRequest): FakeReply {
   const text = lastUserText(request);
   // Postgres cannot store U+0000; a model may still send it, in its text or a tool's arguments.
   if (/send a nul/i.test(text)) return { content: "Here it is: \u0000." };
-  if (/remember a nul/i.test(text)) return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The zero byte is \u0000" }) }] };
+  if (/remember a nul/i.test(text))
+    return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The zero byte is \u0000" }) }] };
   const fact = /remember that (.+)$/i.exec(text);
   if (fact) return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: fact[1] }) }] };
   const sum = /what is ([\d+*/ ().-]+)\?/i.exec(text);
@@ -87,7 +88,11 @@ describe("web console end to end", () => {
   });
 
   it("remembers a fact across a restart, in the same channel only", async () => {
-    const told = await t.post("/api/chat", { channel: "release", user: "ada", text: "Please remember that our release codename is Bluefin" });
+    const told = await t.post("/api/chat", {
+      channel: "release",
+      user: "ada",
+      text: "Please remember that our release codename is Bluefin",
+    });
     expect(told.json.toolCalls).toEqual([{ name: "remember", ok: true }]);
 
     await t.restart();
@@ -103,10 +108,18 @@ describe("web console end to end", () => {
     expect(listed.json.text).toContain("our release codename is Bluefin");
     const id = /#(\d+) \[semantic\] our release codename is Bluefin/.exec(listed.json.text)?.[1];
     expect(id).toBeDefined();
-    expect((await t.post("/api/commands", { channel: "random", user: "bob", command: "/memory", text: `forget ${id}` })).json.text).toContain("no memory");
-    expect((await t.post("/api/commands", { channel: "release", user: "bob", command: "/memory", text: `forget ${id}` })).json.text).toBe(`Forgot memory #${id}.`);
-    expect((await t.post("/api/commands", { channel: "release", user: "bob", command: "/memory", text: "forget all" })).json.text).toMatch(/^Forgot \d+ memor/);
-    expect((await t.post("/api/commands", { channel: "release", user: "bob", command: "/memory", text: "" })).json.text).toContain("nothing");
+    expect(
+      (await t.post("/api/commands", { channel: "random", user: "bob", command: "/memory", text: `forget ${id}` })).json.text,
+    ).toContain("no memory");
+    expect((await t.post("/api/commands", { channel: "release", user: "bob", command: "/memory", text: `forget ${id}` })).json.text).toBe(
+      `Forgot memory #${id}.`,
+    );
+    expect((await t.post("/api/commands", { channel: "release", user: "bob", command: "/memory", text: "forget all" })).json.text).toMatch(
+      /^Forgot \d+ memor/,
+    );
+    expect((await t.post("/api/commands", { channel: "release", user: "bob", command: "/memory", text: "" })).json.text).toContain(
+      "nothing",
+    );
   });
 
   it("answers /agent with the assistant's status", async () => {
@@ -121,7 +134,9 @@ describe("web console end to end", () => {
     expect(health.status).toBe(200);
     expect(health.json).toMatchObject({ status: "ok", db: "ok", llm: "ok" });
     const capabilities = await t.get("/api/capabilities");
-    expect(capabilities.json.tools.map((tool: { name: string }) => tool.name)).toEqual(expect.arrayContaining(["calculator", "remember", "recall"]));
+    expect(capabilities.json.tools.map((tool: { name: string }) => tool.name)).toEqual(
+      expect.arrayContaining(["calculator", "remember", "recall"]),
+    );
     const channels = await t.get("/api/channels");
     expect(channels.json.map((channel: { name: string }) => channel.name)).toEqual(expect.arrayContaining(["general", "maths"]));
     const page = await fetch(`${t.app.url}/`);

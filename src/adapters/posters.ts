@@ -13,7 +13,11 @@ import { WebPoster } from "./web/poster.js";
 export function postersFromConfig(config: Config, log: Logger, consoleEvents: ConsoleEvents): PosterFor {
   const posters = new Map<string, Poster>([["web", new WebPoster(consoleEvents)]]);
   if (config.slack)
-    posters.set("slack", new SlackPoster(new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) }), log));
-  if (config.discord) posters.set("discord", new DiscordPoster(new REST({ api: config.discord.apiUrl }).setToken(config.discord.token), log));
+    posters.set(
+      "slack",
+      new SlackPoster(new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) }), log),
+    );
+  if (config.discord)
+    posters.set("discord", new DiscordPoster(new REST({ api: config.discord.apiUrl }).setToken(config.discord.token), log));
   return (platform) => posters.get(platform);
 }

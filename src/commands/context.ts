@@ -1,5 +1,5 @@
-import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { EnhancedAssistant } from "../agents/assistant/enhanced-assistant.js";
+import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { MemoryStore } from "../agents/memory/store.js";
 import type { CommandInvocation, CommandReply } from "../core/inbound.js";
 import type { ProjectService } from "../jobs/projects.js";

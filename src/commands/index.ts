@@ -7,7 +7,9 @@ import { toolsCommand } from "./tools.js";
 
 export type { CommandContext, CommandContextFactory } from "./context.js";
 
-const handlers = new Map<string, CommandHandler>([agentCommand, memoryCommand, projectCommand, toolsCommand].map((handler) => [handler.name, handler]));
+const handlers = new Map<string, CommandHandler>(
+  [agentCommand, memoryCommand, projectCommand, toolsCommand].map((handler) => [handler.name, handler]),
+);
 
 export function commandHelp(): string {
   return [...handlers.values()].map((handler) => `\`${handler.usage}\`: ${handler.summary}`).join("\n");

@@ -14,7 +14,9 @@ export const memoryCommand: CommandHandler = {
       const [records, total] = await Promise.all([memory.list(channel.id, { limit: LIST_LIMIT }), memory.count(channel.id)]);
       if (total === 0) return { text: "I remember nothing from this channel yet. Tell me a fact and I will keep it." };
       const more = total > records.length ? `\n…and ${total - records.length} more. \`/memory search WORDS\` finds them.` : "";
-      return { text: `*What I remember here* (${total}, most valuable first):\n${records.map(formatMemory).join("\n")}${more}\n\`/memory forget ID\` deletes one, \`/memory forget all\` deletes everything.` };
+      return {
+        text: `*What I remember here* (${total}, most valuable first):\n${records.map(formatMemory).join("\n")}${more}\n\`/memory forget ID\` deletes one, \`/memory forget all\` deletes everything.`,
+      };
     }
     if (verb === "search") {
       if (target === "") return { text: "Usage: `/memory search WORDS`" };
@@ -27,7 +29,8 @@ export const memoryCommand: CommandHandler = {
         return { text: `Forgot ${removed} ${removed === 1 ? "memory" : "memories"} of this channel.` };
       }
       const id = Number(target);
-      if (!Number.isSafeInteger(id) || id <= 0) return { text: "Usage: `/memory forget ID` (an id from `/memory`) or `/memory forget all`." };
+      if (!Number.isSafeInteger(id) || id <= 0)
+        return { text: "Usage: `/memory forget ID` (an id from `/memory`) or `/memory forget all`." };
       return { text: (await memory.forget(channel.id, id)) ? `Forgot memory #${id}.` : `There is no memory #${id} in this channel.` };
     }
     return { text: `Unknown option "${verb}". Usage: \`${memoryCommand.usage}\`` };

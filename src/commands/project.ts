@@ -51,7 +51,9 @@ export const projectCommand: CommandHandler = {
       goal: text,
     });
     if (!started.ok) return { text: started.message };
-    return { text: `Started project \`${shortId(started.project.id)}\` (id ${started.project.id}): ${text}\nProgress and the report appear in its thread.` };
+    return {
+      text: `Started project \`${shortId(started.project.id)}\` (id ${started.project.id}): ${text}\nProgress and the report appear in its thread.`,
+    };
   },
 };
 

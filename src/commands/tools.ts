@@ -30,10 +30,14 @@ export const toolsCommand: CommandHandler = {
       return { text: found.length ? found.map(line).join("\n") : `No tool here matches "${words}".` };
     }
     if (verb === "run") {
-      if (name === "") return { text: "Usage: `/tools run NAME {json}`, e.g. `/tools run calculator {\"expression\": \"2+2\"}`" };
+      if (name === "") return { text: 'Usage: `/tools run NAME {json}`, e.g. `/tools run calculator {"expression": "2+2"}`' };
       const tool = find(name);
       if (!tool) return missing(name);
-      const outcome = await executor.execute(tool, { id: `command-${randomUUID()}`, name, arguments: rest }, { channelId: channel.id, author });
+      const outcome = await executor.execute(
+        tool,
+        { id: `command-${randomUUID()}`, name, arguments: rest },
+        { channelId: channel.id, author },
+      );
       return { text: outcome.ok ? `\`${name}\` returned:\n\`\`\`\n${outcome.content}\n\`\`\`` : outcome.content };
     }
     if (verb !== "") return { text: `Unknown option "${verb}". Usage: \`${toolsCommand.usage}\`` };
@@ -44,7 +48,9 @@ export const toolsCommand: CommandHandler = {
     const byCategory = new Map<string, Tool[]>();
     for (const tool of available) byCategory.set(tool.category, [...(byCategory.get(tool.category) ?? []), tool]);
     const sections = [...byCategory].map(([category, list]) => `*${category}*\n${list.map(line).join("\n")}`);
-    return { text: `${sections.join("\n")}${off}\n\`/tools describe NAME\` shows a tool's parameters and use, \`/tools search WORDS\` finds one, \`/tools run NAME {json}\` runs it.` };
+    return {
+      text: `${sections.join("\n")}${off}\n\`/tools describe NAME\` shows a tool's parameters and use, \`/tools search WORDS\` finds one, \`/tools run NAME {json}\` runs it.`,
+    };
   },
 };
 

@@ -63,7 +63,9 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   const over = (sql: postgres.Sql) => drizzlePostgres(settings.prepare === false ? sql : preparing(sql), { schema });
   const db = over(client);
   await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
-  const [canFlush] = await client<{ ok: boolean }[]>`select has_function_privilege('pg_logical_emit_message(boolean,text,text)', 'execute') as ok`;
+  const [canFlush] = await client<
+    { ok: boolean }[]
+  >`select has_function_privilege('pg_logical_emit_message(boolean,text,text)', 'execute') as ok`;
   return {
     db: db as unknown as Db,
     relaxed: over(relaxedClient) as unknown as Db,

@@ -1,4 +1,4 @@
-import { parse, protocol, type PGlite, type QueryOptions, type Results } from "@electric-sql/pglite";
+import { type PGlite, parse, protocol, type QueryOptions, type Results } from "@electric-sql/pglite";
 
 const { serialize, messages } = protocol;
 
@@ -30,7 +30,9 @@ export function preparingPglite(client: PGlite): PGlite {
     const evicted = statements.size >= CACHE_SIZE ? statements.keys().next().value : undefined;
     const close = evicted === undefined ? [] : [serialize.close({ type: "S", name: statements.get(evicted)!.name })];
     if (evicted !== undefined) statements.delete(evicted);
-    const described = await client.execProtocol(joined([...close, serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]));
+    const described = await client.execProtocol(
+      joined([...close, serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]),
+    );
     const columns = described.messages.find((message) => message instanceof messages.RowDescriptionMessage);
     const statement = {
       name,
@@ -50,7 +52,9 @@ export function preparingPglite(client: PGlite): PGlite {
     } else statement = await prepare(text);
     const values = params.map((param, i) => toText(client, param, statement.paramTypes[i], options));
     try {
-      const ran = await client.execProtocol(joined([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]));
+      const ran = await client.execProtocol(
+        joined([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]),
+      );
       return results<T>(client, statement, ran.messages, options);
     } catch (error) {
       if (retried || !STALE.has(String((error as { code?: unknown }).code))) throw error;

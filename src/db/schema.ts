@@ -100,9 +100,7 @@ export const memories = pgTable(
     accessCount: integer("access_count").notNull().default(0),
     lastAccessedAt: timestamp("last_accessed_at", { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
-    search: tsvector("search")
-      .notNull()
-      .generatedAlwaysAs(sql`to_tsvector('english'::regconfig, "content")`),
+    search: tsvector("search").notNull().generatedAlwaysAs(sql`to_tsvector('english'::regconfig, "content")`),
   },
   (t) => [
     index("memories_search").using("gin", t.search),
@@ -110,19 +108,12 @@ export const memories = pgTable(
     // Recall's full-text index: per-channel keys (function from migration 0002), so posting
     // lists stay within a channel; see src/agents/memory/store.ts. Without fastupdate: recall runs
     // several GIN scans per question and each would read the whole pending list.
-    index("memories_search_keys")
-      .using("gin", sql`memory_search_keys(${t.channelId}, ${t.search})`)
-      .with({ fastupdate: false }),
+    index("memories_search_keys").using("gin", sql`memory_search_keys(${t.channelId}, ${t.search})`).with({ fastupdate: false }),
     // Recall's window of a channel's latest memories, and the capped count for small channels.
     index("memories_channel_recent").on(t.channelId, t.id),
     // One row per content in a channel and kind (and thread, for working memory): remember()
     // dedupes through it with ON CONFLICT. md5 as uuid keeps long contents under the btree limit.
-    uniqueIndex("memories_dedupe").on(
-      t.channelId,
-      t.kind,
-      sql`coalesce(${t.conversationId}, '')`,
-      sql`(md5(${t.content})::uuid)`,
-    ),
+    uniqueIndex("memories_dedupe").on(t.channelId, t.kind, sql`coalesce(${t.conversationId}, '')`, sql`(md5(${t.content})::uuid)`),
   ],
 );
 

@@ -10,7 +10,7 @@ import type { ToolRegistry } from "../tools/registry.js";
 import type { Leases } from "./lease.js";
 import type { ProjectRow, ProjectStore, TaskRow } from "./project-store.js";
 import { finalText, statusText, taskSummaryText } from "./project-text.js";
-import { PROGRESS_INTERVAL_MS, type JobName, type ProjectQueue } from "./queue.js";
+import { type JobName, PROGRESS_INTERVAL_MS, type ProjectQueue } from "./queue.js";
 
 export interface RunnerDeps {
   store: ProjectStore;
@@ -74,9 +74,16 @@ export class ProjectRunner {
         from: "coordinator",
         to: "team",
         kind: "plan",
-        content: plan.tasks.map((task) => `${task.key} (${task.specialist}${task.dependsOn.length ? ` after ${task.dependsOn.join(", ")}` : ""})`).join("; "),
+        content: plan.tasks
+          .map((task) => `${task.key} (${task.specialist}${task.dependsOn.length ? ` after ${task.dependsOn.join(", ")}` : ""})`)
+          .join("; "),
       },
-      ...plan.tasks.map((task) => ({ from: "coordinator", to: task.specialist, kind: "assignment", content: `${task.key}: ${task.description}` })),
+      ...plan.tasks.map((task) => ({
+        from: "coordinator",
+        to: task.specialist,
+        kind: "assignment",
+        content: `${task.key}: ${task.description}`,
+      })),
     ]);
     if (ready) await this.#queued(projectId, ready, false);
     else await this.advance(projectId);
@@ -128,11 +135,24 @@ export class ProjectRunner {
     await announced;
     // Posted before the task counts as done, so the report always comes after every summary. A
     // summary that cannot be posted is not worth the task's result.
-    const summary = key !== project.reportTask && (await store.claimSummary(projectId, key)) ? await this.#postSummary(project, key, taskSummaryText({ ...task, result })) : undefined;
+    const summary =
+      key !== project.reportTask && (await store.claimSummary(projectId, key))
+        ? await this.#postSummary(project, key, taskSummaryText({ ...task, result }))
+        : undefined;
     await Promise.all([
-      store.finishTask(projectId, key, result, { from: specialist.name, to: "coordinator", kind: "completion", content: `${key}: ${result.slice(0, 200)}` }),
+      store.finishTask(projectId, key, result, {
+        from: specialist.name,
+        to: "coordinator",
+        kind: "completion",
+        content: `${key}: ${result.slice(0, 200)}`,
+      }),
       summary && project.conversationId
-        ? this.deps.conversations.addMessage({ conversationId: project.conversationId, role: "assistant", author: "quorum", content: summary })
+        ? this.deps.conversations.addMessage({
+            conversationId: project.conversationId,
+            role: "assistant",
+            author: "quorum",
+            content: summary,
+          })
         : undefined,
     ]);
     await this.advance(projectId);
@@ -175,7 +195,13 @@ export class ProjectRunner {
     }
     await store.markReported(projectId);
     try {
-      if (project.conversationId) await this.deps.conversations.addMessage({ conversationId: project.conversationId, role: "assistant", author: "quorum", content: text });
+      if (project.conversationId)
+        await this.deps.conversations.addMessage({
+          conversationId: project.conversationId,
+          role: "assistant",
+          author: "quorum",
+          content: text,
+        });
       events.done(target, projectId, text);
       await this.#changed(projectId);
     } catch (error) {

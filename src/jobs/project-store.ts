@@ -82,7 +82,11 @@ export class ProjectStore {
   }
 
   async tasks(projectId: string): Promise<TaskRow[]> {
-    return this.db.select().from(projectTasks).where(eq(projectTasks.projectId, projectId)).orderBy(projectTasks.startedAt, projectTasks.key);
+    return this.db
+      .select()
+      .from(projectTasks)
+      .where(eq(projectTasks.projectId, projectId))
+      .orderBy(projectTasks.startedAt, projectTasks.key);
   }
 
   /** The channel's projects whose id starts with `prefix`, newest first. */
@@ -223,10 +227,22 @@ export class ProjectStore {
       .select({ task: started._.selectedFields, project: projects, dependency })
       .from(started)
       .innerJoin(projects, eq(projects.id, started.projectId))
-      .leftJoin(dependency, and(eq(dependency.projectId, started.projectId), sql`${dependency.key} in (select jsonb_array_elements_text(${started.dependsOn}))`))
+      .leftJoin(
+        dependency,
+        and(
+          eq(dependency.projectId, started.projectId),
+          sql`${dependency.key} in (select jsonb_array_elements_text(${started.dependsOn}))`,
+        ),
+      )
       .orderBy(dependency.startedAt, dependency.key);
     const [first] = rows;
-    return first && { project: first.project, task: first.task as TaskRow, dependencies: rows.flatMap((row) => (row.dependency ? [row.dependency] : [])) };
+    return (
+      first && {
+        project: first.project,
+        task: first.task as TaskRow,
+        dependencies: rows.flatMap((row) => (row.dependency ? [row.dependency] : [])),
+      }
+    );
   }
 
   /** Marks a running task done with its result and records `note`, in one statement; false when it was not running. */
@@ -251,14 +267,23 @@ export class ProjectStore {
         .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key), inArray(projectTasks.status, OPEN_TASK)))
         .returning({ key: projectTasks.key });
       if (failed.length === 0) return [];
-      const all = await tx.select({ key: projectTasks.key, dependsOn: projectTasks.dependsOn }).from(projectTasks).where(eq(projectTasks.projectId, projectId));
+      const all = await tx
+        .select({ key: projectTasks.key, dependsOn: projectTasks.dependsOn })
+        .from(projectTasks)
+        .where(eq(projectTasks.projectId, projectId));
       const [project] = await tx.select({ reportTask: projects.reportTask }).from(projects).where(eq(projects.id, projectId));
       const dependants = [...dependantsOf(key, all)].filter((dependant) => dependant !== project?.reportTask);
       if (dependants.length === 0) return [];
       const skipped = await tx
         .update(projectTasks)
         .set({ status: "skipped", error: `skipped: "${key}" failed`, finishedAt: sql`now()` })
-        .where(and(eq(projectTasks.projectId, projectId), inArray(projectTasks.key, dependants), inArray(projectTasks.status, ["pending", "queued"])))
+        .where(
+          and(
+            eq(projectTasks.projectId, projectId),
+            inArray(projectTasks.key, dependants),
+            inArray(projectTasks.status, ["pending", "queued"]),
+          ),
+        )
         .returning({ key: projectTasks.key });
       return skipped.map((row) => row.key);
     });
@@ -308,12 +333,18 @@ export class ProjectStore {
 
   /** Gives a summary's claim back when posting failed. */
   async releaseSummary(projectId: string, key: string): Promise<void> {
-    await this.db.update(projectTasks).set({ summaryPostedAt: null }).where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key)));
+    await this.db
+      .update(projectTasks)
+      .set({ summaryPostedAt: null })
+      .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key)));
   }
 
   /** Records that the final message is in the thread. */
   async markReported(projectId: string): Promise<void> {
-    await this.db.update(projects).set({ reportPostedAt: sql`now()` }).where(and(eq(projects.id, projectId), isNull(projects.reportPostedAt)));
+    await this.db
+      .update(projects)
+      .set({ reportPostedAt: sql`now()` })
+      .where(and(eq(projects.id, projectId), isNull(projects.reportPostedAt)));
   }
 
   /** Ended projects whose report was never posted (a worker died between the two). */
@@ -321,7 +352,13 @@ export class ProjectStore {
     return this.db
       .select()
       .from(projects)
-      .where(and(inArray(projects.status, ["done", "failed", "cancelled"]), isNull(projects.reportPostedAt), lt(projects.updatedAt, sql`now() - interval '5 seconds'`)));
+      .where(
+        and(
+          inArray(projects.status, ["done", "failed", "cancelled"]),
+          isNull(projects.reportPostedAt),
+          lt(projects.updatedAt, sql`now() - interval '5 seconds'`),
+        ),
+      );
   }
 
   async note(projectId: string, note: NewNote): Promise<void> {
@@ -352,7 +389,8 @@ function noteRow(projectId: string, note: NewNote) {
 }
 
 function planNote(plan: ProjectPlan): string | null {
-  if (plan.fallbackReason) return `The coordinator's plans were invalid twice (${plan.fallbackReason}); a safe linear plan was used instead.`;
+  if (plan.fallbackReason)
+    return `The coordinator's plans were invalid twice (${plan.fallbackReason}); a safe linear plan was used instead.`;
   if (plan.repairedFrom) return `The coordinator's first plan was invalid (${plan.repairedFrom}) and was corrected.`;
   return null;
 }

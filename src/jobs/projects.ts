@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { PosterFor } from "../core/poster.js";
 import type { Author, Platform } from "../core/thread.js";
-import type { ProjectStore, ProjectRow } from "./project-store.js";
-import { statusText } from "./project-text.js";
 import { statusRowId } from "./project-runner.js";
+import type { ProjectRow, ProjectStore } from "./project-store.js";
+import { statusText } from "./project-text.js";
 import type { ProjectQueue } from "./queue.js";
 
 export interface StartRequest {
@@ -51,7 +51,13 @@ export class ProjectService {
       ? { thread: request.thread, messageId: (await poster.post({ ...to, thread: request.thread }, text)).id }
       : await poster.openThread(to, `Project: ${request.goal}`.slice(0, 90), text);
     const conversation = await conversations.openThread(request.channel.id, opened.thread, `Project: ${request.goal}`);
-    await conversations.addMessage({ id: statusRowId(id), conversationId: conversation.id, role: "assistant", author: "quorum", content: text });
+    await conversations.addMessage({
+      id: statusRowId(id),
+      conversationId: conversation.id,
+      role: "assistant",
+      author: "quorum",
+      content: text,
+    });
     const project = await store.create({
       id,
       channelId: request.channel.id,
@@ -77,7 +83,10 @@ export class ProjectService {
     const { store, queue } = this.deps;
     const tasks = await store.tasks(project.id);
     if (!(await store.cancel(project.id))) return false;
-    await queue.abort(project.id, tasks.map((task) => task.key));
+    await queue.abort(
+      project.id,
+      tasks.map((task) => task.key),
+    );
     await queue.finish(project.id);
     return true;
   }

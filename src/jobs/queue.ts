@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from "bullmq";
+import { type JobsOptions, Queue } from "bullmq";
 import { Redis } from "ioredis";
 
 /** Agent work: planning and tasks, each holding a slot for its LLM calls. */
@@ -73,7 +73,11 @@ export class ProjectQueue {
   }
 
   finish(projectId: string) {
-    return this.#add({ name: "finish", data: { projectId } }, { jobId: jobIds.finish(projectId), attempts: 5, backoff: this.#backoff() }, this.posts);
+    return this.#add(
+      { name: "finish", data: { projectId } },
+      { jobId: jobIds.finish(projectId), attempts: 5, backoff: this.#backoff() },
+      this.posts,
+    );
   }
 
   /**
@@ -126,7 +130,11 @@ export class ProjectQueue {
 
 /** A connection as BullMQ needs it: commands wait for a reconnect instead of failing. */
 export function bullConnection(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false, retryStrategy: (times) => Math.min(times * 200, 2_000) });
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: false,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
   redis.on("error", () => undefined);
   return redis;
 }

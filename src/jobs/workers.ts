@@ -1,4 +1,4 @@
-import { Worker, type Job } from "bullmq";
+import { type Job, Worker } from "bullmq";
 import type { Logger } from "pino";
 import type { ProjectRunner } from "./project-runner.js";
 import type { ProjectStore } from "./project-store.js";
@@ -30,7 +30,13 @@ type ProjectJobData = { projectId: string; key?: string };
  * Runs project jobs in this process. Several processes may run these side by side: BullMQ hands
  * each job to one, and the sweep repairs what a crash or a Redis restart left behind.
  */
-export function startProjectWorkers(runner: ProjectRunner, store: ProjectStore, queue: ProjectQueue, settings: WorkerSettings, log: Logger): ProjectWorkers {
+export function startProjectWorkers(
+  runner: ProjectRunner,
+  store: ProjectStore,
+  queue: ProjectQueue,
+  settings: WorkerSettings,
+  log: Logger,
+): ProjectWorkers {
   const active = new Map<string, Set<string>>();
   const options = {
     prefix: settings.prefix,
@@ -65,7 +71,9 @@ export function startProjectWorkers(runner: ProjectRunner, store: ProjectStore, 
 
   // Cancellation reaches the jobs running here through their abort signals.
   const subscriber = bullConnection(settings.redisUrl);
-  void subscriber.subscribe(cancelChannel(settings.prefix)).catch((error: unknown) => log.warn({ err: error }, "cannot hear project cancellations"));
+  void subscriber
+    .subscribe(cancelChannel(settings.prefix))
+    .catch((error: unknown) => log.warn({ err: error }, "cannot hear project cancellations"));
   subscriber.on("message", (_channel: string, projectId: string) => {
     for (const jobId of active.get(projectId) ?? []) worker.cancelJob(jobId, "project cancelled");
   });
@@ -75,7 +83,10 @@ export function startProjectWorkers(runner: ProjectRunner, store: ProjectStore, 
     sweeping ??= sweepOnce(runner, store, queue, settings.timeoutMs, log).finally(() => (sweeping = undefined));
     return sweeping;
   };
-  const timer = setInterval(() => void sweep().catch((error: unknown) => log.warn({ err: error }, "project sweep failed")), settings.sweepMs ?? 5_000);
+  const timer = setInterval(
+    () => void sweep().catch((error: unknown) => log.warn({ err: error }, "project sweep failed")),
+    settings.sweepMs ?? 5_000,
+  );
   timer.unref();
   void sweep().catch((error: unknown) => log.warn({ err: error }, "project sweep failed"));
 
@@ -103,7 +114,10 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
       const tasks = await store.tasks(project.id);
       if (await store.fail(project.id, `it did not finish within ${duration(timeoutMs)}`)) {
         log.warn({ projectId: project.id }, "project timed out");
-        await queue.abort(project.id, tasks.map((task) => task.key));
+        await queue.abort(
+          project.id,
+          tasks.map((task) => task.key),
+        );
         await queue.finish(project.id);
       }
       continue;

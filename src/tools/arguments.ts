@@ -51,7 +51,6 @@ function repair(value: unknown, error: z.ZodError): unknown {
       delete fields[key];
       changed = true;
     } else if (issue.code !== "invalid_type") {
-      continue;
     } else if (typeof current === "string" && (issue.expected === "object" || issue.expected === "array")) {
       const parsed = parseJsonText(current);
       if (parsed !== undefined) {
@@ -68,7 +67,10 @@ function repair(value: unknown, error: z.ZodError): unknown {
 }
 
 function at(value: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), value);
+  return path.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    value,
+  );
 }
 
 function parseJsonText(text: string): object | undefined {

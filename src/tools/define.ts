@@ -96,7 +96,11 @@ function nullable(schema: JsonSchema): JsonSchema {
   if ((typeof type === "string" || Array.isArray(type)) && schema.enum === undefined && schema.const === undefined)
     return { ...schema, type: [...new Set([type, "null"].flat())] };
   const { description, default: fallback, ...rest } = schema;
-  return { ...(description === undefined ? {} : { description }), ...(fallback === undefined ? {} : { default: fallback }), anyOf: [rest, { type: "null" }] };
+  return {
+    ...(description === undefined ? {} : { description }),
+    ...(fallback === undefined ? {} : { default: fallback }),
+    anyOf: [rest, { type: "null" }],
+  };
 }
 
 function isSchema(value: unknown): value is JsonSchema {

@@ -9,7 +9,14 @@ const NAME_WEIGHT = 3;
  * succeeded more often before, then by name. Words shorter than two letters are ignored.
  */
 export function searchTools(tools: readonly Tool[], query: string, stats: ReadonlyMap<string, ToolStats>): Tool[] {
-  const words = [...new Set(query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((word) => word.length >= 2))];
+  const words = [
+    ...new Set(
+      query
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter((word) => word.length >= 2),
+    ),
+  ];
   if (words.length === 0) return [];
   const scored = tools.map((tool) => {
     const name = tool.name.toLowerCase();

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { untilAborted } from "../core/abort.js";
-import { parseStorableJson, storableText } from "../core/storable-text.js";
 import type { Background } from "../core/background.js";
+import { parseStorableJson, storableText } from "../core/storable-text.js";
 import type { ToolCallRequest } from "../core/tool-call.js";
 import type { Db } from "../db/client.js";
 import { checkArguments } from "./arguments.js";
@@ -10,7 +10,7 @@ import type { Tool, ToolContext } from "./define.js";
 import { RetryableToolError } from "./policy.js";
 import { MemoryRateLimiter, type RateLimiter } from "./rate-limiter.js";
 import { redactOutput, redactSecrets } from "./redact.js";
-import { toolStats, type ToolStats } from "./stats.js";
+import { type ToolStats, toolStats } from "./stats.js";
 
 export interface ToolOutcome {
   name: string;
@@ -93,8 +93,14 @@ export class ToolExecutor {
     if (forbidden) return failure(tool.name, `the argument "${forbidden}" may not be set for ${tool.name}.`);
     if (policy.perMinute !== undefined && !(await this.limiter.take(`tool:${tool.name}`, policy.perMinute, MINUTE)))
       return failure(tool.name, `${tool.name} is rate limited (${policy.perMinute} calls a minute); try again shortly.`);
-    if (policy.perChannelPerMinute !== undefined && !(await this.limiter.take(`tool:${tool.name}:${context.channelId}`, policy.perChannelPerMinute, MINUTE)))
-      return failure(tool.name, `${tool.name} is rate limited in this channel (${policy.perChannelPerMinute} calls a minute); try again shortly.`);
+    if (
+      policy.perChannelPerMinute !== undefined &&
+      !(await this.limiter.take(`tool:${tool.name}:${context.channelId}`, policy.perChannelPerMinute, MINUTE))
+    )
+      return failure(
+        tool.name,
+        `${tool.name} is rate limited in this channel (${policy.perChannelPerMinute} calls a minute); try again shortly.`,
+      );
     return undefined;
   }
 
@@ -141,5 +147,10 @@ function parseOrText(json: string): unknown {
 }
 
 function valueAt(value: unknown, path: string): unknown {
-  return path.split(".").reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
+  return path
+    .split(".")
+    .reduce<unknown>(
+      (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined),
+      value,
+    );
 }

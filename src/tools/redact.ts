@@ -12,7 +12,10 @@ const SECRET_TEXT: [RegExp, string][] = [
   // Key formats: OpenAI-style sk-…, Slack xoxb-/xoxp-/xoxa-…, GitHub ghp_….
   [/\b(?:sk-[\w-]{8,}|xox[bpa]-[\w-]{8,}|gh[pousr]_\w{20,})/g, HIDDEN],
   // password=…, token: …, api_key=… (query strings, headers, logs).
-  [new RegExp(`\\b([\\w-]{0,32}(?:${SECRET_WORD})[\\w-]{0,32}\\s*[=:]\\s*)(?!(?:Bearer|Basic) |\\[redacted\\])[^\\s&,;"']+`, "gi"), `$1${HIDDEN}`],
+  [
+    new RegExp(`\\b([\\w-]{0,32}(?:${SECRET_WORD})[\\w-]{0,32}\\s*[=:]\\s*)(?!(?:Bearer|Basic) |\\[redacted\\])[^\\s&,;"']+`, "gi"),
+    `$1${HIDDEN}`,
+  ],
 ];
 
 /**

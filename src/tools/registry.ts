@@ -1,7 +1,7 @@
 import type { Author } from "../core/thread.js";
 import type { ToolSpec } from "../core/tool-call.js";
 import type { ChannelSettings } from "../db/schema.js";
-import { ToolDefinitionError, type Tool } from "./define.js";
+import { type Tool, ToolDefinitionError } from "./define.js";
 
 export interface RegistryOptions {
   /** `platform:userId` entries (ADMIN_USERS) who count as admins besides platform roles. */

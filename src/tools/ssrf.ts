@@ -32,7 +32,8 @@ export function hostOf(url: URL): string {
  * into dotted IPv4, so they are judged as what they reach. Names are checked when they resolve.
  */
 export function checkUrl(url: URL, allowedHosts: ReadonlySet<string>): void {
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new BlockedAddressError(`only http and https URLs are allowed, not ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new BlockedAddressError(`only http and https URLs are allowed, not ${url.protocol}`);
   const host = hostOf(url);
   if (allowedHosts.has(host) || isIP(host) === 0) return;
   const refusal = addressRefusal(host);

@@ -1,16 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
-import type { LlmClient } from "../agents/llm/types.js";
 import { createDiscordAdapter } from "../adapters/discord/index.js";
 import { createSlackAdapter } from "../adapters/slack/index.js";
-import { createWebApi, type ConsoleBackend } from "../adapters/web/api.js";
+import { type ConsoleBackend, createWebApi } from "../adapters/web/api.js";
 import { EventHub } from "../adapters/web/events.js";
 import { WebPoster } from "../adapters/web/poster.js";
 import { relayConsoleEvents } from "../adapters/web/relay.js";
 import { attachEventSocket } from "../adapters/web/socket.js";
-import { missingSettings, type Config } from "../config.js";
+import { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
+import type { LlmClient } from "../agents/llm/types.js";
+import { type Config, missingSettings } from "../config.js";
 import type { Database } from "../db/client.js";
 import { bullConnection } from "../jobs/queue.js";
 import type { Logger } from "./log.js";
@@ -55,8 +55,21 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     assistants,
     log,
     commandContext: async (invocation) => {
-      const channel = await conversations.ensureChannel(invocation.platform, invocation.channel, invocation.channelName ?? invocation.channel);
-      return { channel, assistant: assistants.for(channel), memory, conversations, tools, executor, llmProblem, projects: projects.service };
+      const channel = await conversations.ensureChannel(
+        invocation.platform,
+        invocation.channel,
+        invocation.channelName ?? invocation.channel,
+      );
+      return {
+        channel,
+        assistant: assistants.for(channel),
+        memory,
+        conversations,
+        tools,
+        executor,
+        llmProblem,
+        projects: projects.service,
+      };
     },
   });
 
@@ -69,7 +82,13 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         ),
         redis.status(),
       ]);
-      return { status: dbStatus === "ok" && llmProblem === undefined ? "ok" : "degraded", db: dbStatus, redis: redisStatus, llm: llmProblem ?? "ok", missing };
+      return {
+        status: dbStatus === "ok" && llmProblem === undefined ? "ok" : "degraded",
+        db: dbStatus,
+        redis: redisStatus,
+        llm: llmProblem ?? "ok",
+        missing,
+      };
     },
     channels: () => conversations.listChannels("web"),
     async threads(channel) {
@@ -101,7 +120,10 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     },
     async capabilities() {
       const stats = await executor.stats();
-      return { tools: tools.all().map(({ name, description, category }) => ({ name, description, category, stats: stats.get(name) ?? null })), specialists: projects.roster.map(({ name, capabilities }) => ({ name, capabilities })) };
+      return {
+        tools: tools.all().map(({ name, description, category }) => ({ name, description, category, stats: stats.get(name) ?? null })),
+        specialists: projects.roster.map(({ name, capabilities }) => ({ name, capabilities })),
+      };
     },
   };
 
@@ -115,7 +137,10 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const sockets = config.webConsole ? attachEventSocket(server, hub) : undefined;
   // Project progress comes from workers in any process, through Redis.
   const relay = config.webConsole ? bullConnection(config.redisUrl) : undefined;
-  if (relay) void relayConsoleEvents(relay, config.redisPrefix, hub, log).catch((error: unknown) => log.warn({ err: error }, "console events from workers are not relayed"));
+  if (relay)
+    void relayConsoleEvents(relay, config.redisPrefix, hub, log).catch((error: unknown) =>
+      log.warn({ err: error }, "console events from workers are not relayed"),
+    );
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { ConfigError, loadConfig, type Config } from "../config.js";
+import { type Config, ConfigError, loadConfig } from "../config.js";
 
 /** The settings, or the process ends with what is wrong with them. */
 export function configOrExit(): Config {

@@ -1,10 +1,10 @@
 import type { Logger } from "pino";
-import type { ConversationStore } from "../agents/conversation/conversation-store.js";
-import { Coordinator } from "../agents/team/coordinator.js";
-import type { LlmClient } from "../agents/llm/types.js";
-import { specialistRoster, type Specialist } from "../agents/team/specialists.js";
 import { postersFromConfig } from "../adapters/posters.js";
 import { consoleProjectEvents, RedisConsoleEvents } from "../adapters/web/relay.js";
+import type { ConversationStore } from "../agents/conversation/conversation-store.js";
+import type { LlmClient } from "../agents/llm/types.js";
+import { Coordinator } from "../agents/team/coordinator.js";
+import { type Specialist, specialistRoster } from "../agents/team/specialists.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
 import { Leases } from "../jobs/lease.js";
@@ -13,7 +13,7 @@ import { ProjectStore } from "../jobs/project-store.js";
 import { ProjectService } from "../jobs/projects.js";
 import { bullConnection, ProjectQueue } from "../jobs/queue.js";
 import type { RedisConnection } from "../jobs/redis.js";
-import { startProjectWorkers, type ProjectWorkers } from "../jobs/workers.js";
+import { type ProjectWorkers, startProjectWorkers } from "../jobs/workers.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import type { ToolRegistry } from "../tools/registry.js";
 

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { dispatchCommand, type CommandContextFactory } from "../commands/index.js";
 import type { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
-import { channelKey, type ChannelRow, type ConversationStore, type Received } from "../agents/conversation/conversation-store.js";
 import type { TurnResult } from "../agents/assistant/enhanced-assistant.js";
-import { ShuttingDownError, type Bot, type HandledMessage } from "../core/bot.js";
+import { type ChannelRow, type ConversationStore, channelKey, type Received } from "../agents/conversation/conversation-store.js";
+import { type CommandContextFactory, dispatchCommand } from "../commands/index.js";
+import { type Bot, type HandledMessage, ShuttingDownError } from "../core/bot.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "../core/inbound.js";
 import type { Poster } from "../core/poster.js";
 import { storableText } from "../core/storable-text.js";

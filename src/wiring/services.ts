@@ -1,17 +1,17 @@
-import { Background } from "../core/background.js";
 import { ConversationStore } from "../agents/conversation/conversation-store.js";
 import { createLlmClient } from "../agents/llm/index.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { MemoryStore } from "../agents/memory/store.js";
 import type { Config } from "../config.js";
-import { openDatabase, type Database } from "../db/client.js";
+import { Background } from "../core/background.js";
+import { type Database, openDatabase } from "../db/client.js";
 import { connectRedis, type RedisConnection } from "../jobs/redis.js";
-import type { Logger } from "./log.js";
 import { builtinTools } from "../tools/builtin/index.js";
 import { ToolExecutor } from "../tools/executor.js";
 import { McpConnections } from "../tools/mcp/connections.js";
 import { RedisRateLimiter } from "../tools/rate-limiter.js";
 import { ToolRegistry } from "../tools/registry.js";
+import type { Logger } from "./log.js";
 
 /** What the bot and its workers share: storage, the model, memory and the tools. */
 export interface Services {

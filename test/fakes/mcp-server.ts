@@ -15,10 +15,14 @@ if (downFile && existsSync(downFile)) process.exit(4);
 const server = new McpServer({ name: "fake", version: "1.0.0" }, { capabilities: { tools: { listChanged: true } } });
 const text = (value: string) => ({ content: [{ type: "text" as const, text: value }] });
 
-server.registerTool("add", { description: "Add two numbers.", inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) => text(String(a + b)));
+server.registerTool("add", { description: "Add two numbers.", inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) =>
+  text(String(a + b)),
+);
 server.registerTool("fail", { description: "Always reports an error." }, () => ({ ...text("the fake failed on purpose"), isError: true }));
 server.registerTool("wait.for.it", { description: "Never answers; honours cancellation." }, () => new Promise(() => undefined));
-server.registerTool("a_tool_whose_name_is_far_too_long_for_openai_function_names_to_allow", { description: "Long name." }, () => text("long"));
+server.registerTool("a_tool_whose_name_is_far_too_long_for_openai_function_names_to_allow", { description: "Long name." }, () =>
+  text("long"),
+);
 server.registerTool("grow", { description: "Adds the tool `extra`." }, () => {
   server.registerTool("extra", { description: "Arrived later." }, () => text("extra here"));
   return text("grown");

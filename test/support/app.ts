@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
-import { startApp, type RunningApp } from "../../src/wiring/app.js";
 import { loadConfig } from "../../src/config.js";
+import { type RunningApp, startApp } from "../../src/wiring/app.js";
 import { createLogger } from "../../src/wiring/log.js";
-import { startFakeLlm, type FakeLlm } from "../fakes/llm.js";
+import { type FakeLlm, startFakeLlm } from "../fakes/llm.js";
 
 export interface TestApp {
   app: RunningApp;

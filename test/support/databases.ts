@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { openDatabase, type Database } from "../../src/db/client.js";
+import { type Database, openDatabase } from "../../src/db/client.js";
 
 /** The server .ci/run starts; tests make a scratch database of their own on it. */
 export const postgresAdminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";

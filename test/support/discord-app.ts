@@ -1,4 +1,4 @@
-import { startFakeDiscord, type FakeDiscord } from "../fakes/discord/index.js";
+import { type FakeDiscord, startFakeDiscord } from "../fakes/discord/index.js";
 import { startTestApp, type TestApp } from "./app.js";
 
 export interface DiscordApp {

@@ -47,7 +47,12 @@ export function scriptProjectLlm(llm: FakeLlm, brain: ProjectBrain): ProjectLlmL
       if (system.includes("coordinator of a team")) {
         log.planCalls.push(request);
         const plan = brain.plans[Math.min(log.planCalls.length, brain.plans.length) - 1]!;
-        return { content: typeof plan === "string" ? plan : JSON.stringify({ tasks: plan.map((t) => ({ description: `Do ${t.key}`, dependsOn: [], ...t })) }) };
+        return {
+          content:
+            typeof plan === "string"
+              ? plan
+              : JSON.stringify({ tasks: plan.map((t) => ({ description: `Do ${t.key}`, dependsOn: [], ...t })) }),
+        };
       }
       const key = /Your task \(([\w-]+)\)/.exec(input)?.[1] ?? "?";
       const attempt = log.tasks.filter((call) => call.key === key).length;

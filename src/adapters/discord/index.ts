@@ -1,5 +1,5 @@
+import { Client, Events, GatewayIntentBits, type Interaction, type Message, MessageFlags, Partials } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import { Client, Events, GatewayIntentBits, MessageFlags, Partials, type Interaction, type Message } from "discord.js";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
@@ -19,9 +19,19 @@ export interface DiscordAdapter {
 const THREAD_ALREADY_CREATED = 160004;
 
 /** Discord through the discord.js gateway client: mentions, threads, DMs and slash commands. It only translates. */
-export function createDiscordAdapter(settings: DiscordSettings, bot: Bot, log: Logger, options: { editIntervalMs?: number } = {}): DiscordAdapter {
+export function createDiscordAdapter(
+  settings: DiscordSettings,
+  bot: Bot,
+  log: Logger,
+  options: { editIntervalMs?: number } = {},
+): DiscordAdapter {
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.MessageContent,
+      GatewayIntentBits.DirectMessages,
+    ],
     // DM channels are not cached before their first message arrives.
     partials: [Partials.Channel],
     rest: { api: settings.apiUrl },
@@ -52,7 +62,10 @@ export function createDiscordAdapter(settings: DiscordSettings, bot: Bot, log: L
         // Message ids are unique; a MESSAGE_CREATE replayed after a resume is the same delivery.
         eventId: message.id,
         channel,
-        channelName: "name" in message.channel && typeof message.channel.name === "string" && !message.channel.isThread() ? message.channel.name : undefined,
+        channelName:
+          "name" in message.channel && typeof message.channel.name === "string" && !message.channel.isThread()
+            ? message.channel.name
+            : undefined,
         thread,
         author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName ?? message.author.username },
         text: text === "" ? "(no text)" : text,
@@ -98,9 +111,13 @@ export function createDiscordAdapter(settings: DiscordSettings, bot: Bot, log: L
     for (const content of rest) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   };
 
-  client.on(Events.MessageCreate, (message) => void onMessage(message).catch((error: unknown) => log.error({ err: error }, "discord message failed")));
-  client.on(Events.InteractionCreate, (interaction) =>
-    void onInteraction(interaction).catch((error: unknown) => log.error({ err: error }, "discord command failed")),
+  client.on(
+    Events.MessageCreate,
+    (message) => void onMessage(message).catch((error: unknown) => log.error({ err: error }, "discord message failed")),
+  );
+  client.on(
+    Events.InteractionCreate,
+    (interaction) => void onInteraction(interaction).catch((error: unknown) => log.error({ err: error }, "discord command failed")),
   );
   client.on(Events.ShardResume, (shard) => log.info({ shard }, "discord gateway resumed"));
   client.on(Events.Error, (error) => log.error({ err: error }, "discord client error"));

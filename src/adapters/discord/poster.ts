@@ -1,10 +1,10 @@
 import type { REST } from "@discordjs/rest";
-import { Routes, type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult } from "discord-api-types/v10";
+import { type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult, Routes } from "discord-api-types/v10";
 import type { Logger } from "pino";
+import type { OpenedThread, PostedMessage, Poster, ReplyStream } from "../../core/poster.js";
 import { splitText } from "../../core/split-text.js";
-import type { OpenedThread, Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
-import { EditStream, type EditableMessage } from "../edit-stream.js";
+import { type EditableMessage, EditStream } from "../edit-stream.js";
 
 export const DISCORD_MESSAGE_LIMIT = 2_000;
 // Discord shows "typing…" for ten seconds per call.
@@ -46,7 +46,8 @@ export class DiscordPoster implements Poster {
     const channel = to.thread;
     let typing: NodeJS.Timeout | undefined;
     const stopTyping = () => clearInterval(typing);
-    const type = () => this.rest.post(Routes.channelTyping(channel)).catch((error: unknown) => this.log.debug({ err: error }, "typing indicator failed"));
+    const type = () =>
+      this.rest.post(Routes.channelTyping(channel)).catch((error: unknown) => this.log.debug({ err: error }, "typing indicator failed"));
     void type();
     typing = setInterval(type, TYPING_REFRESH_MS);
     typing.unref();
@@ -79,6 +80,8 @@ export class DiscordPoster implements Poster {
 
   #create(channel: string, content: string): Promise<RESTPostAPIChannelMessageResult> {
     // Answers never ping anyone they quote.
-    return this.rest.post(Routes.channelMessages(channel), { body: { content, allowed_mentions: { parse: [] } } }) as Promise<RESTPostAPIChannelMessageResult>;
+    return this.rest.post(Routes.channelMessages(channel), {
+      body: { content, allowed_mentions: { parse: [] } },
+    }) as Promise<RESTPostAPIChannelMessageResult>;
   }
 }

@@ -78,7 +78,8 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
         poster,
       );
     } finally {
-      if (await reacted) await app.client.reactions.remove({ channel: event.channel, timestamp: event.ts, name: "eyes" }).catch(() => undefined);
+      if (await reacted)
+        await app.client.reactions.remove({ channel: event.channel, timestamp: event.ts, name: "eyes" }).catch(() => undefined);
     }
   };
 

@@ -1,10 +1,10 @@
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
-import type { OpenedThread, Poster, PostedMessage, ReplyStream } from "../../core/poster.js";
+import type { OpenedThread, PostedMessage, Poster, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
-import { SlackMessages } from "./messages.js";
 import { EditStream } from "../edit-stream.js";
 import { slackEditable } from "./editable.js";
+import { SlackMessages } from "./messages.js";
 import { SlackNativeStream } from "./reply-stream.js";
 
 export interface SlackPosterOptions {

@@ -1,7 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { PostedMessage, ReplyStream } from "../../core/poster.js";
-import { EditStream, type EditableMessage } from "../edit-stream.js";
+import type { EditableMessage, EditStream } from "../edit-stream.js";
 import { SLACK_MESSAGE_LIMIT } from "./format.js";
 import type { SlackMessages } from "./messages.js";
 import { slackErrorCode } from "./web-api-error.js";

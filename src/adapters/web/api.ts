@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Hono, type Context } from "hono";
-import type { z } from "zod";
-import { ShuttingDownError, type Bot, type Health } from "../../core/bot.js";
+import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
+import type { z } from "zod";
+import { type Bot, type Health, ShuttingDownError } from "../../core/bot.js";
 import type { ToolStats } from "../../tools/stats.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
@@ -18,7 +18,10 @@ export interface ConsoleBackend {
   /** Undefined when there is no such thread. */
   messages(thread: string): Promise<{ id: string; role: string; author: string; text: string; createdAt: Date }[] | undefined>;
   project(id: string): Promise<ProjectView | undefined>;
-  capabilities(): Promise<{ tools: { name: string; description: string; category: string; stats: ToolStats | null }[]; specialists: { name: string; capabilities: string[] }[] }>;
+  capabilities(): Promise<{
+    tools: { name: string; description: string; category: string; stats: ToolStats | null }[];
+    specialists: { name: string; capabilities: string[] }[];
+  }>;
 }
 
 export interface ProjectView {
@@ -85,7 +88,13 @@ export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApi
       const body = await readBody(c, commandBody);
       if (!body.ok) return body.response;
       const { channel, user, command, text } = body.data;
-      const reply = await bot.handleCommand({ platform: "web", channel, author: { id: user, name: user }, command: command.toLowerCase(), text });
+      const reply = await bot.handleCommand({
+        platform: "web",
+        channel,
+        author: { id: user, name: user },
+        command: command.toLowerCase(),
+        text,
+      });
       return c.json(reply);
     });
 

@@ -14,7 +14,9 @@ export class RedisConsoleEvents implements ConsoleEvents {
   ) {}
 
   publish(event: ConsoleEvent): void {
-    this.redis.publish(channel(this.prefix), JSON.stringify(event)).catch((error: unknown) => this.log.debug({ err: error }, "console event not relayed"));
+    this.redis
+      .publish(channel(this.prefix), JSON.stringify(event))
+      .catch((error: unknown) => this.log.debug({ err: error }, "console event not relayed"));
   }
 }
 

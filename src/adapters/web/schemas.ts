@@ -14,7 +14,11 @@ export const threadId = z.string().min(1).max(200).transform(storableText);
 export const chatBody = z.object({
   channel: channelName,
   user: z.string().trim().min(1).max(80),
-  text: z.string().min(1).max(20_000).refine((text) => text.trim() !== "", "must not be blank"),
+  text: z
+    .string()
+    .min(1)
+    .max(20_000)
+    .refine((text) => text.trim() !== "", "must not be blank"),
   thread: threadId.optional(),
   /** A client's id for this send; a retried send with the same id is answered once. */
   id: z.string().min(1).max(200).optional(),

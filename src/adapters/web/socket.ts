@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { EventHub } from "./events.js";
 import { channelName } from "./schemas.js";
 
@@ -12,7 +12,9 @@ export function attachEventSocket(server: Server, hub: EventHub): { close(): voi
     if (url.pathname !== "/api/events") return socket.destroy();
     const channel = channelName.safeParse(url.searchParams.get("channel") ?? "");
     if (!channel.success) {
-      socket.end("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nchannel query parameter: lower case letters, digits, - and _\r\n");
+      socket.end(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nchannel query parameter: lower case letters, digits, - and _\r\n",
+      );
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {

@@ -1,5 +1,5 @@
 import type { ChannelRow } from "../conversation/conversation-store.js";
-import { EnhancedAssistant, type AssistantDeps } from "./enhanced-assistant.js";
+import { type AssistantDeps, EnhancedAssistant } from "./enhanced-assistant.js";
 
 /** One assistant per channel, kept for the life of the process. */
 export class AssistantDirectory {

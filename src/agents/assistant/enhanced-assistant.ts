@@ -1,15 +1,15 @@
 import type { Logger } from "pino";
-import { authorName, type Author } from "../../core/thread.js";
-import type { ReplyStream } from "../../core/poster.js";
 import type { Background } from "../../core/background.js";
+import type { ReplyStream } from "../../core/poster.js";
+import { type Author, authorName } from "../../core/thread.js";
 import type { ToolExecutor } from "../../tools/executor.js";
-import { toToolSpec, type ToolRegistry } from "../../tools/registry.js";
-import { buildContext } from "./context-builder.js";
-import { holdReply } from "./held-reply.js";
+import { type ToolRegistry, toToolSpec } from "../../tools/registry.js";
 import type { ChannelRow, ConversationStore } from "../conversation/conversation-store.js";
-import { LlmError, type LlmClient } from "../llm/types.js";
+import { type LlmClient, LlmError } from "../llm/types.js";
 import type { MemoryStore } from "../memory/store.js";
 import type { MemoryRecord } from "../memory/types.js";
+import { buildContext } from "./context-builder.js";
+import { holdReply } from "./held-reply.js";
 import { runReasoningLoop } from "./reasoning-loop.js";
 import { messageTokens } from "./tokens.js";
 
@@ -99,7 +99,8 @@ export class EnhancedAssistant {
       turn.opened
         ? [{ role: "user" as const, author: authorName(turn.author), content: turn.text, tokens: messageTokens(turn.text) }]
         : conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
-      turn.recalled ?? memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
+      turn.recalled ??
+        memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
     ]);
     const context = buildContext({
       systemPrompt: this.systemPrompt(),
@@ -122,13 +123,19 @@ export class EnhancedAssistant {
         maxSteps: settings.maxSteps,
         onDelta: (delta) => stream.append(delta),
         signal: unflushed.signal,
-        runTool: (call) => executor.execute(available.find((tool) => tool.name === call.name), call, toolContext),
+        runTool: (call) =>
+          executor.execute(
+            available.find((tool) => tool.name === call.name),
+            call,
+            toolContext,
+          ),
       });
       const text = result.text.trim() === "" ? "(The model returned an empty answer. Try rephrasing the question.)" : result.text;
       outcome = { text, toolCalls: result.toolCalls, ...result.usage };
     } catch (error) {
       outcome = { text: failureText(error), toolCalls: [], error: error instanceof LlmError ? error.kind : "internal" };
-      if (error instanceof LlmError && error.kind === "not_configured") log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
+      if (error instanceof LlmError && error.kind === "not_configured")
+        log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
       else log.warn({ err: error, channel: this.channel.id }, "turn failed");
     }
     const { text, toolCalls, promptTokens, completionTokens, error } = outcome;

@@ -1,4 +1,4 @@
-import type { ChatMessage, CompletionResult, LlmClient, ToolCallRequest, ToolSpec, TokenUsage } from "../llm/types.js";
+import type { ChatMessage, CompletionResult, LlmClient, TokenUsage, ToolCallRequest, ToolSpec } from "../llm/types.js";
 
 export interface ToolRun {
   name: string;

@@ -3,14 +3,17 @@ import { and, desc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
 import type { Platform } from "../../core/thread.js";
 import type { Database, Db } from "../../db/client.js";
 import { rowsOf } from "../../db/rows.js";
-import { channels, conversations, messages, processedEvents, type ChannelSettings } from "../../db/schema.js";
+import { type ChannelSettings, channels, conversations, messages, processedEvents } from "../../db/schema.js";
 import type { HistoryMessage } from "../assistant/context-builder.js";
 import { messageTokens } from "../assistant/tokens.js";
 
 export type ChannelRow = typeof channels.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
-export type NewMessage = Pick<typeof messages.$inferInsert, "conversationId" | "role" | "author" | "content" | "promptTokens" | "completionTokens" | "error"> & {
+export type NewMessage = Pick<
+  typeof messages.$inferInsert,
+  "conversationId" | "role" | "author" | "content" | "promptTokens" | "completionTokens" | "error"
+> & {
   id?: string;
 };
 
@@ -79,7 +82,10 @@ export class ConversationStore {
     const [row] = await this.db
       .insert(conversations)
       .values({ id: randomUUID(), channelId, externalThreadId, title: title.slice(0, 120) })
-      .onConflictDoUpdate({ target: [conversations.channelId, conversations.externalThreadId], set: { title: sql`${conversations.title}` } })
+      .onConflictDoUpdate({
+        target: [conversations.channelId, conversations.externalThreadId],
+        set: { title: sql`${conversations.title}` },
+      })
       .returning();
     return row!;
   }
@@ -144,7 +150,10 @@ export class ConversationStore {
   }
 
   async updateMessage(id: string, content: string): Promise<void> {
-    await this.relaxed.update(messages).set({ content, tokens: messageTokens(content) }).where(eq(messages.id, id));
+    await this.relaxed
+      .update(messages)
+      .set({ content, tokens: messageTokens(content) })
+      .where(eq(messages.id, id));
   }
 
   /**

@@ -1,10 +1,10 @@
 import type { Config } from "../../config.js";
 import { createOpenAiClient } from "./openai-client.js";
-import { createUnconfiguredClient } from "./unconfigured-client.js";
 import type { LlmClient } from "./types.js";
+import { createUnconfiguredClient } from "./unconfigured-client.js";
 
-export * from "./types.js";
 export { createOpenAiClient } from "./openai-client.js";
+export * from "./types.js";
 export { createUnconfiguredClient, notConfiguredMessage } from "./unconfigured-client.js";
 
 /** The real client when settings name a server or key; otherwise one that explains what to set. */

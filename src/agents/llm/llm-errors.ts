@@ -18,8 +18,7 @@ export interface CallOutcome {
 
 /** Turns any failure of a call into an LlmError whose message is fit for a user and holds no secret. */
 export function toLlmError(error: unknown, outcome: CallOutcome): LlmError {
-  const make = (kind: LlmError["kind"], message: string) =>
-    new LlmError(kind, redact(message, outcome.apiKey), { cause: error });
+  const make = (kind: LlmError["kind"], message: string) => new LlmError(kind, redact(message, outcome.apiKey), { cause: error });
 
   if (error instanceof LlmError) return error;
   if (outcome.callerAborted) return make("aborted", "The request to the model was cancelled.");
@@ -30,7 +29,8 @@ export function toLlmError(error: unknown, outcome: CallOutcome): LlmError {
     if (status !== undefined && status >= 500) return make("server", serverMessage(status));
     return make("timeout", `The model did not answer within ${seconds(outcome.timeoutMs)}.`);
   }
-  if (error instanceof BadResponseError) return make("bad_response", `The model server sent a reply that could not be read: ${error.message}.`);
+  if (error instanceof BadResponseError)
+    return make("bad_response", `The model server sent a reply that could not be read: ${error.message}.`);
   // The SDK JSON-parses each SSE event; its message quotes the server's bytes, so leave it in `cause`.
   if (error instanceof SyntaxError) return make("bad_response", "The model server sent a reply that could not be read.");
   if (error instanceof APIUserAbortError) return make("aborted", "The request to the model was cancelled.");

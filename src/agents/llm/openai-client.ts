@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import type { Config } from "../../config.js";
 import { untilAborted } from "../../core/abort.js";
-import { toLlmError, type CallOutcome } from "./llm-errors.js";
+import { type CallOutcome, toLlmError } from "./llm-errors.js";
 import { toOpenAiMessages, toOpenAiTools } from "./openai-messages.js";
 import { StreamAccumulator } from "./stream-accumulator.js";
 import type { CompletionRequest, CompletionResult, LlmClient } from "./types.js";

@@ -1,7 +1,4 @@
-import type {
-  ChatCompletionFunctionTool,
-  ChatCompletionMessageParam,
-} from "openai/resources/chat/completions";
+import type { ChatCompletionFunctionTool, ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { ChatMessage, ToolSpec } from "./types.js";
 
 /** Our message union to OpenAI's wire shape. */

@@ -35,9 +35,7 @@ const chunkSchema = z.object({
       }),
     )
     .nullish(),
-  usage: z
-    .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
-    .nullish(),
+  usage: z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish(),
 });
 
 type ToolCallDelta = z.output<typeof toolCallDeltaSchema>;

@@ -1,4 +1,4 @@
-import { LlmError, type LlmClient } from "./types.js";
+import { type LlmClient, LlmError } from "./types.js";
 
 export const notConfiguredMessage =
   "No language model is configured. Set OPENAI_API_KEY to use OpenAI, or set OPENAI_BASE_URL and LLM_MODEL " +

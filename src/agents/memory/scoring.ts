@@ -1,5 +1,5 @@
-import { sql, type SQL } from "drizzle-orm";
-import { memories, type MemoryKind } from "../../db/schema.js";
+import { type SQL, sql } from "drizzle-orm";
+import { type MemoryKind, memories } from "../../db/schema.js";
 
 /** Importance a memory gets when the caller does not say. */
 export const DEFAULT_IMPORTANCE: Readonly<Record<MemoryKind, number>> = {
@@ -79,7 +79,7 @@ export function memoryValue(
 ): number {
   const last = Math.max(memory.createdAt.getTime(), memory.lastAccessedAt.getTime());
   const ageSeconds = Math.max(0, (now.getTime() - last) / 1000);
-  const decay = Math.pow(0.5, Math.min(MAX_HALF_LIVES, ageSeconds / HALF_LIFE_SECONDS[memory.kind]));
+  const decay = 0.5 ** Math.min(MAX_HALF_LIVES, ageSeconds / HALF_LIFE_SECONDS[memory.kind]);
   return memory.importance * decay * (1 + ACCESS_BOOST * Math.log1p(memory.accessCount));
 }
 
@@ -88,9 +88,7 @@ const num = (n: number): SQL => sql.raw(String(n));
 
 /** SQL: seconds each row's kind takes to lose half its value. */
 function halfLifeSql(): SQL {
-  const cases = (Object.keys(HALF_LIFE_SECONDS) as MemoryKind[]).map(
-    (kind) => sql.raw(` when '${kind}' then ${HALF_LIFE_SECONDS[kind]}`),
-  );
+  const cases = (Object.keys(HALF_LIFE_SECONDS) as MemoryKind[]).map((kind) => sql.raw(` when '${kind}' then ${HALF_LIFE_SECONDS[kind]}`));
   return sql`(case ${memories.kind}${sql.join(cases)} else ${num(HALF_LIFE_SECONDS.episodic)} end)::float8`;
 }
 

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { conversations, memories, memoryKinds } from "../../db/schema.js";
 import { clampImportance, RECALL_POOL, REPEAT_IMPORTANCE_BUMP, VALUE_BASE, valueSql } from "./scoring.js";
@@ -87,7 +87,13 @@ export class MemoryStore {
 
     // Concurrent identical remembers meet on the unique index memories_dedupe; the loser bumps.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [inserted] = await this.#insertWithinCapacity({ channelId: input.channelId, kind, content, importance, conversationId: conversationId ?? null });
+      const [inserted] = await this.#insertWithinCapacity({
+        channelId: input.channelId,
+        kind,
+        content,
+        importance,
+        conversationId: conversationId ?? null,
+      });
       if (inserted) return toRecord(inserted);
       const [bumped] = await this.db
         .update(memories)
@@ -138,12 +144,7 @@ export class MemoryStore {
     const rows = await this.db
       .select(recordColumns)
       .from(memories)
-      .where(
-        and(
-          eq(memories.channelId, channelId),
-          options.kinds ? inArray(memories.kind, options.kinds.map(checkKind)) : undefined,
-        ),
-      )
+      .where(and(eq(memories.channelId, channelId), options.kinds ? inArray(memories.kind, options.kinds.map(checkKind)) : undefined))
       .orderBy(desc(valueSql()), desc(memories.id))
       .limit(limit);
     return rows.map(toRecord);
@@ -169,10 +170,7 @@ export class MemoryStore {
 
   /** Forgets everything the channel remembers; returns how many memories went. */
   async forgetAll(channelId: string): Promise<number> {
-    const rows = await this.db
-      .delete(memories)
-      .where(eq(memories.channelId, channelId))
-      .returning({ id: memories.id });
+    const rows = await this.db.delete(memories).where(eq(memories.channelId, channelId)).returning({ id: memories.id });
     return rows.length;
   }
 
@@ -199,7 +197,10 @@ export class MemoryStore {
       .orderBy(desc(valueSql()), desc(memories.id))
       .offset(this.capacity - 1);
     const evicted = db.$with("evicted").as(
-      db.delete(memories).where(and(eq(memories.channelId, row.channelId), inArray(memories.id, surplus))).returning({ id: memories.id }),
+      db
+        .delete(memories)
+        .where(and(eq(memories.channelId, row.channelId), inArray(memories.id, surplus)))
+        .returning({ id: memories.id }),
     );
     return db.with(inserted, evicted).select().from(inserted);
   }
@@ -262,7 +263,9 @@ function recallStatement(db: Db, shape: RecallShape) {
     .select({
       ...record,
       accessCount: sql<number>`${ranked.accessCount} + (${bumped})::int`.mapWith(Number),
-      lastAccessedAt: sql<Date>`case when ${bumped} then now() else ${ranked.lastAccessedAt} end`.mapWith((v: string | Date) => new Date(v)),
+      lastAccessedAt: sql<Date>`case when ${bumped} then now() else ${ranked.lastAccessedAt} end`.mapWith(
+        (v: string | Date) => new Date(v),
+      ),
     })
     .from(ranked)
     .leftJoin(touched, eq(touched.id, ranked.id))
@@ -293,7 +296,14 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
   const eligible = sql.join(
     [
       shape.thread ? sql`(kind <> 'working' or conversation_id = ${conversation})` : sql`kind <> 'working'`,
-      ...(kinds ? [sql`kind in (${sql.join(kinds.map((kind) => sql`${kind}::text`), sql`, `)})`] : []),
+      ...(kinds
+        ? [
+            sql`kind in (${sql.join(
+              kinds.map((kind) => sql`${kind}::text`),
+              sql`, `,
+            )})`,
+          ]
+        : []),
     ],
     sql` and `,
   );
@@ -303,21 +313,18 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
   // Where Postgres scans the channel rather than the index (a channel of a few hundred memories),
   // the plain lexemes turn most rows away before their keys are built, which costs far more.
   const lexemes = sql`tsvector_to_array(${memories.search}) && (select tsvector_to_array(to_tsvector('english', ${text})))`;
-  const matches = shape.pooled ? sql`${memories.id} = any(array(${candidates({ channel, text, eligible, queryKeys, keysOf })}))` : sql`${lexemes} and ${keysOf} && ${queryKeys}`;
-  const working = shape.thread ? or(ne(memories.kind, "working"), sql`${memories.conversationId} = ${conversation}`) : ne(memories.kind, "working");
+  const matches = shape.pooled
+    ? sql`${memories.id} = any(array(${candidates({ channel, text, eligible, queryKeys, keysOf })}))`
+    : sql`${lexemes} and ${keysOf} && ${queryKeys}`;
+  const working = shape.thread
+    ? or(ne(memories.kind, "working"), sql`${memories.conversationId} = ${conversation}`)
+    : ne(memories.kind, "working");
   // The tsquery as an InitPlan: computed once even when Postgres reuses a generic plan.
   const score = sql`ts_rank(${memories.search}, (select websearch_to_tsquery('english', ${text})), 1) * (${literal(VALUE_BASE)} + ${valueSql()})`;
   return db
     .select({ ...recordColumns, score: sql<number>`${score}`.as("score") })
     .from(memories)
-    .where(
-      and(
-        sql`${memories.channelId} = ${channel}`,
-        matches,
-        working,
-        kinds ? inArray(memories.kind, kinds) : undefined,
-      ),
-    )
+    .where(and(sql`${memories.channelId} = ${channel}`, matches, working, kinds ? inArray(memories.kind, kinds) : undefined))
     .orderBy(desc(score), desc(memories.id))
     .limit(sql`${bind("limit")}::int` as unknown as number);
 }

@@ -1,7 +1,7 @@
 import type { MemoryKind } from "../../db/schema.js";
 
-export type { MemoryKind };
 export { memoryKinds } from "../../db/schema.js";
+export type { MemoryKind };
 
 /** One stored memory as the store hands it out. */
 export interface MemoryRecord {

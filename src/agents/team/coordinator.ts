@@ -1,5 +1,5 @@
 import type { ChatMessage, LlmClient } from "../llm/types.js";
-import { checkPlan, linearPlan, MAX_TASKS, MIN_TASKS, sinks, topologicalOrder, type Plan, type PlannedTask } from "./planner.js";
+import { checkPlan, linearPlan, MAX_TASKS, MIN_TASKS, type Plan, type PlannedTask, sinks, topologicalOrder } from "./planner.js";
 import { canSynthesise, chooseSpecialist, type Specialist } from "./specialists.js";
 
 export interface AssignedTask extends PlannedTask {

@@ -75,9 +75,27 @@ export function topologicalOrder(tasks: PlannedTask[]): PlannedTask[] {
 export function linearPlan(goal: string): Plan {
   return {
     tasks: [
-      { key: "research", description: `Gather the facts and sources needed for: ${goal}`, capabilities: ["research"], complexity: "medium", dependsOn: [] },
-      { key: "analysis", description: `Analyse what the research found, for: ${goal}`, capabilities: ["analysis"], complexity: "medium", dependsOn: ["research"] },
-      { key: "synthesis", description: `Write the final report for: ${goal}`, capabilities: ["synthesis", "writing"], complexity: "medium", dependsOn: ["analysis"] },
+      {
+        key: "research",
+        description: `Gather the facts and sources needed for: ${goal}`,
+        capabilities: ["research"],
+        complexity: "medium",
+        dependsOn: [],
+      },
+      {
+        key: "analysis",
+        description: `Analyse what the research found, for: ${goal}`,
+        capabilities: ["analysis"],
+        complexity: "medium",
+        dependsOn: ["research"],
+      },
+      {
+        key: "synthesis",
+        description: `Write the final report for: ${goal}`,
+        capabilities: ["synthesis", "writing"],
+        complexity: "medium",
+        dependsOn: ["analysis"],
+      },
     ],
   };
 }
@@ -93,7 +111,9 @@ export function dependantsOf(key: string, tasks: { key: string; dependsOn: strin
   const found = new Set<string>();
   let frontier = [key];
   while (frontier.length > 0) {
-    const next = tasks.filter((task) => !found.has(task.key) && task.dependsOn.some((dep) => frontier.includes(dep))).map((task) => task.key);
+    const next = tasks
+      .filter((task) => !found.has(task.key) && task.dependsOn.some((dep) => frontier.includes(dep)))
+      .map((task) => task.key);
     next.forEach((k) => found.add(k));
     frontier = next;
   }

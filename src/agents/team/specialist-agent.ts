@@ -1,9 +1,9 @@
 import type { Author } from "../../core/thread.js";
-import type { ToolExecutor } from "../../tools/executor.js";
 import type { Tool } from "../../tools/define.js";
+import type { ToolExecutor } from "../../tools/executor.js";
 import { toToolSpec } from "../../tools/registry.js";
-import type { LlmClient } from "../llm/types.js";
 import { runReasoningLoop } from "../assistant/reasoning-loop.js";
+import type { LlmClient } from "../llm/types.js";
 import type { Specialist } from "./specialists.js";
 
 export interface DependencyResult {
@@ -81,7 +81,10 @@ async function condense(input: DependencyResult, deps: SpecialistDeps, signal: A
     model: deps.model,
     signal,
     messages: [
-      { role: "system", content: "Summarise this work result for a colleague who builds on it. Keep every figure, decision, name and URL; drop the rest." },
+      {
+        role: "system",
+        content: "Summarise this work result for a colleague who builds on it. Keep every figure, decision, name and URL; drop the rest.",
+      },
       { role: "user", content: input.result },
     ],
   });

@@ -11,7 +11,10 @@ export interface Specialist {
 
 /** A custom specialist as written in config (SPECIALISTS, a JSON array). */
 export const specialistSchema = z.object({
-  name: z.string().trim().regex(/^[a-z][a-z0-9_-]{0,31}$/, "a lower-case name of up to 32 letters, digits, - or _"),
+  name: z
+    .string()
+    .trim()
+    .regex(/^[a-z][a-z0-9_-]{0,31}$/, "a lower-case name of up to 32 letters, digits, - or _"),
   capabilities: z.array(z.string().trim().toLowerCase().min(1)).min(1),
   systemPrompt: z.string().trim().min(1),
   tools: z.array(z.string().trim().min(1)).default([]),

@@ -6,9 +6,46 @@ import { defineTool } from "../define.js";
 const math = create(all as FactoryFunctionMap, { number: "number" });
 
 const FUNCTIONS = new Set([
-  "abs", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "cos", "cosh", "exp", "floor",
-  "gcd", "hypot", "lcm", "log", "log10", "log2", "max", "mean", "median", "min", "mod", "nthRoot", "pow", "round",
-  "sign", "sin", "sinh", "sqrt", "std", "sum", "tan", "tanh", "variance", "combinations", "permutations", "factorial",
+  "abs",
+  "acos",
+  "acosh",
+  "asin",
+  "asinh",
+  "atan",
+  "atan2",
+  "atanh",
+  "cbrt",
+  "ceil",
+  "cos",
+  "cosh",
+  "exp",
+  "floor",
+  "gcd",
+  "hypot",
+  "lcm",
+  "log",
+  "log10",
+  "log2",
+  "max",
+  "mean",
+  "median",
+  "min",
+  "mod",
+  "nthRoot",
+  "pow",
+  "round",
+  "sign",
+  "sin",
+  "sinh",
+  "sqrt",
+  "std",
+  "sum",
+  "tan",
+  "tanh",
+  "variance",
+  "combinations",
+  "permutations",
+  "factorial",
 ]);
 const CONSTANTS = new Set(["pi", "e", "tau", "phi", "PI", "E", "Infinity"]);
 // Node types an arithmetic expression needs; assignment, function definition, indexing, objects and blocks stay out.
@@ -24,10 +61,13 @@ export class CalculatorError extends Error {
 }
 
 // Checked when evaluated, so computed arguments like combinations(3*10^9, 10^9) are bounded too.
-const bounded = (name: string, fn: (...args: number[]) => number) => (...args: number[]) => {
-  if (args.some((arg) => Math.abs(arg) > MAX_ARGUMENT)) throw new CalculatorError(`${name} is limited to arguments up to ${MAX_ARGUMENT}.`);
-  return fn(...args);
-};
+const bounded =
+  (name: string, fn: (...args: number[]) => number) =>
+  (...args: number[]) => {
+    if (args.some((arg) => Math.abs(arg) > MAX_ARGUMENT))
+      throw new CalculatorError(`${name} is limited to arguments up to ${MAX_ARGUMENT}.`);
+    return fn(...args);
+  };
 math.import(
   {
     factorial: bounded("factorial", math.factorial as (n: number) => number),
@@ -42,7 +82,8 @@ function check(root: MathNode): void {
   root.traverse((node, _path, parent) => {
     nodes += 1;
     if (nodes > MAX_NODES) throw new CalculatorError(`Expression too large (over ${MAX_NODES} parts).`);
-    if (!NODE_TYPES.has(node.type)) throw new CalculatorError(`Not allowed in a calculation: ${node.type.replace(/Node$/, "").toLowerCase()}.`);
+    if (!NODE_TYPES.has(node.type))
+      throw new CalculatorError(`Not allowed in a calculation: ${node.type.replace(/Node$/, "").toLowerCase()}.`);
     if (node.type === "FunctionNode") {
       const fn = (node as MathNode & { fn: MathNode }).fn;
       if (fn.type !== "SymbolNode" || !FUNCTIONS.has((fn as MathNode & { name: string }).name))

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from "undici";
+import { type Dispatcher, request } from "undici";
 import { z } from "zod";
 import { defineTool, type Tool } from "../define.js";
 import { RetryableToolError } from "../policy.js";
@@ -91,8 +91,10 @@ export function httpRequestTool(settings: HttpRequestSettings): Tool {
           const target = new URL(location, url);
           // The model may call only this API's paths and methods: a redirect anywhere else (another
           // API allowed for internal hosts, an open redirect) goes back to the model, not followed.
-          const refusal = pathRefusal(api, target) ?? (api.methods.includes(next.method) ? undefined : `${next.method} is not allowed for ${api.name}`);
-          if (refusal) return { status: response.statusCode, url: url.toString(), location: target.toString(), redirect: `not followed: ${refusal}` };
+          const refusal =
+            pathRefusal(api, target) ?? (api.methods.includes(next.method) ? undefined : `${next.method} is not allowed for ${api.name}`);
+          if (refusal)
+            return { status: response.statusCode, url: url.toString(), location: target.toString(), redirect: `not followed: ${refusal}` };
           url = target;
           current = next;
           continue;

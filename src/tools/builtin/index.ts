@@ -2,10 +2,10 @@ import type { Tool } from "../define.js";
 import type { UnavailableTool } from "../registry.js";
 import { calculatorTool } from "./calculator.js";
 import { currentTimeTool } from "./current-time.js";
-import { httpRequestTool, type HttpRequestSettings } from "./http-request.js";
-import { memoryTools, type ChannelMemory } from "./memory.js";
-import { weatherTool, type WeatherSettings } from "./weather.js";
-import { webSearchHint, webSearchTool, type SearchProvider } from "./web-search.js";
+import { type HttpRequestSettings, httpRequestTool } from "./http-request.js";
+import { type ChannelMemory, memoryTools } from "./memory.js";
+import { type WeatherSettings, weatherTool } from "./weather.js";
+import { type SearchProvider, webSearchHint, webSearchTool } from "./web-search.js";
 
 export interface BuiltinSettings {
   http: HttpRequestSettings;

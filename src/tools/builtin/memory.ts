@@ -10,7 +10,13 @@ interface MemoryFact {
 
 /** What the memory tools need of a channel's memory; the assistant's memory store provides it. */
 export interface ChannelMemory {
-  remember(input: { channelId: string; kind: MemoryKind; content: string; importance?: number; conversationId?: string }): Promise<MemoryFact>;
+  remember(input: {
+    channelId: string;
+    kind: MemoryKind;
+    content: string;
+    importance?: number;
+    conversationId?: string;
+  }): Promise<MemoryFact>;
   recall(query: { channelId: string; conversationId?: string; query: string; limit?: number }): Promise<MemoryFact[]>;
   forget(channelId: string, id: number): Promise<boolean>;
 }
@@ -28,7 +34,8 @@ export function memoryTools(store: ChannelMemory): Tool[] {
       importance: z.number().min(0).max(1).optional().describe("0 to 1; how much this matters"),
     }),
     run: async ({ fact, kind, importance }, context) => {
-      if (kind === "working" && !context.conversationId) throw new Error("working memory belongs to a thread; use it inside a conversation");
+      if (kind === "working" && !context.conversationId)
+        throw new Error("working memory belongs to a thread; use it inside a conversation");
       const record = await store.remember({
         channelId: context.channelId,
         kind,

@@ -9,7 +9,16 @@ export interface WeatherSettings {
 
 const places = z.object({
   results: z
-    .array(z.object({ name: z.string(), latitude: z.number(), longitude: z.number(), country: z.string().optional(), admin1: z.string().optional(), timezone: z.string().optional() }))
+    .array(
+      z.object({
+        name: z.string(),
+        latitude: z.number(),
+        longitude: z.number(),
+        country: z.string().optional(),
+        admin1: z.string().optional(),
+        timezone: z.string().optional(),
+      }),
+    )
     .optional(),
 });
 const forecast = z.object({
@@ -41,7 +50,9 @@ export function weatherTool(settings: WeatherSettings): Tool {
       geocoding.search = new URLSearchParams({ name, count: "10", language: "en", format: "json" }).toString();
       const found = places.parse(await getJson(geocoding, { signal })).results ?? [];
       const wanted = qualifiers.map((word) => word.toLowerCase());
-      const match = found.find((hit) => wanted.every((word) => [hit.country, hit.admin1].some((field) => field?.toLowerCase().includes(word)))) ?? found[0];
+      const match =
+        found.find((hit) => wanted.every((word) => [hit.country, hit.admin1].some((field) => field?.toLowerCase().includes(word)))) ??
+        found[0];
       if (!match) throw new Error(`no place called "${place}" was found`);
       const url = new URL(settings.forecastUrl);
       url.search = new URLSearchParams({

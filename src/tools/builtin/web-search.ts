@@ -26,7 +26,8 @@ const tavilyReply = z.object({ results: z.array(z.object({ title: z.string(), ur
 export function webSearchTool(provider: SearchProvider): Tool {
   return defineTool({
     name: "web_search",
-    description: "Search the web for current information; returns titles, URLs and snippets. Use it for news, recent events and facts you are unsure of.",
+    description:
+      "Search the web for current information; returns titles, URLs and snippets. Use it for news, recent events and facts you are unsure of.",
     category: "web",
     policy: { timeoutMs: 15_000, maxRetries: 1, perMinute: 60 },
     input: z.object({
@@ -47,7 +48,9 @@ async function search(provider: SearchProvider, query: string, signal: AbortSign
   if (provider.kind === "brave") {
     const url = new URL(provider.url);
     url.searchParams.set("q", query);
-    const reply = braveReply.parse(await getJson(url, { signal, headers: { "x-subscription-token": provider.apiKey, accept: "application/json" } }));
+    const reply = braveReply.parse(
+      await getJson(url, { signal, headers: { "x-subscription-token": provider.apiKey, accept: "application/json" } }),
+    );
     return (reply.web?.results ?? []).map((hit) => ({ title: hit.title, url: hit.url, snippet: hit.description ?? "" }));
   }
   const reply = tavilyReply.parse(

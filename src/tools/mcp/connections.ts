@@ -56,7 +56,9 @@ export class McpConnections {
 
   /** Connects every server; resolves when each has connected or failed (failed ones retry later). */
   async start(servers: readonly McpServerSettings[]): Promise<void> {
-    const links = servers.map((server): Link => ({ server, log: this.log.child({ mcpServer: server.name }), tools: [], failures: 0, connectedAt: 0, down: false }));
+    const links = servers.map(
+      (server): Link => ({ server, log: this.log.child({ mcpServer: server.name }), tools: [], failures: 0, connectedAt: 0, down: false }),
+    );
     for (const link of links) this.#links.set(link.server.name, link);
     await Promise.all(links.map((link) => this.#attempt(link)));
   }

@@ -30,7 +30,10 @@ function inputSchema(schema: McpToolDescription["inputSchema"]): z.ZodType {
 
 /** A tool of an MCP server as a registry tool, so the executor applies the same policy to it. */
 export function mcpTool(server: string, description: McpToolDescription, client: Client, policy: Partial<ToolPolicy>): Tool {
-  const { $schema: _ignored, ...parameters }: Record<string, unknown> = { ...description.inputSchema, properties: description.inputSchema.properties ?? {} };
+  const { $schema: _ignored, ...parameters }: Record<string, unknown> = {
+    ...description.inputSchema,
+    properties: description.inputSchema.properties ?? {},
+  };
   return {
     name: namespacedName(server, description.name),
     description: description.description?.trim() || `${description.name} from the ${server} MCP server.`,
@@ -39,7 +42,10 @@ export function mcpTool(server: string, description: McpToolDescription, client:
     parameters,
     policy: { ...defaultPolicy, ...policy },
     async run(args, { signal }) {
-      const result = await client.callTool({ name: description.name, arguments: args as Record<string, unknown> }, undefined, { signal, timeout: policy.timeoutMs ?? defaultPolicy.timeoutMs });
+      const result = await client.callTool({ name: description.name, arguments: args as Record<string, unknown> }, undefined, {
+        signal,
+        timeout: policy.timeoutMs ?? defaultPolicy.timeoutMs,
+      });
       const content = Array.isArray(result.content) ? (result.content as { type: string; text?: string }[]) : [];
       const text = content.map((part) => (part.type === "text" ? (part.text ?? "") : `[${part.type} content]`)).join("\n");
       if (result.isError) throw new Error(text || "the MCP tool reported an error");

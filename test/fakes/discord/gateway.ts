@@ -1,10 +1,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GatewayCloseCodes, GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
-import { WebSocket, WebSocketServer, type RawData } from "ws";
-import { notify, waitOn, type Waiter } from "../slack/wait.js";
+import { type RawData, WebSocket, WebSocketServer } from "ws";
+import { notify, type Waiter, waitOn } from "../slack/wait.js";
 import { FAKE_DISCORD, sessionId } from "./ids.js";
-import { readyPayload, applicationFlags } from "./payloads.js";
+import { applicationFlags, readyPayload } from "./payloads.js";
 import type { DiscordWorld } from "./store.js";
 
 /**
@@ -132,7 +132,8 @@ export function startFakeGateway(server: Server, world: DiscordWorld, options: F
     });
     // Only what discord.js without zlib-sync asks for; anything else would need ETF or zlib here.
     if (url.searchParams.get("v") !== "10") return close(GatewayCloseCodes.InvalidAPIVersion, "Invalid API version");
-    if (url.searchParams.get("encoding") !== "json" || url.searchParams.has("compress")) return close(GatewayCloseCodes.DecodeError, "Only uncompressed JSON");
+    if (url.searchParams.get("encoding") !== "json" || url.searchParams.has("compress"))
+      return close(GatewayCloseCodes.DecodeError, "Only uncompressed JSON");
 
     send(ws, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: heartbeatInterval }, s: null, t: null });
 
@@ -155,7 +156,8 @@ export function startFakeGateway(server: Server, world: DiscordWorld, options: F
           if (d.token !== FAKE_DISCORD.token) return close(GatewayCloseCodes.AuthenticationFailed, "Authentication failed.");
           const intents = Number(d.intents);
           if (!Number.isInteger(intents) || intents < 0) return close(GatewayCloseCodes.InvalidIntents, "Invalid intent(s).");
-          if (intents & PRIVILEGED & ~options.allowedPrivilegedIntents) return close(GatewayCloseCodes.DisallowedIntents, "Disallowed intent(s).");
+          if (intents & PRIVILEGED & ~options.allowedPrivilegedIntents)
+            return close(GatewayCloseCodes.DisallowedIntents, "Disallowed intent(s).");
           session = { id: sessionId(), seq: 0, intents, history: [], socket: ws, resumable: true };
           sessions.set(session.id, session);
           record.sessionId = session.id;
@@ -208,7 +210,13 @@ export function startFakeGateway(server: Server, world: DiscordWorld, options: F
     received,
     connections,
     waitForOp(op, predicate = () => true, timeoutMs = 5_000) {
-      return waitOn(waiters, received, (p) => p.op === op && predicate(p), timeoutMs, () => `no gateway op ${op}; saw ops ${received.map((p) => p.op).join(",")}`);
+      return waitOn(
+        waiters,
+        received,
+        (p) => p.op === op && predicate(p),
+        timeoutMs,
+        () => `no gateway op ${op}; saw ops ${received.map((p) => p.op).join(",")}`,
+      );
     },
     dispatch(t, d) {
       for (const session of live()) {
@@ -243,7 +251,8 @@ export function startFakeGateway(server: Server, world: DiscordWorld, options: F
 
 /** What a session receives of a dispatch, given its intents; undefined when it receives nothing. */
 function filterForIntents(t: string, d: unknown, intents: number): unknown {
-  if (t !== "MESSAGE_CREATE" && t !== "MESSAGE_UPDATE") return t === "THREAD_CREATE" && !(intents & GatewayIntentBits.Guilds) ? undefined : d;
+  if (t !== "MESSAGE_CREATE" && t !== "MESSAGE_UPDATE")
+    return t === "THREAD_CREATE" && !(intents & GatewayIntentBits.Guilds) ? undefined : d;
   const message = d as { guild_id?: string; author?: { id?: string }; mentions?: { id: string }[] };
   const needed = message.guild_id ? GatewayIntentBits.GuildMessages : GatewayIntentBits.DirectMessages;
   if (!(intents & needed)) return undefined;

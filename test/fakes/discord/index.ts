@@ -1,8 +1,8 @@
 import type { APIChatInputApplicationCommandInteraction, GatewayMessageCreateDispatchData } from "discord-api-types/v10";
-import { startFakeGateway, type FakeGateway, type FakeGatewayOptions } from "./gateway.js";
+import { type FakeGateway, type FakeGatewayOptions, startFakeGateway } from "./gateway.js";
 import { FAKE_DISCORD } from "./ids.js";
-import { PRIVILEGED_INTENTS, interactionCreate, messageCreate, type InteractionCreateInput, type MessageCreateInput } from "./payloads.js";
-import { startFakeDiscordRest, type FakeDiscordRest } from "./rest.js";
+import { type InteractionCreateInput, interactionCreate, type MessageCreateInput, messageCreate, PRIVILEGED_INTENTS } from "./payloads.js";
+import { type FakeDiscordRest, startFakeDiscordRest } from "./rest.js";
 import { DiscordWorld, type FakeDiscordMessage } from "./store.js";
 
 export * from "./gateway.js";
@@ -62,7 +62,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     gatewayUrl: () => attached?.url ?? "",
     dispatch: (event, data) => attached?.dispatch(event, data),
   });
-  const gateway = startFakeGateway(rest.server, world, { allowedPrivilegedIntents, ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}) });
+  const gateway = startFakeGateway(rest.server, world, {
+    allowedPrivilegedIntents,
+    ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+  });
   attached = gateway;
 
   return {
@@ -77,7 +80,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     }),
     sendMessage(input) {
       const type = world.channel(input.channel_id)?.type;
-      const d = messageCreate({ ...input, ...(input.channel_type === undefined && type !== undefined ? { channel_type: type as NonNullable<MessageCreateInput["channel_type"]> } : {}) });
+      const d = messageCreate({
+        ...input,
+        ...(input.channel_type === undefined && type !== undefined
+          ? { channel_type: type as NonNullable<MessageCreateInput["channel_type"]> }
+          : {}),
+      });
       if (!world.messages.has(d.id)) {
         world.storeMessage({
           id: d.id,
@@ -115,7 +123,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       gateway.dispatch("INTERACTION_CREATE", d);
       return d;
     },
-    botMessagesIn: (channelId) => world.messagesIn(channelId, { includeEphemeral: true }).filter((m) => m.author.id === FAKE_DISCORD.botUserId),
+    botMessagesIn: (channelId) =>
+      world.messagesIn(channelId, { includeEphemeral: true }).filter((m) => m.author.id === FAKE_DISCORD.botUserId),
     async stop() {
       await gateway.stop();
       await rest.stop();

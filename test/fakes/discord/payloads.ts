@@ -11,10 +11,10 @@ import type {
   APITextChannel,
   APIThreadChannel,
   APIUser,
+  ChannelFlags,
   GatewayGuildCreateDispatchData,
   GatewayMessageCreateDispatchData,
   GatewayReadyDispatchData,
-  ChannelFlags,
   GuildMemberFlags,
   GuildSystemChannelFlags,
   Locale,
@@ -94,8 +94,9 @@ export const EVERYONE_PERMISSIONS = (
   (1n << 16n) | // READ_MESSAGE_HISTORY
   (1n << 31n) | // USE_APPLICATION_COMMANDS
   (1n << 35n) | // CREATE_PUBLIC_THREADS
-  (1n << 38n) // SEND_MESSAGES_IN_THREADS
-).toString();
+  (1n << 38n)
+) // SEND_MESSAGES_IN_THREADS
+  .toString();
 
 /** A guild member object (the `user` field included, as in GUILD_CREATE's `members`). */
 export function guildMember(u: APIUser, options: { roles?: string[]; joinedAt?: string; nick?: string | null } = {}): APIGuildMember {
@@ -442,11 +443,30 @@ export function interactionCreate(input: InteractionCreateInput): APIChatInputAp
   }
   const channelType = input.channel_type ?? 0;
   const isThread = channelType === 10 || channelType === 11 || channelType === 12;
-  const channel = (
-    isThread
-      ? { id: channelId, type: channelType, guild_id: guildId, name: input.channel_name ?? "thread", parent_id: input.parent_id ?? FAKE_DISCORD.channelId, permissions: ALL_PERMISSIONS, flags: 0 }
-      : { id: channelId, type: channelType, guild_id: guildId, name: input.channel_name ?? FAKE_DISCORD.channelName, permissions: ALL_PERMISSIONS, flags: 0, nsfw: false, position: 0, parent_id: null, topic: null, rate_limit_per_user: 0, last_message_id: null }
-  ) as unknown as APIChatInputApplicationCommandInteraction["channel"]; // Discord adds `permissions`, which the type omits
+  const channel = (isThread
+    ? {
+        id: channelId,
+        type: channelType,
+        guild_id: guildId,
+        name: input.channel_name ?? "thread",
+        parent_id: input.parent_id ?? FAKE_DISCORD.channelId,
+        permissions: ALL_PERMISSIONS,
+        flags: 0,
+      }
+    : {
+        id: channelId,
+        type: channelType,
+        guild_id: guildId,
+        name: input.channel_name ?? FAKE_DISCORD.channelName,
+        permissions: ALL_PERMISSIONS,
+        flags: 0,
+        nsfw: false,
+        position: 0,
+        parent_id: null,
+        topic: null,
+        rate_limit_per_user: 0,
+        last_message_id: null,
+      }) as unknown as APIChatInputApplicationCommandInteraction["channel"]; // Discord adds `permissions`, which the type omits
 
   return {
     ...common,

@@ -1,14 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type {
-  APIApplication,
-  APIEmbed,
-  APIGatewayBotInfo,
-  ApplicationFlags,
-  RESTError,
-  RESTRateLimit,
-} from "discord-api-types/v10";
-import { notify, waitOn, type Waiter } from "../slack/wait.js";
+import type { APIApplication, APIEmbed, APIGatewayBotInfo, ApplicationFlags, RESTError, RESTRateLimit } from "discord-api-types/v10";
+import { notify, type Waiter, waitOn } from "../slack/wait.js";
 import { FAKE_DISCORD, snowflake } from "./ids.js";
 import { applicationFlags, botUser, mentionsIn } from "./payloads.js";
 import type { DiscordWorld, FakeDiscordMessage, FakeInteraction } from "./store.js";
@@ -119,9 +112,14 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
     const fields = (body ?? {}) as { content?: unknown; embeds?: unknown; flags?: unknown };
     const text = typeof fields.content === "string" ? fields.content : undefined;
     const embeds = Array.isArray(fields.embeds) ? (fields.embeds as APIEmbed[]) : undefined;
-    if (text !== undefined && text.length > 2_000) throw new DiscordError(400, 50035, "Invalid Form Body: content: Must be 2000 or fewer in length.");
+    if (text !== undefined && text.length > 2_000)
+      throw new DiscordError(400, 50035, "Invalid Form Body: content: Must be 2000 or fewer in length.");
     if (required && !text && !embeds?.length) throw new DiscordError(400, 50006, "Cannot send an empty message");
-    return { ...(text !== undefined ? { content: text } : {}), ...(embeds ? { embeds } : {}), ...(typeof fields.flags === "number" ? { flags: fields.flags } : {}) };
+    return {
+      ...(text !== undefined ? { content: text } : {}),
+      ...(embeds ? { embeds } : {}),
+      ...(typeof fields.flags === "number" ? { flags: fields.flags } : {}),
+    };
   };
 
   const edit = (message: FakeDiscordMessage, fields: { content?: string; embeds?: APIEmbed[] }) => {
@@ -131,7 +129,11 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
     message.edits.push({ content: message.content, at: Date.now(), ...(fields.embeds ? { embeds: fields.embeds } : {}) });
   };
 
-  const postBotMessage = (channelId: string, fields: { content?: string; embeds?: APIEmbed[] }, extra: Partial<FakeDiscordMessage> = {}) => {
+  const postBotMessage = (
+    channelId: string,
+    fields: { content?: string; embeds?: APIEmbed[] },
+    extra: Partial<FakeDiscordMessage> = {},
+  ) => {
     const channel = channelOr404(channelId);
     const stored = world.storeMessage({
       id: snowflake(),
@@ -158,12 +160,18 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
     const channel = world.channel(message.channel_id);
     options.dispatch("MESSAGE_CREATE", {
       ...world.messagePayload(message),
-      ...(message.guild_id ? { guild_id: message.guild_id, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } } : {}),
+      ...(message.guild_id
+        ? { guild_id: message.guild_id, member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 } }
+        : {}),
       channel_type: channel?.type ?? 0,
     });
   };
 
-  const interactionMessage = (interaction: FakeInteraction, fields: { content?: string; embeds?: APIEmbed[]; flags?: number }, loading: boolean) => {
+  const interactionMessage = (
+    interaction: FakeInteraction,
+    fields: { content?: string; embeds?: APIEmbed[]; flags?: number },
+    loading: boolean,
+  ) => {
     const ephemeral = ((fields.flags ?? 0) & 64) !== 0;
     return postBotMessage(interaction.channel_id, fields, {
       type: 20,
@@ -248,9 +256,19 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
     if (world.channel(starter.id)) throw new DiscordError(400, 160004, "A thread has already been created for this message");
     const body = (call.body ?? {}) as { name?: unknown; auto_archive_duration?: unknown };
     const name = typeof body.name === "string" ? body.name : "";
-    if (name.length < 1 || name.length > 100) throw new DiscordError(400, 50035, "Invalid Form Body: name: Must be between 1 and 100 in length.");
-    const duration = [60, 1440, 4320, 10080].includes(Number(body.auto_archive_duration)) ? (Number(body.auto_archive_duration) as 60 | 1440 | 4320 | 10080) : 1440;
-    const thread = world.addThread({ id: starter.id, name, parent_id: parent.id, owner_id: bot.id, auto_archive_duration: duration, starter_message_id: starter.id });
+    if (name.length < 1 || name.length > 100)
+      throw new DiscordError(400, 50035, "Invalid Form Body: name: Must be between 1 and 100 in length.");
+    const duration = [60, 1440, 4320, 10080].includes(Number(body.auto_archive_duration))
+      ? (Number(body.auto_archive_duration) as 60 | 1440 | 4320 | 10080)
+      : 1440;
+    const thread = world.addThread({
+      id: starter.id,
+      name,
+      parent_id: parent.id,
+      owner_id: bot.id,
+      auto_archive_duration: duration,
+      starter_message_id: starter.id,
+    });
     starter.thread_id = thread.id;
     starter.flags |= 32; // HAS_THREAD
     const payload = world.threadPayload(thread);
@@ -295,7 +313,8 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
   route("PATCH /webhooks/:app/:token/messages/:message", "token", (call) => {
     const interaction = webhookInteraction(param(call, "app"), param(call, "token"));
     const message = world.messages.get(param(call, "message"));
-    if (!message || (message.id !== interaction.originalMessageId && !interaction.followUps.includes(message.id))) throw new DiscordError(404, 10008, "Unknown Message");
+    if (!message || (message.id !== interaction.originalMessageId && !interaction.followUps.includes(message.id)))
+      throw new DiscordError(404, 10008, "Unknown Message");
     edit(message, content(call.body, false));
     return ok(world.messagePayload(message));
   });
@@ -314,7 +333,8 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
         if (scripted.times <= 0) limits.get(r.name)!.shift();
         return rateLimited(r.name, scripted);
       }
-      if (r.auth === "bot" && authorization !== `Bot ${FAKE_DISCORD.token}`) return { status: 401, body: { message: "401: Unauthorized", code: 0 } satisfies RESTError };
+      if (r.auth === "bot" && authorization !== `Bot ${FAKE_DISCORD.token}`)
+        return { status: 401, body: { message: "401: Unauthorized", code: 0 } satisfies RESTError };
       try {
         return r.handle(call);
       } catch (error) {
@@ -336,7 +356,11 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
       route: "unknown",
       method: req.method ?? "GET",
       // The client percent-encodes segments (`%40original`, tokens with `:`).
-      path: url.pathname.replace(/^\/api\/v10/, "").split("/").map(decodeURIComponent).join("/"),
+      path: url.pathname
+        .replace(/^\/api\/v10/, "")
+        .split("/")
+        .map(decodeURIComponent)
+        .join("/"),
       params: {},
       query: Object.fromEntries(url.searchParams),
       body: raw === "" ? undefined : safeJson(raw),
@@ -344,7 +368,9 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
       at,
     };
     calls.push(call);
-    const result = url.pathname.startsWith("/api/v10/") ? answer(call, req.headers.authorization) : { status: 404, body: { message: "404: Not Found", code: 0 } };
+    const result = url.pathname.startsWith("/api/v10/")
+      ? answer(call, req.headers.authorization)
+      : { status: 404, body: { message: "404: Not Found", code: 0 } };
     call.status = result.status;
     call.response = result.body;
     res.writeHead(result.status, { ...(result.body === undefined ? {} : { "content-type": "application/json" }), ...result.headers });
@@ -362,11 +388,20 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
     callsTo: (name) => calls.filter((call) => call.route === name),
     waitFor(predicate, timeoutMs = 5_000) {
       const test = typeof predicate === "string" ? (call: RecordedRequest) => call.route === predicate : predicate;
-      return waitOn(waiters, calls.filter((c) => c.status !== undefined), test, timeoutMs, () => `no matching Discord REST call; saw: ${calls.map((c) => `${c.method} ${c.path} → ${c.status}`).join(", ")}`);
+      return waitOn(
+        waiters,
+        calls.filter((c) => c.status !== undefined),
+        test,
+        timeoutMs,
+        () => `no matching Discord REST call; saw: ${calls.map((c) => `${c.method} ${c.path} → ${c.status}`).join(", ")}`,
+      );
     },
     rateLimit(name, script = {}) {
       if (!routes.some((r) => r.name === name)) throw new Error(`the fake has no route ${name}`);
-      limits.set(name, [...(limits.get(name) ?? []), { times: script.times ?? 1, retryAfter: script.retryAfter ?? 1, global: script.global ?? false }]);
+      limits.set(name, [
+        ...(limits.get(name) ?? []),
+        { times: script.times ?? 1, retryAfter: script.retryAfter ?? 1, global: script.global ?? false },
+      ]);
     },
     reset() {
       calls.length = 0;

@@ -8,16 +8,16 @@ import type {
   APIThreadChannel,
   APIUser,
 } from "discord.js";
-import { FAKE_DISCORD, compareSnowflakes, snowflake } from "./ids.js";
+import { compareSnowflakes, FAKE_DISCORD, snowflake } from "./ids.js";
 import {
   botUser,
   dmChannel,
+  type FakeGuildDefinition,
   guildCreatePayload,
   messagePayload,
   people,
   textChannel,
   threadChannel,
-  type FakeGuildDefinition,
 } from "./payloads.js";
 
 /**
@@ -271,7 +271,9 @@ export class DiscordWorld {
 
   // ---- messages -------------------------------------------------------------------------------
 
-  storeMessage(input: Omit<FakeDiscordMessage, "edits" | "deleted" | "reactions" | "at" | "timestamp" | "edited_timestamp"> & { timestamp?: string }): FakeDiscordMessage {
+  storeMessage(
+    input: Omit<FakeDiscordMessage, "edits" | "deleted" | "reactions" | "at" | "timestamp" | "edited_timestamp"> & { timestamp?: string },
+  ): FakeDiscordMessage {
     const stored: FakeDiscordMessage = {
       ...input,
       timestamp: input.timestamp ?? new Date().toISOString(),
@@ -313,9 +315,7 @@ export class DiscordWorld {
       components: m.components,
       flags: m.flags,
       ...(m.message_reference ? { message_reference: m.message_reference } : {}),
-      ...(m.message_reference?.message_id
-        ? { referenced_message: this.referenced(m.message_reference.message_id) }
-        : {}),
+      ...(m.message_reference?.message_id ? { referenced_message: this.referenced(m.message_reference.message_id) } : {}),
       ...(m.webhook_id ? { webhook_id: m.webhook_id } : {}),
       ...(m.application_id ? { application_id: m.application_id } : {}),
       ...(m.position !== undefined ? { position: m.position } : {}),

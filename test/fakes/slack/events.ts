@@ -131,7 +131,12 @@ export function sendEvent(url: string, signingSecret: string, event: SlackEvent,
 }
 
 /** The url_verification handshake Slack sends when the Request URL is saved; the app must echo `challenge`. */
-export function sendUrlVerification(url: string, signingSecret: string, challenge: string, options: SendOptions = {}): Promise<SlackHttpResult> {
+export function sendUrlVerification(
+  url: string,
+  signingSecret: string,
+  challenge: string,
+  options: SendOptions = {},
+): Promise<SlackHttpResult> {
   const body = JSON.stringify({ token: FAKE_SLACK.verificationToken, challenge, type: "url_verification" });
   return sendSignedRequest(url, signingSecret, body, "application/json", options);
 }
@@ -190,7 +195,12 @@ export function slashCommandPayload(input: SlashCommandInput, responseUrls?: Res
 }
 
 /** Posts a slash command as Slack does: application/x-www-form-urlencoded, signed. */
-export function sendSlashCommand(url: string, signingSecret: string, input: SlashCommandInput, options: SendSlashCommandOptions = {}): Promise<SlackHttpResult> {
+export function sendSlashCommand(
+  url: string,
+  signingSecret: string,
+  input: SlashCommandInput,
+  options: SendSlashCommandOptions = {},
+): Promise<SlackHttpResult> {
   const body = new URLSearchParams(slashCommandPayload(input, options.responseUrls)).toString();
   return sendSignedRequest(url, signingSecret, body, "application/x-www-form-urlencoded", options);
 }
@@ -295,7 +305,15 @@ export function botMessage(input: BotMessageInput): SlackEvent {
         bot_profile: { id: input.bot_id ?? "B0OTHER", name: input.username ?? "otherbot", deleted: false, team_id: FAKE_SLACK.teamId },
         blocks: richTextBlocks(input.text),
       }
-    : { type: "message", subtype: "bot_message", text: input.text, ts, username: input.username ?? "otherbot", bot_id: input.bot_id ?? "B0OTHER", icons: {} };
+    : {
+        type: "message",
+        subtype: "bot_message",
+        text: input.text,
+        ts,
+        username: input.username ?? "otherbot",
+        bot_id: input.bot_id ?? "B0OTHER",
+        icons: {},
+      };
   event.channel = channel;
   event.event_ts = ts;
   event.channel_type = input.channel_type ?? (channel.startsWith("D") ? "im" : "channel");

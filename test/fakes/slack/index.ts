@@ -1,16 +1,16 @@
 import {
-  sendEvent,
-  sendSlashCommand,
-  sendUrlVerification,
   type SendEventOptions,
   type SendOptions,
   type SlackEvent,
   type SlackHttpResult,
   type SlashCommandInput,
+  sendEvent,
+  sendSlashCommand,
+  sendUrlVerification,
 } from "./events.js";
 import { FAKE_SLACK } from "./ids.js";
-import { startFakeSocketMode, type FakeSocketMode, type PushEventOptions } from "./socket-mode.js";
-import { startFakeSlackApi, type FakeSlackApi, type FakeSlackApiOptions } from "./web-api.js";
+import { type FakeSocketMode, type PushEventOptions, startFakeSocketMode } from "./socket-mode.js";
+import { type FakeSlackApi, type FakeSlackApiOptions, startFakeSlackApi } from "./web-api.js";
 
 export * from "./events.js";
 export * from "./ids.js";
@@ -65,7 +65,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const appToken = options.appToken ?? "xapp-1-A0QUORUM-0001-fake-app-token";
   const signingSecret = options.signingSecret ?? "fake-signing-secret-0123456789abcdef";
   const api = await startFakeSlackApi({ ...options, botToken, appToken });
-  const socket = await startFakeSocketMode({ api, ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}) });
+  const socket = await startFakeSocketMode({
+    api,
+    ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+  });
 
   const seed = (event: SlackEvent) => {
     const channel = typeof event.channel === "string" ? event.channel : undefined;
@@ -79,7 +82,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (typeof event.deleted_ts === "string") api.deleteMessage(channel, event.deleted_ts);
       return;
     }
-    const plain = event.subtype === undefined || event.subtype === "thread_broadcast" || event.subtype === "file_share" || event.subtype === "bot_message";
+    const plain =
+      event.subtype === undefined ||
+      event.subtype === "thread_broadcast" ||
+      event.subtype === "file_share" ||
+      event.subtype === "bot_message";
     if ((event.type !== "message" && event.type !== "app_mention") || !plain) return;
     if (typeof event.ts !== "string" || api.message(channel, event.ts)) return; // twins and retries store once
     api.addMessage({

@@ -1,10 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { WebSocketServer, type WebSocket } from "ws";
-import { eventEnvelope, slashCommandPayload, type EnvelopeOptions, type ResponseUrlIssuer, type SlackEvent, type SlashCommandInput } from "./events.js";
+import { type WebSocket, WebSocketServer } from "ws";
+import {
+  type EnvelopeOptions,
+  eventEnvelope,
+  type ResponseUrlIssuer,
+  type SlackEvent,
+  type SlashCommandInput,
+  slashCommandPayload,
+} from "./events.js";
 import { FAKE_SLACK } from "./ids.js";
-import { notify, waitOn, type Waiter } from "./wait.js";
+import { notify, type Waiter, waitOn } from "./wait.js";
 import type { FakeSlackApi } from "./web-api.js";
 
 /**
@@ -183,7 +190,13 @@ export async function startFakeSocketMode(options: FakeSocketModeOptions = {}): 
       return opened;
     },
     async waitForConnection(count = 1, timeoutMs = 5_000) {
-      await waitOn(helloWaiters, hellos, (n) => n >= count, timeoutMs, () => `only ${opened} Socket Mode connection(s) within ${timeoutMs} ms`);
+      await waitOn(
+        helloWaiters,
+        hellos,
+        (n) => n >= count,
+        timeoutMs,
+        () => `only ${opened} Socket Mode connection(s) within ${timeoutMs} ms`,
+      );
     },
     pushEvent(event, opts = {}) {
       return pushEnvelope({
@@ -205,8 +218,12 @@ export async function startFakeSocketMode(options: FakeSocketModeOptions = {}): 
     envelopes,
     acks,
     waitForAck(envelopeId, timeoutMs = 5_000) {
-      return waitOn(ackWaiters, acks, (ack) => ack.envelope_id === envelopeId, timeoutMs, () =>
-        `no ack for envelope ${envelopeId} within ${timeoutMs} ms (acked: ${acks.map((a) => a.envelope_id).join(", ") || "none"})`,
+      return waitOn(
+        ackWaiters,
+        acks,
+        (ack) => ack.envelope_id === envelopeId,
+        timeoutMs,
+        () => `no ack for envelope ${envelopeId} within ${timeoutMs} ms (acked: ${acks.map((a) => a.envelope_id).join(", ") || "none"})`,
       );
     },
     received,

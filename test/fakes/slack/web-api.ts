@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FAKE_SLACK, compareTs, nextTs, slackId } from "./ids.js";
-import { notify, waitOn, type Waiter } from "./wait.js";
+import { compareTs, FAKE_SLACK, nextTs, slackId } from "./ids.js";
+import { notify, type Waiter, waitOn } from "./wait.js";
 
 /**
  * A fake Slack Web API on loopback (`POST /api/<method>`), speaking the wire format of the real
@@ -159,7 +159,15 @@ export interface FakeSlackApi {
   messagesIn(channel: string, threadTs?: string): FakeSlackMessage[];
   message(channel: string, ts: string): FakeSlackMessage | undefined;
   /** Stores a message as if a user (or another app) had posted it; `ts` defaults to a new one. */
-  addMessage(message: { channel: string; user: string; text: string; ts?: string; thread_ts?: string; bot_id?: string; blocks?: unknown[] }): FakeSlackMessage;
+  addMessage(message: {
+    channel: string;
+    user: string;
+    text: string;
+    ts?: string;
+    thread_ts?: string;
+    bot_id?: string;
+    blocks?: unknown[];
+  }): FakeSlackMessage;
   /** Edits or deletes a stored message the way a user's edit/delete would. */
   editMessage(channel: string, ts: string, text: string): void;
   deleteMessage(channel: string, ts: string): void;
@@ -212,7 +220,10 @@ interface Answer {
 }
 
 class SlackError extends Error {
-  constructor(readonly code: string, readonly extra: SlackArgs = {}) {
+  constructor(
+    readonly code: string,
+    readonly extra: SlackArgs = {},
+  ) {
     super(code);
   }
 }
@@ -340,7 +351,13 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
   function paginate<T>(items: T[], args: SlackArgs, defaultLimit: number): { page: T[]; next: string } {
     const limit = Number(str(args, "limit") ?? defaultLimit) || defaultLimit;
     const cursor = str(args, "cursor");
-    const start = cursor ? Number(Buffer.from(cursor, "base64").toString("utf8").replace(/^offset:/, "")) || 0 : 0;
+    const start = cursor
+      ? Number(
+          Buffer.from(cursor, "base64")
+            .toString("utf8")
+            .replace(/^offset:/, ""),
+        ) || 0
+      : 0;
     const page = items.slice(start, start + limit);
     const next = start + limit < items.length ? Buffer.from(`offset:${start + limit}`).toString("base64") : "";
     return { page, next };
@@ -721,8 +738,13 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
     callsTo: (method) => calls.filter((call) => call.method === method),
     waitFor(predicate, timeoutMs = 5_000) {
       const test = typeof predicate === "string" ? (call: RecordedCall) => call.method === predicate : predicate;
-      return waitOn(callWaiters, calls.filter((call) => call.response !== undefined), test, timeoutMs, () =>
-        `no matching Slack call within ${timeoutMs} ms; calls seen: ${calls.map((c) => `${c.method}→${String(c.response?.error ?? (c.response ? "ok" : "pending"))}`).join(", ") || "none"}`,
+      return waitOn(
+        callWaiters,
+        calls.filter((call) => call.response !== undefined),
+        test,
+        timeoutMs,
+        () =>
+          `no matching Slack call within ${timeoutMs} ms; calls seen: ${calls.map((c) => `${c.method}→${String(c.response?.error ?? (c.response ? "ok" : "pending"))}`).join(", ") || "none"}`,
       );
     },
     script,
@@ -765,7 +787,13 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
     },
     responses,
     waitForResponse(predicate = () => true, timeoutMs = 5_000) {
-      return waitOn(responseWaiters, responses, predicate, timeoutMs, () => `no matching response_url post within ${timeoutMs} ms (${responses.length} seen)`);
+      return waitOn(
+        responseWaiters,
+        responses,
+        predicate,
+        timeoutMs,
+        () => `no matching response_url post within ${timeoutMs} ms (${responses.length} seen)`,
+      );
     },
     route(method, handler, opts = {}) {
       routes.set(method, { handler, appToken: opts.appToken ?? false });
