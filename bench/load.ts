@@ -15,7 +15,7 @@ export interface LoadStats {
  * Runs `task` `count` times with `concurrency` in flight; latencies in milliseconds. A task may
  * return the milliseconds of its latency spent elsewhere, to be left out of the "own" figures.
  */
-export async function runLoad(count: number, concurrency: number, task: (i: number) => Promise<number | void>): Promise<LoadStats> {
+export async function runLoad(count: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<LoadStats> {
   const latencies: number[] = [];
   const own: number[] = [];
   let next = 0;
@@ -24,7 +24,8 @@ export async function runLoad(count: number, concurrency: number, task: (i: numb
     while (next < count) {
       const i = next++;
       const t0 = performance.now();
-      const elsewhere = (await task(i)) ?? 0;
+      const result = await task(i);
+      const elsewhere = typeof result === "number" ? result : 0;
       const latency = performance.now() - t0;
       latencies.push(latency);
       own.push(latency - elsewhere);

@@ -139,7 +139,9 @@ async function jobTimings(queue: Queue, ids: string[]) {
       overheads.push(job.finishedOn - job.processedOn - LLM_MS);
     }
   const others: Record<string, number[]> = {};
-  for (const job of await queue.getJobs(["completed"], 0, -1))
-    if (job.name !== "task" && job.processedOn && job.finishedOn) (others[job.name] ??= []).push(job.finishedOn - job.processedOn);
+  for (const job of await queue.getJobs(["completed"], 0, -1)) {
+    if (job.name === "task" || !job.processedOn || !job.finishedOn) continue;
+    others[job.name] = [...(others[job.name] ?? []), job.finishedOn - job.processedOn];
+  }
   return { waits: waits.sort((a, b) => a - b), overheads: overheads.sort((a, b) => a - b), others };
 }

@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
+import { toSearchText } from "../src/agents/memory/recall-query.js";
 import { memoryValue, RECALL_POOL } from "../src/agents/memory/scoring.js";
-import { MemoryStore, toSearchText } from "../src/agents/memory/store.js";
+import { MemoryStore } from "../src/agents/memory/store.js";
 import type { Database } from "../src/db/client.js";
 import { engines } from "./support/databases.js";
 

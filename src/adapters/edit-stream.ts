@@ -37,7 +37,10 @@ export class EditStream implements ReplyStream {
     this.#text += delta;
     if (this.#timer || this.#queued) return;
     const wait = this.#id === undefined ? 0 : Math.max(0, this.#lastWrite + this.intervalMs - Date.now());
-    if (wait === 0) return this.#flushSoon();
+    if (wait === 0) {
+      this.#flushSoon();
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#flushSoon();

@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
 import type { Logger } from "pino";
 import type { ConversationStore } from "../agents/conversation/conversation-store.js";
-import type { Coordinator } from "../agents/team/coordinator.js";
+import type { Coordinator, ProjectPlan } from "../agents/team/coordinator.js";
 import { runSpecialist, type SpecialistDeps } from "../agents/team/specialist-agent.js";
 import type { Specialist } from "../agents/team/specialists.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
@@ -61,7 +61,7 @@ export class ProjectRunner {
     const project = await store.get(projectId);
     if (!project) return;
     if (project.status !== "planning") return void (await this.advance(projectId));
-    let plan;
+    let plan: ProjectPlan;
     try {
       plan = await coordinator.plan(project.goal, { signal, busy: await store.busySpecialists() });
     } catch (error) {

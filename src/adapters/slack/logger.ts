@@ -11,7 +11,9 @@ export function slackLogger(log: Logger): SlackLogger {
     info: (...parts) => child.info(text(parts)),
     warn: (...parts) => child.warn(text(parts)),
     error: (...parts) => child.error(text(parts)),
-    setLevel: (next) => void (level = next),
+    setLevel: (next) => {
+      level = next;
+    },
     getLevel: () => level,
     setName: () => undefined,
   };

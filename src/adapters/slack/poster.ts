@@ -53,7 +53,6 @@ export class SlackPoster implements Poster {
     if (!this.#native) return edits();
     return new SlackNativeStream(
       this.client,
-      this.#messages,
       editable,
       { channel: to.channel, threadTs: to.thread, recipient: this.#recipients.get(`${to.channel}/${to.thread}`) },
       {

@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import type { PostedMessage, ReplyStream } from "../../core/poster.js";
 import type { EditableMessage, EditStream } from "../edit-stream.js";
 import { SLACK_MESSAGE_LIMIT } from "./format.js";
-import type { SlackMessages } from "./messages.js";
 import { slackErrorCode } from "./web-api-error.js";
 
 export interface NativeStreamTarget {
@@ -40,7 +39,6 @@ export class SlackNativeStream implements ReplyStream {
 
   constructor(
     private readonly client: WebClient,
-    private readonly messages: SlackMessages,
     private readonly editable: EditableMessage,
     private readonly target: NativeStreamTarget,
     private readonly settings: NativeStreamSettings,
@@ -49,11 +47,17 @@ export class SlackNativeStream implements ReplyStream {
 
   append(delta: string): void {
     this.#text += delta;
-    if (this.#fallback) return this.#fallback.append(delta);
+    if (this.#fallback) {
+      this.#fallback.append(delta);
+      return;
+    }
     // Past most of one message, live text stops; finish() posts the rest as follow-ups.
     if (this.#text.length > SLACK_MESSAGE_LIMIT * 0.8 || this.#timer || this.#queued) return;
     const pending = this.#text.length - this.#sent.length;
-    if (this.#ts === undefined || pending >= this.settings.appendChars) return this.#flushSoon();
+    if (this.#ts === undefined || pending >= this.settings.appendChars) {
+      this.#flushSoon();
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#flushSoon();

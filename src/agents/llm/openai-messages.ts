@@ -3,32 +3,34 @@ import type { ChatMessage, ToolSpec } from "./types.js";
 
 /** Our message union to OpenAI's wire shape. */
 export function toOpenAiMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
-  return messages.map((message): ChatCompletionMessageParam => {
-    switch (message.role) {
-      case "system":
-        return { role: "system", content: message.content };
-      case "user": {
-        const name = message.name === undefined ? undefined : participantName(message.name);
-        return name ? { role: "user", content: message.content, name } : { role: "user", content: message.content };
-      }
-      case "assistant": {
-        const calls = message.toolCalls ?? [];
-        // OpenAI rejects an empty tool_calls array, and some servers reject "" beside tool calls.
-        if (calls.length === 0) return { role: "assistant", content: message.content };
-        return {
-          role: "assistant",
-          content: message.content === "" ? null : message.content,
-          tool_calls: calls.map((call) => ({
-            id: call.id,
-            type: "function",
-            function: { name: call.name, arguments: call.arguments },
-          })),
-        };
-      }
-      case "tool":
-        return { role: "tool", tool_call_id: message.toolCallId, content: message.content };
+  return messages.map(toOpenAiMessage);
+}
+
+function toOpenAiMessage(message: ChatMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case "system":
+      return { role: "system", content: message.content };
+    case "user": {
+      const name = message.name === undefined ? undefined : participantName(message.name);
+      return name ? { role: "user", content: message.content, name } : { role: "user", content: message.content };
     }
-  });
+    case "assistant": {
+      const calls = message.toolCalls ?? [];
+      // OpenAI rejects an empty tool_calls array, and some servers reject "" beside tool calls.
+      if (calls.length === 0) return { role: "assistant", content: message.content };
+      return {
+        role: "assistant",
+        content: message.content === "" ? null : message.content,
+        tool_calls: calls.map((call) => ({
+          id: call.id,
+          type: "function",
+          function: { name: call.name, arguments: call.arguments },
+        })),
+      };
+    }
+    case "tool":
+      return { role: "tool", tool_call_id: message.toolCallId, content: message.content };
+  }
 }
 
 export function toOpenAiTools(tools: ToolSpec[]): ChatCompletionFunctionTool[] {

@@ -114,7 +114,7 @@ export function dependantsOf(key: string, tasks: { key: string; dependsOn: strin
     const next = tasks
       .filter((task) => !found.has(task.key) && task.dependsOn.some((dep) => frontier.includes(dep)))
       .map((task) => task.key);
-    next.forEach((k) => found.add(k));
+    for (const k of next) found.add(k);
     frontier = next;
   }
   return found;
