@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type ChatMessage, createLlmClient, type LlmClient, LlmError, type ToolSpec } from "../src/agents/llm/index.js";
+import { createLlmClient } from "../src/agents/llm/index.js";
 import { createOpenAiClient } from "../src/agents/llm/openai-client.js";
+import { type ChatMessage, type LlmClient, LlmError, type ToolSpec } from "../src/agents/llm/types.js";
 import { type FakeLlm, fakeApiKey, startFakeLlm } from "./fakes/llm.js";
 import { chunk, type RawLlmServer, type RawReply, type RawRequest, startRawLlmServer } from "./fakes/raw-llm-server.js";
 

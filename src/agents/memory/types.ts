@@ -1,6 +1,5 @@
 import type { MemoryKind } from "../../db/schema.js";
 
-export { memoryKinds } from "../../db/schema.js";
 export type { MemoryKind };
 
 /** One stored memory as the store hands it out. */
