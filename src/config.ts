@@ -234,6 +234,19 @@ export function isSecret(name: string): boolean {
   return /KEY|TOKEN|SECRET|PASSWORD/i.test(name);
 }
 
+/** Every secret value the settings hold, so that logs can hide them wherever they appear. */
+export function secretValues(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
+  const named = (entries: [string, string | undefined][]) => entries.filter(([name]) => isSecret(name)).map(([, value]) => value);
+  const found = [
+    ...named(Object.entries(env)),
+    ...config.tools.http.apis.map((api) => ("auth" in api ? api.auth.value : undefined)),
+    ...config.tools.mcpServers.flatMap((server) =>
+      "url" in server ? Object.values(server.headers) : named(Object.entries(server.env ?? {})),
+    ),
+  ];
+  return found.filter((value): value is string => value !== undefined && value !== "");
+}
+
 /** What is missing, and what setting it would enable; printed at start and served by /api/health. */
 export function missingSettings(config: Config): string[] {
   const missing: string[] = [];

@@ -1,11 +1,11 @@
 import "dotenv/config";
-import { missingSettings } from "./config.js";
+import { missingSettings, secretValues } from "./config.js";
 import { startApp } from "./wiring/app.js";
 import { createLogger } from "./wiring/log.js";
 import { closeOnSignal, configOrExit } from "./wiring/process.js";
 
 const config = configOrExit();
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, secretValues(config));
 const app = await startApp(config, log);
 const where = config.database.kind === "pglite" ? `embedded PGlite in ${config.database.dir}` : "Postgres at DATABASE_URL";
 log.info({ url: app.url, database: where }, "Quorum is running");

@@ -1,4 +1,5 @@
 import "dotenv/config";
+import { secretValues } from "./config.js";
 import { createLogger } from "./wiring/log.js";
 import { closeOnSignal, configOrExit } from "./wiring/process.js";
 import { startProjectSystem } from "./wiring/project-system.js";
@@ -14,7 +15,7 @@ if (config.database.kind === "pglite") {
   process.exit(1);
 }
 
-const log = createLogger(config.logLevel);
+const log = createLogger(config.logLevel, secretValues(config));
 const services = await openServices(config, log);
 const projects = startProjectSystem(config, { ...services, db: services.database.db, log }, true);
 log.info({ concurrency: config.projects.concurrency }, "project worker running");

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { untilAborted } from "../core/abort.js";
 import type { Background } from "../core/background.js";
+import { redactOutput, redactSecrets } from "../core/redact.js";
 import { parseStorableJson, storableText } from "../core/storable-text.js";
 import type { ToolCallRequest } from "../core/tool-call.js";
 import type { Db } from "../db/client.js";
@@ -9,7 +10,6 @@ import { AuditLog } from "./audit-log.js";
 import type { Tool, ToolContext } from "./define.js";
 import { RetryableToolError } from "./policy.js";
 import { MemoryRateLimiter, type RateLimiter } from "./rate-limiter.js";
-import { redactOutput, redactSecrets } from "./redact.js";
 import { type ToolStats, toolStats } from "./stats.js";
 
 export interface ToolOutcome {
