@@ -7,6 +7,7 @@ import { isFromPerson, mentions, slackMessageEvent, stripMention } from "./event
 import { toMrkdwn } from "./format.js";
 import { slackLogger } from "./logger.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
+import { refuseOutsideReplayWindow } from "./request-age.js";
 
 export type SlackSettings = NonNullable<Config["slack"]>;
 
@@ -104,7 +105,7 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
   });
 
   return {
-    listener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
+    listener: receiver instanceof HTTPReceiver ? refuseOutsideReplayWindow(receiver.requestListener) : undefined,
     poster,
     async start() {
       await app.init();
