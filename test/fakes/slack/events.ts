@@ -365,4 +365,3 @@ export function messageChanged(input: MessageChangedInput): SlackEvent {
     channel_type: input.channel_type ?? (channel.startsWith("D") ? "im" : "channel"),
   };
 }
-

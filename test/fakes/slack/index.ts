@@ -8,7 +8,6 @@ import {
   sendSlashCommand,
   sendUrlVerification,
 } from "./events.js";
-import { FAKE_SLACK } from "./ids.js";
 import { type FakeSocketMode, type PushEventOptions, startFakeSocketMode } from "./socket-mode.js";
 import { type FakeSlackApi, type FakeSlackApiOptions, startFakeSlackApi } from "./web-api.js";
 
