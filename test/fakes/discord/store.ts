@@ -1,6 +1,6 @@
 import type { APIChannel, APIMessage, APIThreadChannel, APIUser } from "discord.js";
 import { compareSnowflakes, FAKE_DISCORD, snowflake } from "./ids.js";
-import { botUser, type FakeGuildDefinition, guildCreatePayload, people } from "./payloads.js";
+import { botUser, type FakeGuildDefinition, guildCreatePayload, people, type ThreadChannelInput } from "./payloads.js";
 import { type FakeDiscordChannel, storedChannelPayload, storedThreadPayload, textChannelRecord } from "./store/channels.js";
 import { commandFrom, type StoredCommand } from "./store/commands.js";
 import { type FakeDiscordMessage, storedMessagePayload } from "./store/messages.js";
@@ -87,15 +87,11 @@ export class DiscordWorld {
     return channel;
   }
 
-  addThread(input: {
-    id: string;
-    name: string;
-    parent_id: string;
-    owner_id: string;
-    type?: 10 | 11 | 12;
-    auto_archive_duration?: 60 | 1440 | 4320 | 10080;
-    starter_message_id?: string;
-  }): FakeDiscordChannel {
+  addThread(
+    input: Pick<ThreadChannelInput, "id" | "name" | "parent_id" | "owner_id" | "type" | "auto_archive_duration"> & {
+      starter_message_id?: string;
+    },
+  ): FakeDiscordChannel {
     const parent = this.channels.get(input.parent_id);
     const thread: FakeDiscordChannel = {
       id: input.id,
