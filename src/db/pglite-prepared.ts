@@ -1,4 +1,5 @@
 import { type PGlite, parse, protocol, type QueryOptions, type Results } from "@electric-sql/pglite";
+import { LRUCache } from "lru-cache";
 
 const { serialize, messages } = protocol;
 
@@ -22,14 +23,21 @@ interface Prepared {
  * assistant's recall three times faster. Transactions keep PGlite's own path.
  */
 export function preparingPglite(client: PGlite): PGlite {
-  const statements = new Map<string, Prepared>();
+  // Statements the cache let go of that are still open in PGlite: the next prepare closes them.
+  const unclosed: string[] = [];
+  const statements = new LRUCache<string, Prepared>({
+    max: CACHE_SIZE,
+    dispose: (statement, _text, reason) => {
+      if (reason === "evict") unclosed.push(statement.name);
+    },
+  });
   let counter = 0;
 
   const prepare = async (text: string): Promise<Prepared> => {
     const name = `quorum_${++counter}`;
-    const evicted = statements.size >= CACHE_SIZE ? statements.keys().next().value : undefined;
-    const close = evicted === undefined ? [] : [serialize.close({ type: "S", name: statements.get(evicted)!.name })];
-    if (evicted !== undefined) statements.delete(evicted);
+    // Room first, so that no more than CACHE_SIZE statements are ever open: the coldest goes.
+    if (statements.size >= CACHE_SIZE) statements.pop();
+    const close = unclosed.splice(0).map((evicted) => serialize.close({ type: "S", name: evicted }));
     const described = await client.execProtocol(
       joined([...close, serialize.parse({ name, text }), serialize.describe({ type: "S", name }), serialize.sync()]),
     );
@@ -44,12 +52,7 @@ export function preparingPglite(client: PGlite): PGlite {
   };
 
   const run = async <T>(text: string, params: unknown[], options: QueryOptions | undefined, retried = false): Promise<Results<T>> => {
-    let statement = statements.get(text);
-    if (statement) {
-      // Most recently used last, so eviction takes the coldest.
-      statements.delete(text);
-      statements.set(text, statement);
-    } else statement = await prepare(text);
+    const statement = statements.get(text) ?? (await prepare(text));
     const values = params.map((param, i) => toText(client, param, statement.paramTypes[i], options));
     try {
       const ran = await client.execProtocol(

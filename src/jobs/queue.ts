@@ -1,5 +1,6 @@
 import { type JobsOptions, Queue } from "bullmq";
 import { Redis } from "ioredis";
+import { LRUCache } from "lru-cache";
 
 /** Agent work: planning and tasks, each holding a slot for its LLM calls. */
 export const PROJECT_QUEUE = "quorum-projects";
@@ -43,8 +44,10 @@ const KEEP = { age: 24 * 3600, count: 50_000 };
 export class ProjectQueue {
   readonly queue: Queue;
   readonly posts: Queue;
-  // The status-edit slot this process last queued per project.
-  readonly #progressSlots = new Map<string, number>();
+  // The status-edit slot this process last queued per project: only saves a Redis round trip, since
+  // a slot's job id makes adding it again a no-op. Projects that went quiet drop out first; no TTL,
+  // as an old slot never matches a new one.
+  readonly #progressSlots = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(
     readonly connection: Redis,
@@ -91,7 +94,6 @@ export class ProjectQueue {
     const slot = notBeforeMs > 0 ? Math.max(soonest, Math.floor(now / intervalMs) + 1) : soonest;
     // A slot's job runs at the slot's end: until then, adding it again from here is a no-op.
     if (this.#progressSlots.get(projectId) === slot) return;
-    if (this.#progressSlots.size > 10_000) this.#progressSlots.clear();
     await this.#add(
       { name: "progress", data: { projectId } },
       {

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { LRUCache } from "lru-cache";
 
 export interface RateLimiter {
   /** Takes one call from `key`'s allowance of `limit` per `windowMs`; false when none is left. */
@@ -7,13 +8,14 @@ export interface RateLimiter {
 
 /** Counts in this process only: the fallback while Redis is away. */
 export class MemoryRateLimiter implements RateLimiter {
-  readonly #windows = new Map<string, number>();
+  // Calls counted per key and window: one is dropped a window after its last call (it is over by then),
+  // or sooner when 10,000 windows are counted.
+  readonly #windows = new LRUCache<string, number>({ max: 10_000 });
 
   async take(key: string, limit: number, windowMs: number): Promise<boolean> {
     const slot = `${key}:${Math.floor(Date.now() / windowMs)}`;
     const used = (this.#windows.get(slot) ?? 0) + 1;
-    this.#windows.set(slot, used);
-    if (this.#windows.size > 10_000) this.#windows.delete(this.#windows.keys().next().value as string);
+    this.#windows.set(slot, used, { ttl: windowMs });
     return used <= limit;
   }
 }

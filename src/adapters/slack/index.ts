@@ -1,5 +1,6 @@
 import type { RequestListener } from "node:http";
 import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
+import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
@@ -10,6 +11,10 @@ import { SlackPoster, type SlackPosterOptions } from "./poster.js";
 import { refuseOutsideReplayWindow } from "./request-age.js";
 
 export type SlackSettings = NonNullable<Config["slack"]>;
+
+/** People whose display names are kept; a renamed person is shown by the new name within NAME_TTL_MS. */
+const NAMES_KEPT = 10_000;
+const NAME_TTL_MS = 60 * 60_000;
 
 export interface SlackAdapter {
   /** Serves `/slack/events` over HTTP; absent in Socket Mode. */
@@ -29,7 +34,7 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
   // Initialised in start(): Bolt's own start-up auth.test would otherwise reject unawaited on a bad token.
   const app = new App({ token: settings.botToken, receiver, logger, clientOptions, ignoreSelf: true, deferInitialization: true });
   const poster = new SlackPoster(app.client, log, posterOptions);
-  const names = new Map<string, string>();
+  const names = new LRUCache<string, string>({ max: NAMES_KEPT, ttl: NAME_TTL_MS });
   let botUserId: string | undefined;
 
   const userName = async (user: string): Promise<string> => {

@@ -1,4 +1,5 @@
 import type { WebClient } from "@slack/web-api";
+import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import type { OpenedThread, PostedMessage, Poster, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
@@ -6,6 +7,12 @@ import { EditStream } from "../edit-stream.js";
 import { slackEditable } from "./editable.js";
 import { SlackMessages } from "./messages.js";
 import { SlackNativeStream } from "./reply-stream.js";
+
+/**
+ * Threads whose last asker is kept: a reply streams right after its message arrives, so only the
+ * busiest threads matter. No TTL: what is kept is replaced by the next message, not changed elsewhere.
+ */
+const RECIPIENTS_KEPT = 10_000;
 
 export interface SlackPosterOptions {
   editIntervalMs?: number;
@@ -15,7 +22,7 @@ export interface SlackPosterOptions {
 /** Writes into Slack threads; any process can build one from the bot token alone. */
 export class SlackPoster implements Poster {
   readonly #messages: SlackMessages;
-  readonly #recipients = new Map<string, { user: string; team?: string }>();
+  readonly #recipients = new LRUCache<string, { user: string; team?: string }>({ max: RECIPIENTS_KEPT });
   #native = true;
 
   constructor(
@@ -29,7 +36,6 @@ export class SlackPoster implements Poster {
   /** Remembers who asked in a thread: Slack streams to a named recipient outside DMs. */
   noteRecipient(to: ThreadRef, user: string, team: string | undefined): void {
     this.#recipients.set(`${to.channel}/${to.thread}`, { user, team });
-    if (this.#recipients.size > 10_000) this.#recipients.delete(this.#recipients.keys().next().value as string);
   }
 
   /** A top-level message whose replies are the thread: its `ts` is the thread's. */

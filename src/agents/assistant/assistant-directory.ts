@@ -1,9 +1,15 @@
+import { LRUCache } from "lru-cache";
 import type { ChannelRow } from "../conversation/conversation-store.js";
 import { type AssistantDeps, EnhancedAssistant } from "./enhanced-assistant.js";
 
-/** One assistant per channel, kept for the life of the process. */
+/** Assistants kept ready; one holds nothing but its channel's row, so a dropped one is simply built again. */
+const ASSISTANTS_KEPT = 1_000;
+
+/** One assistant per channel, kept while its channel is in use. */
 export class AssistantDirectory {
-  readonly #assistants = new Map<string, EnhancedAssistant>();
+  // No TTL of its own: an assistant is replaced when its channel's row is read afresh, which the
+  // conversation store's channel cache does at least every TTL.
+  readonly #assistants = new LRUCache<string, EnhancedAssistant>({ max: ASSISTANTS_KEPT });
 
   constructor(private readonly deps: AssistantDeps) {}
 

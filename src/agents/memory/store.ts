@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { LRUCache } from "lru-cache";
 import type { Db } from "../../db/client.js";
 import { memories } from "../../db/schema.js";
 import { type RecallStatement, recallParams, recallShape, recallStatement } from "./recall-query.js";
@@ -25,7 +26,9 @@ export class MemoryStore {
   private readonly capacity: number;
   private readonly relaxed: Db;
   // Recall's one statement per shape, prepared once: building and planning it cost more than running it.
-  readonly #recalls = new Map<string, RecallStatement>();
+  // Shapes are few (a thread or not, which kinds); the bound guards against callers listing kinds in every order.
+  readonly #recalls = new LRUCache<string, RecallStatement>({ max: 64 });
+  #prepared = 0;
 
   constructor(
     private readonly db: Db,
@@ -99,7 +102,7 @@ export class MemoryStore {
     const key = JSON.stringify(shape);
     let statement = this.#recalls.get(key);
     if (!statement) {
-      statement = recallStatement(this.relaxed, shape).prepare(`recall_${this.#recalls.size}`);
+      statement = recallStatement(this.relaxed, shape).prepare(`recall_${++this.#prepared}`);
       this.#recalls.set(key, statement);
     }
     const recalled = await statement.execute(params);
