@@ -1,7 +1,5 @@
-import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { channels } from "../src/db/schema.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 import { diamond, scriptProjectLlm } from "./support/project-llm.js";
 import { waitFor } from "./support/wait.js";
@@ -192,10 +190,7 @@ describe("/project", () => {
       ],
     });
     await t.post("/api/commands", { channel: "locked", user: "ann", command: "/agent", text: "" });
-    await t.app.database.db
-      .update(channels)
-      .set({ settings: { deniedTools: ["current_time"] } })
-      .where(eq(channels.id, "web:locked"));
+    await t.app.conversations.updateChannelSettings("web:locked", { deniedTools: ["current_time"] });
     await settled(await start("open", "Look it up"));
     await settled(await start("locked", "Look it up"));
     const looks = llm.tasks.filter((call) => call.key === "look");

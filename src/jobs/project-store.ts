@@ -1,12 +1,12 @@
 import { and, desc, eq, inArray, isNull, like, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { ChannelRow } from "../agents/conversation/conversation-store.js";
+import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { ProjectPlan } from "../agents/team/coordinator.js";
 import { dependantsOf } from "../agents/team/planner.js";
 import type { Platform, ThreadRef } from "../core/thread.js";
 import type { Db } from "../db/client.js";
 import { rowsOf } from "../db/rows.js";
-import { agentMessages, channels, projects, projectTasks } from "../db/schema.js";
+import { agentMessages, projects, projectTasks } from "../db/schema.js";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type TaskRow = typeof projectTasks.$inferSelect;
@@ -17,8 +17,6 @@ export type ProjectStatus = (typeof projectStatuses)[number];
 export type TaskStatus = "pending" | "queued" | "running" | "done" | "failed" | "skipped" | "cancelled";
 
 const OPEN_TASK: TaskStatus[] = ["pending", "queued", "running"];
-// A changed tool allowance reaches running projects within this.
-const CHANNEL_CACHE_MS = 10_000;
 const LIVE_PROJECT: ProjectStatus[] = ["planning", "running"];
 
 export interface NewProject {
@@ -39,10 +37,11 @@ export type ProjectTarget = ThreadRef;
  * racing on the same project (a retried job, a sweep) cannot both make it.
  */
 export class ProjectStore {
-  // Channel rows change only through settings; every task and post reads one.
-  readonly #channels = new Map<string, { row: ChannelRow; at: number }>();
-
-  constructor(private readonly db: Db) {}
+  /** Every task and post reads its channel's row: through the conversation store's cache. */
+  constructor(
+    private readonly db: Db,
+    private readonly conversations: Pick<ConversationStore, "getChannel">,
+  ) {}
 
   async create(project: NewProject): Promise<ProjectRow> {
     const [row] = await this.db.insert(projects).values(project).returning();
@@ -67,12 +66,8 @@ export class ProjectStore {
   }
 
   async channel(project: ProjectRow): Promise<ChannelRow> {
-    const cached = this.#channels.get(project.channelId);
-    if (cached && Date.now() - cached.at < CHANNEL_CACHE_MS) return cached.row;
-    const [channel] = await this.db.select().from(channels).where(eq(channels.id, project.channelId));
+    const channel = await this.conversations.getChannel(project.channelId);
     if (!channel) throw new Error(`project ${project.id} has no channel`);
-    if (this.#channels.size > 10_000) this.#channels.clear();
-    this.#channels.set(channel.id, { row: channel, at: Date.now() });
     return channel;
   }
 

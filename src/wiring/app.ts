@@ -9,6 +9,7 @@ import { WebPoster } from "../adapters/web/poster.js";
 import { relayConsoleEvents } from "../adapters/web/relay.js";
 import { attachEventSocket } from "../adapters/web/socket.js";
 import { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
+import type { ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { type Config, missingSettings } from "../config.js";
 import type { Database } from "../db/client.js";
@@ -22,6 +23,8 @@ export interface RunningApp {
   /** Base URL of the HTTP server (web console, its API). */
   url: string;
   database: Database;
+  /** Channels, threads and messages; changing a channel's settings through it is seen at once. */
+  conversations: ConversationStore;
   router: Router;
   /** Stops taking messages, finishes the replies in flight, closes everything. */
   close(): Promise<void>;
@@ -55,11 +58,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     assistants,
     log,
     commandContext: async (invocation) => {
-      const channel = await conversations.ensureChannel(
-        invocation.platform,
-        invocation.channel,
-        invocation.channelName ?? invocation.channel,
-      );
+      const channel = await conversations.channel(invocation.platform, invocation.channel, invocation.channelName);
       return {
         channel,
         assistant: assistants.for(channel),
@@ -170,7 +169,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
-  return { url, database, router, close };
+  return { url, database, conversations, router, close };
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -42,7 +42,7 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
   const connection = bullConnection(config.redisUrl);
   const prefix = config.redisPrefix;
   const queue = new ProjectQueue(connection, { ...settings, prefix });
-  const store = new ProjectStore(db);
+  const store = new ProjectStore(db, conversations);
   const roster = specialistRoster(settings.specialists);
   const consoleEvents = new RedisConsoleEvents(redis.client, prefix, log);
   const posters = postersFromConfig(config, log, consoleEvents);

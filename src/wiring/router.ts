@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
 import type { TurnResult } from "../agents/assistant/enhanced-assistant.js";
-import { type ChannelRow, type ConversationStore, channelKey, type Received } from "../agents/conversation/conversation-store.js";
+import { type ConversationStore, channelKey, type Received } from "../agents/conversation/conversation-store.js";
 import { type CommandContextFactory, dispatchCommand } from "../commands/index.js";
 import { type Bot, type HandledMessage, ShuttingDownError } from "../core/bot.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "../core/inbound.js";
@@ -31,7 +31,6 @@ export class Router implements Bot {
    */
   readonly #storing = new Map<string, Set<{ overtaken: boolean }>>();
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #channels = new Map<string, ChannelRow>();
   #closing = false;
 
   constructor(private readonly deps: RouterDeps) {}
@@ -51,7 +50,7 @@ export class Router implements Bot {
   async #handle(delivered: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
     const message = storable(delivered);
     const { conversations, assistants } = this.deps;
-    const channel = await this.#channel(message.platform, message.channel, message.channelName);
+    const channel = await conversations.channel(message.platform, message.channel, message.channelName);
     const externalThread = message.thread ?? randomUUID();
     const threadKey = `${channel.id}\n${externalThread}`;
     const assistant = assistants.for(channel);
@@ -98,16 +97,6 @@ export class Router implements Bot {
     }
     const { received, answer } = handled;
     return { ...(await answer), thread: externalThread, conversationId: received.conversationId, userMessageId: received.messageId };
-  }
-
-  /** Channel rows change only through settings, so one read per process is enough. */
-  async #channel(platform: Platform, externalId: string, name?: string): Promise<ChannelRow> {
-    const key = channelKey(platform, externalId);
-    const known = this.#channels.get(key);
-    if (known && (name === undefined || known.name === name)) return known;
-    const row = await this.deps.conversations.ensureChannel(platform, externalId, name ?? externalId);
-    this.#channels.set(key, row);
-    return row;
   }
 
   /** Turns of one thread run one after another, in arrival order. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { LRUCache } from "lru-cache";
 import type { Platform } from "../../core/thread.js";
 import type { Database, Db } from "../../db/client.js";
 import { rowsOf } from "../../db/rows.js";
@@ -40,40 +41,93 @@ export function channelKey(platform: Platform, externalId: string): string {
   return `${platform}:${externalId}`;
 }
 
+/**
+ * How long a cached channel row is trusted. A settings change made through this store is seen at
+ * once by this process; one made by another process (or straight in the database) is seen here
+ * within this time.
+ */
+const CHANNEL_TTL_MS = 30_000;
+/** Channel rows kept in memory; the least recently used go first. */
+const CHANNELS_CACHED = 10_000;
+
+export interface ConversationStoreOptions extends Partial<Pick<Database, "relaxed" | "flush">> {
+  /** How long a cached channel row is trusted; CHANNEL_TTL_MS by default. */
+  channelTtlMs?: number;
+}
+
 /** Channels, threads and their messages. */
 export class ConversationStore {
   private readonly relaxed: Db;
   private readonly flushDisk: (() => Promise<void>) | undefined;
   // Where received messages are written: relaxed only where they can be flushed before an answer.
   private readonly inbound: Db;
+  /**
+   * Channel rows by id, read by every chat turn, command and project task of this process. Rows
+   * change through their settings (updateChannelSettings, which refreshes its entry) and their name.
+   */
+  readonly #channels: LRUCache<string, ChannelRow>;
+  /** Counts settings changes: a read that overlapped one does not put its (maybe older) row in the cache. */
+  #changes = 0;
 
   /** `relaxed` takes writes that need not wait for the disk, `flush` makes them durable (see Database). */
   constructor(
     private readonly db: Db,
-    options: Partial<Pick<Database, "relaxed" | "flush">> = {},
+    options: ConversationStoreOptions = {},
   ) {
     this.relaxed = options.relaxed ?? db;
     this.flushDisk = options.flush;
     this.inbound = this.flushDisk ? this.relaxed : db;
+    this.#channels = new LRUCache({ max: CHANNELS_CACHED, ttl: options.channelTtlMs ?? CHANNEL_TTL_MS });
   }
 
-  async ensureChannel(platform: Platform, externalId: string, name: string): Promise<ChannelRow> {
+  /**
+   * The channel's row, created on first use; from the cache unless it is missing, older than its
+   * TTL, or `name` differs from the stored one (which is then updated). Without a name a new
+   * channel is named after its id and an existing one keeps its name.
+   */
+  async channel(platform: Platform, externalId: string, name?: string): Promise<ChannelRow> {
+    const known = this.#channels.get(channelKey(platform, externalId));
+    if (known && (name === undefined || known.name === name)) return known;
+    return this.ensureChannel(platform, externalId, name);
+  }
+
+  /** The channel's row, read from the database (and cached); `channel()` reads it from the cache. */
+  async ensureChannel(platform: Platform, externalId: string, name?: string): Promise<ChannelRow> {
     const id = channelKey(platform, externalId);
-    const [row] = await this.db
-      .insert(channels)
-      .values({ id, platform, externalId, name })
-      .onConflictDoUpdate({ target: channels.id, set: { name: sql`excluded.name` } })
-      .returning();
-    return row!;
+    return this.#cached(id, async () => {
+      const [row] = await this.db
+        .insert(channels)
+        .values({ id, platform, externalId, name: name ?? externalId })
+        .onConflictDoUpdate({ target: channels.id, set: { name: name === undefined ? sql`${channels.name}` : sql`excluded.name` } })
+        .returning();
+      return row!;
+    });
   }
 
+  /** A channel's row by its id, from the cache unless it is missing or older than its TTL. */
   async getChannel(id: string): Promise<ChannelRow | undefined> {
-    const [row] = await this.db.select().from(channels).where(eq(channels.id, id));
-    return row;
+    const known = this.#channels.get(id);
+    if (known) return known;
+    return this.#cached(id, async () => {
+      const [row] = await this.db.select().from(channels).where(eq(channels.id, id));
+      return row;
+    });
   }
 
+  /** Changes a channel's settings; the next turn, command or task of this process sees them. */
   async updateChannelSettings(id: string, settings: ChannelSettings): Promise<void> {
-    await this.db.update(channels).set({ settings }).where(eq(channels.id, id));
+    const [row] = await this.db.update(channels).set({ settings }).where(eq(channels.id, id)).returning();
+    this.#changes++;
+    if (row) this.#channels.set(id, row);
+    else this.#channels.delete(id);
+  }
+
+  /** Reads a channel's row and caches it, unless settings changed while it was read. */
+  async #cached<T extends ChannelRow | undefined>(id: string, read: () => Promise<T>): Promise<T> {
+    const changes = this.#changes;
+    const row = await read();
+    if (row && changes === this.#changes) this.#channels.set(id, row);
+    return row;
   }
 
   /** The conversation of a platform thread, created on first use. */
