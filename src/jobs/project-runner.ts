@@ -1,4 +1,3 @@
-import type { Job } from "bullmq";
 import type { Logger } from "pino";
 import type { ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { Coordinator, ProjectPlan } from "../agents/team/coordinator.js";
@@ -8,9 +7,10 @@ import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
 import type { ThreadRef } from "../core/thread.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Leases } from "./lease.js";
+import type { ProjectJob } from "./payloads.js";
 import type { ProjectRow, ProjectStore, TaskRow } from "./project-store.js";
 import { finalText, statusText, taskSummaryText } from "./project-text.js";
-import { type JobName, PROGRESS_INTERVAL_MS, type ProjectQueue } from "./queue.js";
+import { PROGRESS_INTERVAL_MS, type ProjectQueue } from "./queue.js";
 
 export interface RunnerDeps {
   store: ProjectStore;
@@ -40,19 +40,18 @@ export const statusRowId = (projectId: string) => `${projectId}:status`;
 export class ProjectRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
-  async process(job: Job<{ projectId: string; key?: string }, unknown, string>, signal?: AbortSignal): Promise<void> {
-    const { projectId, key } = job.data;
-    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  /** Runs one job, already validated; `last` when no retry follows if it fails. */
+  async process(job: ProjectJob, last: boolean, signal?: AbortSignal): Promise<void> {
     const abort = signal ?? new AbortController().signal;
-    switch (job.name as JobName) {
+    switch (job.name) {
       case "plan":
-        return this.plan(projectId, last, abort);
+        return this.plan(job.data.projectId, last, abort);
       case "task":
-        return this.task(projectId, key!, last, abort);
+        return this.task(job.data.projectId, job.data.key, last, abort);
       case "finish":
-        return this.finish(projectId);
+        return this.finish(job.data.projectId);
       case "progress":
-        return this.progress(projectId);
+        return this.progress(job.data.projectId);
     }
   }
 

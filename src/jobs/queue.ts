@@ -1,6 +1,7 @@
 import { type JobsOptions, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
+import type { JobName, ProjectJob } from "./payloads.js";
 
 /** Agent work: planning and tasks, each holding a slot for its LLM calls. */
 export const PROJECT_QUEUE = "quorum-projects";
@@ -13,15 +14,7 @@ export const PROGRESS_INTERVAL_MS = 2_000;
 /** Where cancellations reach every worker process. */
 export const cancelChannel = (prefix: string) => `${prefix}:project-cancel`;
 
-/** Every job of a project, each with an id derived from what it does, so adding it twice adds it once. */
-export type ProjectJob =
-  | { name: "plan"; data: { projectId: string } }
-  | { name: "task"; data: { projectId: string; key: string } }
-  | { name: "finish"; data: { projectId: string } }
-  | { name: "progress"; data: { projectId: string } };
-
-export type JobName = ProjectJob["name"];
-
+// Every job of a project (payloads.ts) has an id derived from what it does, so adding it twice adds it once.
 // BullMQ reserves ":" in ids; task keys never contain ".".
 export const jobIds = {
   plan: (projectId: string) => `plan.${projectId}`,
@@ -29,6 +22,9 @@ export const jobIds = {
   finish: (projectId: string) => `finish.${projectId}`,
   progress: (projectId: string, slot: number) => `progress.${projectId}.${slot}`,
 };
+
+/** A queue whose jobs are named and shaped as payloads.ts says. */
+type JobQueue = Queue<ProjectJob["data"], unknown, JobName>;
 
 export interface QueueSettings {
   /** BullMQ's key prefix. */
@@ -42,8 +38,8 @@ const KEEP = { age: 24 * 3600, count: 50_000 };
 
 /** The producer side of the project queues. */
 export class ProjectQueue {
-  readonly queue: Queue;
-  readonly posts: Queue;
+  readonly queue: JobQueue;
+  readonly posts: JobQueue;
   // The status-edit slot this process last queued per project: only saves a Redis round trip, since
   // a slot's job id makes adding it again a no-op. Projects that went quiet drop out first; no TTL,
   // as an old slot never matches a new one.
@@ -68,8 +64,7 @@ export class ProjectQueue {
     if (keys.length === 0) return;
     await this.queue.addBulk(
       keys.map((key) => ({
-        name: "task",
-        data: { projectId, key },
+        ...({ name: "task", data: { projectId, key } } satisfies ProjectJob),
         opts: { jobId: jobIds.task(projectId, key), attempts: this.settings.taskAttempts, backoff: this.#backoff() },
       })),
     );

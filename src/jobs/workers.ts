@@ -1,5 +1,6 @@
 import { type Job, Worker } from "bullmq";
 import type { Logger } from "pino";
+import { validJob } from "./payloads.js";
 import type { ProjectRunner } from "./project-runner.js";
 import type { ProjectStore } from "./project-store.js";
 import { bullConnection, cancelChannel, jobIds, POST_QUEUE, PROJECT_QUEUE, type ProjectQueue } from "./queue.js";
@@ -24,8 +25,6 @@ export interface ProjectWorkers {
   close(options?: { force?: boolean }): Promise<void>;
 }
 
-type ProjectJobData = { projectId: string; key?: string };
-
 /**
  * Runs project jobs in this process. Several processes may run these side by side: BullMQ hands
  * each job to one, and the sweep repairs what a crash or a Redis restart left behind.
@@ -44,22 +43,24 @@ export function startProjectWorkers(
     stalledInterval: settings.lockMs,
     maxStalledCount: 2,
   };
-  const worker = new Worker<ProjectJobData>(
+  const worker = new Worker<unknown>(
     PROJECT_QUEUE,
-    async (job: Job<ProjectJobData>, _token, signal) => {
-      const ids = active.get(job.data.projectId) ?? new Set<string>();
-      active.set(job.data.projectId, ids.add(job.id!));
+    async (job: Job<unknown>, _token, signal) => {
+      const valid = validJob(job);
+      const { projectId } = valid.data;
+      const ids = active.get(projectId) ?? new Set<string>();
+      active.set(projectId, ids.add(job.id!));
       try {
-        await runner.process(job, signal);
+        await runner.process(valid, isLastAttempt(job), signal);
       } finally {
         ids.delete(job.id!);
-        if (ids.size === 0) active.delete(job.data.projectId);
+        if (ids.size === 0) active.delete(projectId);
       }
     },
     { ...options, connection: bullConnection(settings.redisUrl), concurrency: settings.concurrency },
   );
   // Posting waits on platform APIs, not the LLM: its own slots, so agent work never queues behind it.
-  const poster = new Worker<ProjectJobData>(POST_QUEUE, (job) => runner.process(job), {
+  const poster = new Worker<unknown>(POST_QUEUE, (job) => runner.process(validJob(job), isLastAttempt(job)), {
     ...options,
     connection: bullConnection(settings.redisUrl),
     concurrency: POST_CONCURRENCY,
@@ -105,6 +106,11 @@ export function startProjectWorkers(
       await Promise.all([worker.close(), poster.close()]);
     },
   };
+}
+
+/** No retry follows if this run of the job fails. */
+function isLastAttempt(job: Job<unknown>): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /** Makes the queue agree with Postgres, which holds the truth. */

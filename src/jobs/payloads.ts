@@ -1,0 +1,37 @@
+import { UnrecoverableError } from "bullmq";
+import { z } from "zod";
+
+const projectId = z.string().min(1);
+
+/**
+ * Every job that travels through the project queues, by its name: the one description of what
+ * producers may add and what workers accept.
+ */
+const projectJob = z.discriminatedUnion("name", [
+  /** The coordinator plans the project (project queue). */
+  z.object({ name: z.literal("plan"), data: z.object({ projectId }) }),
+  /** A specialist works on one task of the plan (project queue). */
+  z.object({ name: z.literal("task"), data: z.object({ projectId, key: z.string().min(1) }) }),
+  /** The report is posted and the project closed (post queue). */
+  z.object({ name: z.literal("finish"), data: z.object({ projectId }) }),
+  /** The status message is edited (post queue). */
+  z.object({ name: z.literal("progress"), data: z.object({ projectId }) }),
+]);
+
+export type ProjectJob = z.infer<typeof projectJob>;
+export type JobName = ProjectJob["name"];
+
+const jobNames: readonly string[] = projectJob.options.map((option) => option.shape.name.value);
+
+/**
+ * The job as a worker received it, checked against `projectJob`. One that does not match fails
+ * for good (an UnrecoverableError: retrying cannot fix it) with a message that names what is
+ * wrong but carries none of the data.
+ */
+export function validJob(job: { name: string; data: unknown }): ProjectJob {
+  const parsed = projectJob.safeParse({ name: job.name, data: job.data });
+  if (parsed.success) return parsed.data;
+  const name = jobNames.includes(job.name) ? `"${job.name}" job` : "job of an unknown name";
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(job)"}: ${issue.message}`);
+  throw new UnrecoverableError(`invalid payload for a ${name}: ${problems.join("; ")}`);
+}
