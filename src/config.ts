@@ -41,6 +41,7 @@ export const configSchema = z
       .or(z.literal("").transform(() => undefined)),
     PGLITE_DIR: z.string().trim().min(1).default("./.data/pglite"),
     DATABASE_PREPARE: z.enum(["on", "off"]).default("on"),
+    DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(10_000),
     REDIS_URL: url("redis://127.0.0.1:6379").default("redis://127.0.0.1:6379"),
     REDIS_PREFIX: z
       .string()
@@ -134,7 +135,12 @@ export const configSchema = z
       port: env.PORT,
       host: env.HOST,
       database: env.DATABASE_URL
-        ? ({ kind: "postgres", url: env.DATABASE_URL, prepare: env.DATABASE_PREPARE === "on" } as const)
+        ? ({
+            kind: "postgres",
+            url: env.DATABASE_URL,
+            prepare: env.DATABASE_PREPARE === "on",
+            statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+          } as const)
         : ({ kind: "pglite", dir: env.PGLITE_DIR } as const),
       redisUrl: env.REDIS_URL,
       /** Namespaces every Redis key and channel, so bots (or tests) can share one Redis. */

@@ -37,7 +37,7 @@ describe("config", () => {
       SLACK_SIGNING_SECRET: "s",
       OPENAI_BASE_URL: "http://127.0.0.1:11434/v1",
     });
-    expect(config.database).toEqual({ kind: "postgres", url: "postgres://u@h/db", prepare: true });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://u@h/db", prepare: true, statementTimeoutMs: 10_000 });
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", DATABASE_PREPARE: "off" }).database).toMatchObject({ prepare: false });
     expect(() => loadConfig({ DATABASE_PREPARE: "sometimes" })).toThrow(/DATABASE_PREPARE/);
     expect(config.slack?.apiUrl).toBe("https://slack.com/api/");

@@ -7,14 +7,23 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { withinDeadline } from "../core/unavailable.js";
 import { preparingPglite } from "./pglite-prepared.js";
+import { tunedClient } from "./postgres-client.js";
 import * as schema from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type DatabaseSettings =
-  /** `prepare: false` for a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21). */
-  { kind: "postgres"; url: string; prepare?: boolean } | { kind: "pglite"; dir: string };
+  | {
+      kind: "postgres";
+      url: string;
+      /** false for a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21). */
+      prepare?: boolean;
+      /** A statement not answered by then fails with UnavailableError; absent, statements wait. */
+      statementTimeoutMs?: number;
+    }
+  | { kind: "pglite"; dir: string };
 
 export interface Database {
   db: Db;
@@ -34,7 +43,7 @@ export interface Database {
    */
   flush?: () => Promise<void>;
   engine: DatabaseSettings["kind"];
-  /** Cheap round trip for health checks. */
+  /** Cheap round trip for health checks; fails within PING_DEADLINE_MS when the server does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,6 +51,10 @@ export interface Database {
 const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
 // Serialises migrations when several processes start against one Postgres.
 const MIGRATION_LOCK = 7_246_170_001;
+/** A health check says `db: down` within this, whatever the server does. */
+const PING_DEADLINE_MS = 2_000;
+/** Seconds to establish a connection (postgres.js waits 30 by default). */
+const CONNECT_TIMEOUT_S = 5;
 
 /** Opens the database and applies pending migrations. */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
@@ -58,45 +71,28 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
       close: () => client.close(),
     };
   }
-  const client = postgres(settings.url, { max: 10, onnotice: () => undefined });
-  const relaxedClient = postgres(settings.url, { max: 8, onnotice: () => undefined, connection: { synchronous_commit: "off" } });
-  const over = (sql: postgres.Sql) => drizzlePostgres(settings.prepare === false ? sql : preparing(sql), { schema });
+  const options = { onnotice: () => undefined, connect_timeout: CONNECT_TIMEOUT_S };
+  const client = postgres(settings.url, { ...options, max: 10 });
+  const relaxedClient = postgres(settings.url, { ...options, max: 8, connection: { synchronous_commit: "off" } });
+  const tuning = { prepare: settings.prepare !== false, deadlineMs: settings.statementTimeoutMs };
+  const over = (sql: postgres.Sql) => drizzlePostgres(tunedClient(sql, tuning), { schema });
   const db = over(client);
-  await migrateWithLock(client, () => migratePostgres(db, { migrationsFolder }));
+  // Migrations may rightly take longer than any statement of a request.
+  await migrateWithLock(client, () => migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder }));
   const [canFlush] = await client<
     { ok: boolean }[]
   >`select has_function_privilege('pg_logical_emit_message(boolean,text,text)', 'execute') as ok`;
+  const emit = () => client`select pg_logical_emit_message(true, 'quorum.flush', '')`;
   return {
     db: db as unknown as Db,
     relaxed: over(relaxedClient) as unknown as Db,
-    flush: canFlush?.ok ? async () => void (await client`select pg_logical_emit_message(true, 'quorum.flush', '')`) : undefined,
+    flush: !canFlush?.ok
+      ? undefined
+      : async () => void (await (tuning.deadlineMs === undefined ? emit() : withinDeadline(emit(), tuning.deadlineMs, "The database"))),
     engine: "postgres",
-    ping: async () => void (await client`select 1`),
+    ping: async () => void (await withinDeadline(client`select 1`, PING_DEADLINE_MS, "The database")),
     close: async () => void (await Promise.all([client.end({ timeout: 5 }), relaxedClient.end({ timeout: 5 })])),
   };
-}
-
-/**
- * The client with every statement prepared. postgres.js sends a parameterised statement that is
- * not prepared in two round trips (it asks for the parameter types first), and drizzle prepares
- * only what it is told to; prepared, a statement costs that once per connection and is then one
- * round trip that Postgres need not parse again. Transactions and savepoints get the same treatment.
- */
-function preparing<T extends postgres.Sql | postgres.TransactionSql>(sql: T): T {
-  return new Proxy(sql, {
-    get(target, key, receiver) {
-      if (key === "unsafe")
-        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, params, { ...options, prepare: true });
-      if (key === "begin" || key === "savepoint")
-        return (...args: unknown[]) => {
-          const callback = args.pop() as (tx: postgres.TransactionSql) => unknown;
-          const open = Reflect.get(target, key) as (...rest: unknown[]) => Promise<unknown>;
-          return open.call(target, ...args, (tx: postgres.TransactionSql) => callback(preparing(tx)));
-        };
-      return Reflect.get(target, key, receiver);
-    },
-  });
 }
 
 async function migrateWithLock(client: postgres.Sql, run: () => Promise<void>): Promise<void> {

@@ -77,7 +77,10 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
       const [dbStatus, redisStatus] = await Promise.all([
         database.ping().then(
           () => "ok",
-          (error: Error) => `unreachable: ${error.message}`,
+          (error: unknown) => {
+            log.warn({ err: error }, "database health check failed");
+            return "down";
+          },
         ),
         redis.status(),
       ]);

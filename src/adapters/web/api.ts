@@ -4,6 +4,7 @@ import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { type Bot, type Health, ShuttingDownError } from "../../core/bot.js";
+import { unavailableCause } from "../../core/unavailable.js";
 import type { ToolStats } from "../../tools/stats.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
@@ -120,7 +121,8 @@ export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApi
 
   app.notFound((c) => c.json({ error: `No route ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
-    if (error instanceof ShuttingDownError) return c.json({ error: error.message }, 503);
+    const unavailable = error instanceof ShuttingDownError ? error : unavailableCause(error);
+    if (unavailable) return c.json({ error: unavailable.message }, 503);
     // A failure's message can hold a statement and its parameters: the log gets it, not the client.
     log.error({ err: error, method: c.req.method, path: c.req.path }, "request failed");
     return c.json({ error: "The bot could not handle this request; its log says why." }, 500);
