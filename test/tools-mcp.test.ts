@@ -370,7 +370,7 @@ describe("closing the MCP connections", () => {
       script,
       `const { McpConnections } = await import(${JSON.stringify(src("tools/mcp/connections.ts"))});
 const { ToolRegistry } = await import(${JSON.stringify(src("tools/registry.ts"))});
-const { createLogger } = await import(${JSON.stringify(src("log.ts"))});
+const { createLogger } = await import(${JSON.stringify(src("wiring/log.ts"))});
 const connections = new McpConnections(new ToolRegistry(), createLogger("silent"), { retry: { firstMs: 60_000, maxMs: 60_000 } });
 await connections.start(${JSON.stringify(servers)});
 console.log(JSON.stringify(connections.connected()));
