@@ -5,8 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDiscordAdapter } from "../src/adapters/discord/index.js";
 import type { Bot } from "../src/core/bot.js";
 import { FAKE_DISCORD, type FakeDiscord, type FakeDiscordMessage, people, startFakeDiscord } from "./fakes/discord/index.js";
-import { lastUserText, scriptLlm, type TestApp } from "./support/app.js";
+import { scriptLlm, type TestApp } from "./support/app.js";
 import { type DiscordApp, startDiscordApp } from "./support/discord-app.js";
+import { lastUserText } from "./support/scripted-llm.js";
 
 const CHANNEL = FAKE_DISCORD.channelId;
 const EDIT_ROUTE = "PATCH /channels/:channel/messages/:message";

@@ -12,8 +12,8 @@ import { ToolExecutor } from "../src/tools/executor.js";
 import { ToolRegistry } from "../src/tools/registry.js";
 import { createLogger } from "../src/wiring/log.js";
 import { type FakeLlm, startFakeLlm } from "./fakes/llm.js";
-import { lastUserText } from "./support/app.js";
 import { scratchPglite } from "./support/databases.js";
+import { lastUserText } from "./support/scripted-llm.js";
 
 describe("a turn whose user message cannot be made durable", () => {
   let llm: FakeLlm;

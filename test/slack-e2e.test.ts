@@ -10,7 +10,8 @@ import {
   selfMessage,
   startFakeSlack,
 } from "./fakes/slack/index.js";
-import { lastUserText, scriptLlm, startTestApp, type TestApp } from "./support/app.js";
+import { scriptLlm, startTestApp, type TestApp } from "./support/app.js";
+import { lastUserText } from "./support/scripted-llm.js";
 
 const BOT = `<@${FAKE_SLACK.botUserId}>`;
 const CHANNEL = "C0GENERAL";

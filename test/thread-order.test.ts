@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lastUserText, scriptLlm, startTestApp, systemText, type TestApp } from "./support/app.js";
+import { scriptLlm, startTestApp, type TestApp } from "./support/app.js";
 import { scratchPostgresUrl } from "./support/databases.js";
+import { lastUserText, systemText } from "./support/scripted-llm.js";
 
 describe("messages that arrive together in one thread", () => {
   let t: TestApp;

@@ -2,7 +2,8 @@ import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type FakeReply, lastUserText, scriptLlm, startTestApp, systemText, type TestApp } from "./support/app.js";
+import { type FakeReply, scriptLlm, startTestApp, type TestApp } from "./support/app.js";
+import { lastUserText, systemText } from "./support/scripted-llm.js";
 import { waitFor } from "./support/wait.js";
 
 /** A fake model that behaves like a tool-using assistant, so the real loop, tools and memory are exercised. */

@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config.js";
 import { type RunningApp, startApp } from "../../src/wiring/app.js";
 import { createLogger } from "../../src/wiring/log.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm.js";
+import type { ScriptedReply } from "./scripted-llm.js";
 
 export interface TestApp {
   app: RunningApp;
@@ -67,22 +68,30 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   return handle;
 }
 
-export type FakeReply = { content: string } | { toolCalls: { name: string; arguments: string }[] };
+/** What the fake LLM server can be scripted to say: the scripted model's replies, over HTTP. */
+export type FakeReply = Exclude<ScriptedReply, { error: unknown }>;
 
-/** Makes the fake LLM answer every chat request with `brain(request)`. */
+/**
+ * Makes the fake LLM server answer every chat request with `brain(request)`, which sees the
+ * request as it went over the wire. The same replies as the in-process ScriptedLlm
+ * (./scripted-llm.ts) minus errors, pieces and delays, for which aimock has its own options.
+ */
 export function scriptLlm(llm: FakeLlm, brain: (request: ChatCompletionRequest) => FakeReply | Promise<FakeReply>): void {
   llm.mock.clearFixtures();
-  llm.mock.addFixture({ match: { predicate: () => true }, response: (request) => brain(request) });
+  llm.mock.addFixture({ match: { predicate: () => true }, response: async (request) => overHttp(await brain(request)) });
 }
 
-export function lastUserText(request: ChatCompletionRequest): string {
-  const user = [...request.messages].reverse().find((message) => message.role === "user");
-  return typeof user?.content === "string" ? user.content : "";
-}
-
-export function systemText(request: ChatCompletionRequest): string {
-  return request.messages
-    .filter((message) => message.role === "system")
-    .map((message) => (typeof message.content === "string" ? message.content : ""))
-    .join("\n");
+function overHttp(reply: FakeReply): { content: string } | { toolCalls: { name: string; arguments: string; id?: string }[] } {
+  if (typeof reply === "string") return { content: reply };
+  if (reply.chunkSize !== undefined || reply.delayMs !== undefined || reply.finishReason !== undefined || reply.usage !== undefined)
+    throw new Error("scriptLlm: set pieces, delays, usage and finish reasons with aimock's fixture options");
+  if (reply.toolCalls?.length)
+    return {
+      toolCalls: reply.toolCalls.map((call) => ({
+        name: call.name,
+        arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments ?? {}),
+        ...(call.id && { id: call.id }),
+      })),
+    };
+  return { content: reply.content ?? "" };
 }

@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import type { FakeLlm } from "../fakes/llm.js";
-import { lastUserText, systemText } from "./app.js";
+import { lastUserText, systemText } from "./scripted-llm.js";
 
 export interface PlannedTaskJson {
   key: string;
