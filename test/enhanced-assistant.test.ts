@@ -2,7 +2,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnhancedAssistant } from "../src/agents/assistant/enhanced-assistant.js";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
-import { createLlmClient } from "../src/agents/llm/index.js";
 import { MemoryStore } from "../src/agents/memory/store.js";
 import { Background } from "../src/core/background.js";
 import type { ReplyStream } from "../src/core/poster.js";
@@ -11,19 +10,15 @@ import { memoryTools } from "../src/tools/builtin/memory.js";
 import { ToolExecutor } from "../src/tools/executor.js";
 import { ToolRegistry } from "../src/tools/registry.js";
 import { createLogger } from "../src/wiring/log.js";
-import { type FakeLlm, startFakeLlm } from "./fakes/llm.js";
 import { scratchPglite } from "./support/databases.js";
-import { lastUserText } from "./support/scripted-llm.js";
+import { lastUserText, ScriptedLlm } from "./support/scripted-llm.js";
 
 describe("a turn whose user message cannot be made durable", () => {
-  let llm: FakeLlm;
   let database: Database;
   beforeAll(async () => {
-    llm = await startFakeLlm();
     database = await scratchPglite();
   });
   afterAll(async () => {
-    await llm?.stop();
     await database?.close();
   });
 
@@ -35,9 +30,8 @@ describe("a turn whose user message cannot be made durable", () => {
     const memory = new MemoryStore(database.db, { capacity: 100 });
     const log = createLogger("silent");
     const background = new Background(log);
-    llm.mock.addFixture({
-      match: { predicate: () => true },
-      response: async (request) => {
+    const llm = new ScriptedLlm({
+      always: async (request) => {
         if (!request.messages.some((message) => message.role === "tool"))
           return { toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "The release codename is Bluefin" }) }] };
         failFlush(new Error("the disk is gone"));
@@ -47,12 +41,12 @@ describe("a turn whose user message cannot be made durable", () => {
     });
     const channel = await conversations.ensureChannel("web", "unflushed", "unflushed");
     const assistant = new EnhancedAssistant(channel, {
-      llm: createLlmClient(llm.settings()),
+      llm,
       memory,
       conversations,
       tools: new ToolRegistry(memoryTools(memory)),
       executor: new ToolExecutor(database.db),
-      settings: { model: "fake-model", maxSteps: 8, contextTokenBudget: 4_000 },
+      settings: { model: llm.model, maxSteps: 8, contextTokenBudget: 4_000 },
       background,
       log,
     });

@@ -1,27 +1,26 @@
-import type { ChatCompletionRequest } from "@copilotkit/aimock";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runReasoningLoop } from "../src/agents/assistant/reasoning-loop.js";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
-import { createLlmClient } from "../src/agents/llm/index.js";
-import type { ToolCallRequest } from "../src/agents/llm/types.js";
+import type { ChatMessage, CompletionRequest, ToolCallRequest } from "../src/agents/llm/types.js";
 import type { Database } from "../src/db/client.js";
 import { toolCalls } from "../src/db/schema.js";
 import { calculatorTool } from "../src/tools/builtin/calculator.js";
 import { ToolExecutor } from "../src/tools/executor.js";
 import { ToolRegistry, toToolSpec } from "../src/tools/registry.js";
-import { type FakeLlm, startFakeLlm } from "./fakes/llm.js";
-import { type FakeReply, scriptLlm } from "./support/app.js";
 import { scratchPglite } from "./support/databases.js";
+import { ScriptedLlm, type ScriptedReply } from "./support/scripted-llm.js";
+
+type ToolMessage = Extract<ChatMessage, { role: "tool" }>;
+const isTool = (message: ChatMessage): message is ToolMessage => message.role === "tool";
 
 describe("reasoning loop", () => {
-  let llm: FakeLlm;
+  let llm: ScriptedLlm;
   let database: Database;
   let executor: ToolExecutor;
   const registry = new ToolRegistry([calculatorTool]);
   const context = { channelId: "", conversationId: "", author: { id: "ada" } };
 
   beforeAll(async () => {
-    llm = await startFakeLlm();
     database = await scratchPglite();
     executor = new ToolExecutor(database.db);
     const store = new ConversationStore(database.db);
@@ -29,15 +28,13 @@ describe("reasoning loop", () => {
     context.conversationId = (await store.openThread(context.channelId, "thread-1", "loop test")).id;
   });
   afterAll(async () => {
-    await llm.stop();
     await database.close();
   });
-  beforeEach(() => llm.mock.clearRequests());
 
-  const run = (brain: (request: ChatCompletionRequest) => FakeReply, maxSteps = 8) => {
-    scriptLlm(llm, brain);
+  const run = (brain: (request: CompletionRequest) => ScriptedReply, maxSteps = 8) => {
+    llm = new ScriptedLlm({ always: brain });
     return runReasoningLoop({
-      llm: createLlmClient(llm.settings()),
+      llm,
       messages: [{ role: "user", content: "go" }],
       tools: registry.all().map(toToolSpec),
       maxSteps,
@@ -54,15 +51,15 @@ describe("reasoning loop", () => {
     expect(result.text).toBe("Final answer without tools.");
     expect(result.steps).toBe(4);
     expect(result.toolCalls).toHaveLength(3);
-    const last = llm.mock.getRequests().at(-1)!.body as ChatCompletionRequest;
+    const last = llm.lastRequest();
     expect(last.tools ?? []).toHaveLength(0);
     expect(JSON.stringify(last.messages.at(-1))).toContain("without calling tools");
   });
 
   it("answers every call id, invalid arguments included, with the field path", async () => {
-    let toolMessages: ChatCompletionRequest["messages"] = [];
+    let toolMessages: ToolMessage[] = [];
     const result = await run((request) => {
-      toolMessages = request.messages.filter((message) => message.role === "tool");
+      toolMessages = request.messages.filter(isTool);
       if (toolMessages.length > 0) return { content: "ok" };
       return {
         toolCalls: [
@@ -80,7 +77,7 @@ describe("reasoning loop", () => {
     expect(contents[1]).toMatch(/invalid arguments for calculator: expression: /);
     expect(contents[2]).toContain("not valid JSON");
     expect(contents[3]).toContain('no tool named "no_such_tool"');
-    expect(new Set(toolMessages.map((message) => message.tool_call_id)).size).toBe(4);
+    expect(new Set(toolMessages.map((message) => message.toolCallId)).size).toBe(4);
     expect(result.toolCalls.map((call) => call.ok)).toEqual([true, false, false, false]);
   });
 
