@@ -1,13 +1,14 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { preparingPglite } from "../src/db/pglite-prepared.js";
+import { rawPglite } from "./support/databases.js";
 
 describe("PGlite with prepared statements", () => {
   let raw: PGlite;
   let prepared: PGlite;
 
   beforeAll(async () => {
-    raw = await PGlite.create("memory://");
+    raw = await rawPglite();
     prepared = preparingPglite(raw);
     await raw.exec("create table notes (id serial primary key, body text not null, tags text[], meta jsonb, at timestamptz default now())");
   }, 60_000);
@@ -84,7 +85,7 @@ describe("PGlite with prepared statements", () => {
     expect(notices).toEqual(["hello"]);
     const typed = await prepared.query("select $1 as n", ["5"], { paramTypes: [23] });
     expect(typed.rows).toEqual([{ n: 5 }]);
-    const other = await PGlite.create("memory://");
+    const other = await rawPglite();
     await other.close();
     await expect(preparingPglite(other).query("select 1")).rejects.toThrow(
       await other.query("select 1").catch((error: Error) => error.message),

@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config.js";
 import { type RunningApp, startApp } from "../../src/wiring/app.js";
 import { createLogger } from "../../src/wiring/log.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm.js";
+import { copyPgliteTemplate } from "./pglite-template.js";
 import type { ScriptedReply } from "./scripted-llm.js";
 
 export interface TestApp {
@@ -19,10 +20,15 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-/** The real app on a free port, PGlite in a temporary folder, the LLM a fake server on loopback. */
+/**
+ * The real app on a free port, PGlite in a temporary folder, the LLM a fake server on loopback.
+ * The folder starts as a copy of the migrated template cluster (./pglite-template.ts): the app
+ * opens it as it opens any existing database, without seconds of initdb and migrations.
+ */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const llm = await startFakeLlm();
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-test-"));
+  if (env.DATABASE_URL === undefined) copyPgliteTemplate(join(dataDir, "pglite"));
   // Each app its own Redis namespace: tests share one Redis and must not take each other's jobs.
   const redisPrefix = `qtest-${randomBytes(4).toString("hex")}`;
   const config = () =>
