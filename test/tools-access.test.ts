@@ -1,4 +1,3 @@
-import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
@@ -7,7 +6,7 @@ import { defineTool } from "../src/tools/define.js";
 import { searchTools } from "../src/tools/discovery.js";
 import { ToolRegistry } from "../src/tools/registry.js";
 import type { ToolStats } from "../src/tools/stats.js";
-import { scriptLlm, startTestApp, type TestApp } from "./support/app.js";
+import { type LocalBot, startLocalBot } from "./support/local-bot.js";
 
 const tool = (name: string, description: string, adminOnly = false) =>
   defineTool({ name, description, category: "test", input: z.object({}), policy: { adminOnly }, run: () => name });
@@ -81,33 +80,28 @@ describe("discovery", () => {
 });
 
 describe("a denied tool in the app", () => {
-  let t: TestApp;
+  let bot: LocalBot;
   beforeAll(async () => {
-    t = await startTestApp();
-    const store = new ConversationStore(t.app.database.db);
+    bot = await startLocalBot();
+    const store = new ConversationStore(bot.database.db);
     const channel = await store.ensureChannel("web", "locked", "locked");
     await store.updateChannelSettings(channel.id, { deniedTools: ["calculator"] });
   });
-  afterAll(() => t.stop());
+  afterAll(() => bot.close());
 
   it("is neither shown to the model, listed, nor runnable", async () => {
     const offered: string[][] = [];
-    scriptLlm(t.llm, (request: ChatCompletionRequest) => {
-      offered.push((request.tools ?? []).map((spec) => spec.function.name));
+    bot.llm.always((request) => {
+      offered.push((request.tools ?? []).map((spec) => spec.name));
       return { content: "ok" };
     });
-    await t.post("/api/chat", { channel: "locked", user: "ada", text: "what is 2+2?" });
+    await bot.chat("locked", "what is 2+2?", { user: "ada" });
     expect(offered[0]).toEqual(expect.arrayContaining(["remember", "recall"]));
     expect(offered[0]).not.toContain("calculator");
 
-    const list = await t.post("/api/commands", { channel: "locked", user: "ada", command: "/tools", text: "" });
-    expect(list.json.text).not.toContain("calculator");
-    const run = await t.post("/api/commands", {
-      channel: "locked",
-      user: "ada",
-      command: "/tools",
-      text: 'run calculator {"expression": "1+1"}',
-    });
-    expect(run.json.text).toBe('No tool "calculator" is available in this channel. `/tools` lists them.');
+    const list = await bot.command("locked", "/tools", "", "ada");
+    expect(list).not.toContain("calculator");
+    const run = await bot.command("locked", "/tools", 'run calculator {"expression": "1+1"}', "ada");
+    expect(run).toBe('No tool "calculator" is available in this channel. `/tools` lists them.');
   });
 });

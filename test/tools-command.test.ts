@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "./support/app.js";
+import { type LocalBot, startLocalBot } from "./support/local-bot.js";
 
 describe("/tools in the web console", () => {
-  let t: TestApp;
-  const tools = async (text: string, channel = "ops") =>
-    (await t.post("/api/commands", { channel, user: "ada", command: "/tools", text })).json.text as string;
+  let bot: LocalBot;
+  const tools = (text: string, channel = "ops") => bot.command(channel, "/tools", text);
 
   beforeAll(async () => {
-    t = await startTestApp();
+    bot = await startLocalBot();
   });
-  afterAll(() => t.stop());
+  afterAll(() => bot.close());
 
   it("lists the tools by category and says how to enable the missing ones", async () => {
     const text = await tools("");
@@ -50,19 +49,5 @@ describe("/tools in the web console", () => {
     expect(await tools("search time zone")).toMatch(/^• `current_time`/);
     expect(await tools("search")).toBe("Usage: `/tools search WORDS`");
     expect(await tools("search zebra")).toBe('No tool here matches "zebra".');
-  });
-
-  it("serves statistics in /api/capabilities, beside the contract's fields", async () => {
-    await tools('run calculator {"expression": "1 + 1"}');
-    const { json } = await t.get("/api/capabilities");
-    const calculator = json.tools.find((tool: { name: string }) => tool.name === "calculator");
-    expect(calculator).toMatchObject({
-      name: "calculator",
-      category: "math",
-      description: expect.any(String),
-      stats: { calls: expect.any(Number), successRate: expect.any(Number) },
-    });
-    const unused = json.tools.find((tool: { name: string }) => tool.name === "weather");
-    expect(unused.stats).toBeNull();
   });
 });

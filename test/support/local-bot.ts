@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import type { ConsoleEvent } from "../../src/adapters/web/events.js";
+import { WebPoster } from "../../src/adapters/web/poster.js";
+import { AssistantDirectory } from "../../src/agents/assistant/assistant-directory.js";
+import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
+import { MemoryStore } from "../../src/agents/memory/store.js";
+import { loadConfig } from "../../src/config.js";
+import { Background } from "../../src/core/background.js";
+import type { Database } from "../../src/db/client.js";
+import { builtinTools } from "../../src/tools/builtin/index.js";
+import { ToolExecutor } from "../../src/tools/executor.js";
+import { ToolRegistry } from "../../src/tools/registry.js";
+import { createLogger } from "../../src/wiring/log.js";
+import { type RoutedMessage, Router } from "../../src/wiring/router.js";
+import { scratchPglite } from "./databases.js";
+import { ScriptedLlm } from "./scripted-llm.js";
+
+/**
+ * The bot of the web console in one process, for unit tests of the assistant and the commands:
+ * the router, the channel assistants, the built-in tools and the commands wired as startApp
+ * wires them, over PGlite in memory and the scripted model. No HTTP server, Redis (rate limits
+ * are counted in-process), MCP servers or background projects.
+ */
+export interface LocalBot {
+  database: Database;
+  llm: ScriptedLlm;
+  /** What the console's browsers would have been sent: reply pieces and final texts. */
+  events: ConsoleEvent[];
+  /** A message from the console, as POST /api/chat hands it to the bot; undefined for a duplicate. */
+  chat(channel: string, text: string, options?: { user?: string; thread?: string; id?: string }): Promise<RoutedMessage | undefined>;
+  /** A command from the console, as POST /api/commands hands it to the bot; the reply's text. */
+  command(channel: string, command: string, text: string, user?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** `env` as the app's settings (tools, agent limits); the model is `llm`, a fresh ScriptedLlm by default. */
+export async function startLocalBot(options: { env?: Record<string, string>; llm?: ScriptedLlm } = {}): Promise<LocalBot> {
+  const config = loadConfig({ LOG_LEVEL: "silent", ...options.env });
+  const log = createLogger("silent");
+  const llm = options.llm ?? new ScriptedLlm();
+  const database = await scratchPglite();
+  const { db } = database;
+  const background = new Background(log);
+  const conversations = new ConversationStore(db, database);
+  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity, relaxed: database.relaxed });
+  const builtins = builtinTools(config.tools, memory);
+  const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
+  const executor = new ToolExecutor(db, { background });
+  const assistants = new AssistantDirectory({
+    llm,
+    memory,
+    conversations,
+    tools,
+    executor,
+    settings: { model: llm.model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget },
+    background,
+    log,
+  });
+  const router = new Router({
+    conversations,
+    assistants,
+    log,
+    commandContext: async (invocation) => {
+      const channel = await conversations.ensureChannel(
+        invocation.platform,
+        invocation.channel,
+        invocation.channelName ?? invocation.channel,
+      );
+      return { channel, assistant: assistants.for(channel), memory, conversations, tools, executor };
+    },
+  });
+  const events: ConsoleEvent[] = [];
+  const poster = new WebPoster({ publish: (event) => void events.push(event) });
+  return {
+    database,
+    llm,
+    events,
+    chat: (channel, text, { user = "ada", thread, id = randomUUID() } = {}) =>
+      router.handleMessage(
+        { platform: "web", eventId: id, channel, thread, author: { id: user, name: user }, text, receivedAt: new Date() },
+        poster,
+      ),
+    async command(channel, command, text, user = "ada") {
+      const reply = await router.handleCommand({ platform: "web", channel, author: { id: user, name: user }, command, text });
+      return reply.text;
+    },
+    async close() {
+      await router.drain();
+      await background.drain();
+      await database.close();
+    },
+  };
+}
