@@ -1,7 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { eq, inArray } from "drizzle-orm";
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
 import { Background } from "../src/core/background.js";
@@ -10,7 +8,6 @@ import { toolCalls } from "../src/db/schema.js";
 import { defineTool } from "../src/tools/define.js";
 import { type CallContext, ToolExecutor } from "../src/tools/executor.js";
 import { RetryableToolError } from "../src/tools/policy.js";
-import { RedisRateLimiter } from "../src/tools/rate-limiter.js";
 import { createLogger } from "../src/wiring/log.js";
 import { scratchPglite } from "./support/databases.js";
 
@@ -195,53 +192,6 @@ describe("policy", () => {
     });
     const outcome = await executor.execute(long, call("long", {}), context);
     expect(outcome.content).toBe(`${"x".repeat(10)}\n[output cut: 15 more characters not shown]`);
-  });
-});
-
-describe("rate limits in Redis", () => {
-  const connections: Redis[] = [];
-  afterAll(() => connections.forEach((redis) => redis.disconnect()));
-
-  it("are shared by two executors", async () => {
-    // The windows are fixed minutes: start at the top of one so the calls cannot straddle two.
-    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-01-01T00:00:00Z") });
-    try {
-      const prefix = `quorum:test:${randomBytes(6).toString("hex")}:`;
-      const [a, b] = [0, 1].map(() => {
-        const redis = new Redis("redis://127.0.0.1:6379", { maxRetriesPerRequest: 0 });
-        connections.push(redis);
-        return new ToolExecutor(database.db, { limiter: new RedisRateLimiter(redis, undefined, prefix) });
-      }) as [ToolExecutor, ToolExecutor];
-      const limited = defineTool({
-        name: "limited",
-        description: "Three a minute.",
-        category: "test",
-        input: z.object({}),
-        policy: { perMinute: 3 },
-        run: () => "ok",
-      });
-      const perChannel = defineTool({
-        name: "chatty",
-        description: "One a minute per channel.",
-        category: "test",
-        input: z.object({}),
-        policy: { perChannelPerMinute: 1 },
-        run: () => "ok",
-      });
-      const results = [];
-      for (const executor of [a, b, a, b, a]) results.push((await executor.execute(limited, call("limited", {}), context)).ok);
-      expect(results).toEqual([true, true, true, false, false]);
-      expect((await b.execute(limited, call("limited", {}), context)).content).toBe(
-        "Error: limited is rate limited (3 calls a minute); try again shortly.",
-      );
-
-      const other = await new ConversationStore(database.db).ensureChannel("web", "tools-executor-2", "other");
-      expect((await a.execute(perChannel, call("chatty", {}), context)).ok).toBe(true);
-      expect((await b.execute(perChannel, call("chatty", {}), context)).content).toMatch(/rate limited in this channel/);
-      expect((await b.execute(perChannel, call("chatty", {}), { ...context, channelId: other.id })).ok).toBe(true);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });
 

@@ -68,8 +68,3 @@ export async function rawPglite(): Promise<PGlite> {
   const loadDataDir = pgliteTemplateDump();
   return loadDataDir ? PGlite.create({ dataDir: "memory://", loadDataDir }) : PGlite.create("memory://");
 }
-
-export const engines = [
-  ["pglite", scratchPglite],
-  ["postgres", scratchPostgres],
-] as const;
