@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../support/app.js";
+
+describe("/tools in the web console", () => {
+  let t: TestApp;
+  const tools = async (text: string, channel = "ops") =>
+    (await t.post("/api/commands", { channel, user: "ada", command: "/tools", text })).json.text as string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.stop());
+
+  it("serves statistics in /api/capabilities, beside the contract's fields", async () => {
+    await tools('run calculator {"expression": "1 + 1"}');
+    const { json } = await t.get("/api/capabilities");
+    const calculator = json.tools.find((tool: { name: string }) => tool.name === "calculator");
+    expect(calculator).toMatchObject({
+      name: "calculator",
+      category: "math",
+      description: expect.any(String),
+      stats: { calls: expect.any(Number), successRate: expect.any(Number) },
+    });
+    const unused = json.tools.find((tool: { name: string }) => tool.name === "weather");
+    expect(unused.stats).toBeNull();
+  });
+});

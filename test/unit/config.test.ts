@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, missingSettings } from "../../src/config.js";
+
+describe("config", () => {
+  it("defaults to PGlite and the web console with nothing set", () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ kind: "pglite", dir: "./.data/pglite" });
+    expect(config.webConsole).toBe(true);
+    expect(config.llm.configured).toBe(false);
+    expect(missingSettings(config).join("\n")).toMatch(/OPENAI_API_KEY[\s\S]*SLACK_BOT_TOKEN[\s\S]*DISCORD_TOKEN/);
+  });
+
+  it("names the variable, the value given and what is expected", () => {
+    expect(() => loadConfig({ PORT: "eighty", REDIS_URL: "not a url" })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: "eighty", REDIS_URL: "not a url", WEB_CONSOLE: "maybe" });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/PORT: got "eighty"; .*number/);
+      expect(message).toMatch(/REDIS_URL: got "not a url"; expected a URL/);
+      expect(message).toMatch(/WEB_CONSOLE: got "maybe"; .*"on"/);
+    }
+  });
+
+  it("never prints a secret it rejects", () => {
+    expect(() => loadConfig({ SLACK_APP_TOKEN: "xapp-secret", OPENAI_API_KEY: "sk-live", OPENAI_BASE_URL: "nope" })).toThrow(
+      /OPENAI_BASE_URL: got "nope"/,
+    );
+  });
+
+  it("selects Postgres and the platforms from their settings", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgres://u@h/db",
+      SLACK_BOT_TOKEN: "xoxb-1",
+      SLACK_SIGNING_SECRET: "s",
+      OPENAI_BASE_URL: "http://127.0.0.1:11434/v1",
+    });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://u@h/db", prepare: true, statementTimeoutMs: 10_000 });
+    expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", DATABASE_PREPARE: "off" }).database).toMatchObject({ prepare: false });
+    expect(() => loadConfig({ DATABASE_PREPARE: "sometimes" })).toThrow(/DATABASE_PREPARE/);
+    expect(config.slack?.apiUrl).toBe("https://slack.com/api/");
+    expect(config.webConsole).toBe(false);
+    expect(config.llm.configured).toBe(true);
+  });
+});
