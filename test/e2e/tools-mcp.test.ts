@@ -33,6 +33,13 @@ const fastRetry = { retry: { firstMs: 50, maxMs: 200 } };
 const scratch = mkdtempSync(join(tmpdir(), "quorum-mcp-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** One database for the whole file, opened on first use (at once, beside the first server's start). */
+let opening: Promise<Database> | undefined;
+const sharedDatabase = () => (opening ??= scratchPglite());
+afterAll(async () => {
+  await (await opening)?.close();
+});
+
 /** Polls until `check` holds; the bound only fails a test that would otherwise hang. */
 async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -53,7 +60,6 @@ describe("tool names", () => {
 });
 
 describe("an MCP server on stdio", () => {
-  let database: Database;
   let context: CallContext;
   const registry = new ToolRegistry();
   const connections = new McpConnections(registry, createLogger("silent"), fastRetry);
@@ -65,19 +71,25 @@ describe("an MCP server on stdio", () => {
   const names = () => registry.all().map((tool) => tool.name);
 
   beforeAll(async () => {
-    database = await scratchPglite();
+    // The database and the servers start together, once for the tests below.
+    const [database] = await Promise.all([
+      sharedDatabase(),
+      connections.start([
+        fakeServer("fake", { MCP_FAKE_DOWN_FILE: downFile }),
+        { name: "broken", command: "/nonexistent/mcp-server", args: [] },
+      ]),
+    ]);
     executor = new ToolExecutor(database.db);
     const channel = await new ConversationStore(database.db).ensureChannel("web", "mcp", "mcp");
     context = { channelId: channel.id, author: { id: "ann" } };
-    await connections.start([
-      fakeServer("fake", { MCP_FAKE_DOWN_FILE: downFile }),
-      { name: "broken", command: "/nonexistent/mcp-server", args: [] },
-    ]);
+    // start() settles once the first attempt has connected or failed. On a loaded machine the fake
+    // (node compiling TypeScript through tsx) may miss the 15 s handshake deadline; it is then
+    // retried at once (fastRetry), so wait for it to be ready rather than fail every test below.
+    await waitFor(() => connections.connected().includes("fake"), 40_000);
   });
 
   afterAll(async () => {
     await connections.close();
-    await database.close();
   });
 
   it("lists its tools at start, namespaced, and skips the server that failed", () => {
@@ -190,7 +202,6 @@ class HttpMcpServer {
 }
 
 describe("an MCP server over streamable HTTP", () => {
-  let database: Database;
   let context: CallContext;
   let executor: ToolExecutor;
   const opened: { stop(): Promise<void> }[] = [];
@@ -218,7 +229,7 @@ describe("an MCP server over streamable HTTP", () => {
   }
 
   beforeAll(async () => {
-    database = await scratchPglite();
+    const database = await sharedDatabase();
     executor = new ToolExecutor(database.db);
     const channel = await new ConversationStore(database.db).ensureChannel("web", "mcp-http", "mcp-http");
     context = { channelId: channel.id, author: { id: "ann" } };
@@ -226,7 +237,6 @@ describe("an MCP server over streamable HTTP", () => {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((thing) => thing.stop()));
   });
-  afterAll(() => database.close());
 
   it("connects with its headers and runs its tools", async () => {
     const { remote, registry, connections, settings } = await setUp();
@@ -298,7 +308,7 @@ describe("a stateful MCP server over streamable HTTP", () => {
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     const registry = new ToolRegistry();
     const connections = new McpConnections(registry, createLogger("silent"), fastRetry);
-    const database = await scratchPglite();
+    const database = await sharedDatabase();
     try {
       const channel = await new ConversationStore(database.db).ensureChannel("web", "mcp-session", "mcp-session");
       const greet = () =>
@@ -319,7 +329,6 @@ describe("a stateful MCP server over streamable HTTP", () => {
       expect(await greet()).toMatchObject({ ok: true, content: "hello bo" });
     } finally {
       await connections.close();
-      await database.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     }
