@@ -3,12 +3,12 @@ import { Writable } from "node:stream";
 import { type Job, Queue, UnrecoverableError } from "bullmq";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ProjectJob, validJob } from "../src/jobs/payloads.js";
-import type { ProjectRunner } from "../src/jobs/project-runner.js";
-import type { ProjectStore } from "../src/jobs/project-store.js";
-import { bullConnection, POST_QUEUE, PROJECT_QUEUE, type ProjectQueue } from "../src/jobs/queue.js";
-import { type ProjectWorkers, startProjectWorkers } from "../src/jobs/workers.js";
-import { waitFor } from "./support/wait.js";
+import { type ProjectJob, validJob } from "../../src/jobs/payloads.js";
+import type { ProjectRunner } from "../../src/jobs/project-runner.js";
+import type { ProjectStore } from "../../src/jobs/project-store.js";
+import { bullConnection, POST_QUEUE, PROJECT_QUEUE, type ProjectQueue } from "../../src/jobs/queue.js";
+import { type ProjectWorkers, startProjectWorkers } from "../../src/jobs/workers.js";
+import { waitFor } from "../support/wait.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 const SECRET = "the customer's secret plan";

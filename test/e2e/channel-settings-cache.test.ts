@@ -1,11 +1,11 @@
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConversationStore } from "../src/agents/conversation/conversation-store.js";
-import type { Database } from "../src/db/client.js";
-import { channels } from "../src/db/schema.js";
-import { scriptLlm, startTestApp, type TestApp } from "./support/app.js";
-import { scratchPglite } from "./support/databases.js";
+import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
+import type { Database } from "../../src/db/client.js";
+import { channels } from "../../src/db/schema.js";
+import { scriptLlm, startTestApp, type TestApp } from "../support/app.js";
+import { scratchPglite } from "../support/databases.js";
 
 describe("the channel cache of the conversation store", () => {
   let database: Database;

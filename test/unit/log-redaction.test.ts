@@ -1,7 +1,7 @@
 import { DrizzleQueryError } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { redactText } from "../src/core/redact.js";
-import { createLogger } from "../src/wiring/log.js";
+import { redactText } from "../../src/core/redact.js";
+import { createLogger } from "../../src/wiring/log.js";
 
 function capture(level: string, secrets: string[] = []) {
   const lines: string[] = [];

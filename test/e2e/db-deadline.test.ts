@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTcpProxy, type TcpProxy } from "./fakes/tcp-proxy.js";
-import { scriptLlm, startTestApp, type TestApp } from "./support/app.js";
-import { scratchPostgresUrl } from "./support/databases.js";
+import { startTcpProxy, type TcpProxy } from "../fakes/tcp-proxy.js";
+import { scriptLlm, startTestApp, type TestApp } from "../support/app.js";
+import { scratchPostgresUrl } from "../support/databases.js";
 
 describe("a Postgres that stops answering", () => {
   let proxy: TcpProxy;
