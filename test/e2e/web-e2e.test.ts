@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +26,19 @@ function brain(request: ChatCompletionRequest): FakeReply {
     return { content: known ? `The release codename is ${known[1]}.` : "I do not know the codename." };
   }
   return { content: `You said: ${text}. This answer streams in several pieces to the console.` };
+}
+
+/** The status of a GET whose path goes to the server exactly as written. */
+function rawStatus(base: string, path: string): Promise<number | undefined> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    http
+      .get({ hostname, port, path }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      })
+      .on("error", reject);
+  });
 }
 
 describe("web console end to end", () => {
@@ -142,6 +157,26 @@ describe("web console end to end", () => {
     expect(channels.json.map((channel: { name: string }) => channel.name)).toEqual(expect.arrayContaining(["general", "maths"]));
     const page = await fetch(`${t.app.url}/`);
     expect(page.headers.get("content-type")).toContain("text/html");
+  });
+
+  it("serves the files of the console page under /console/, and nothing else there", async () => {
+    const dir = new URL("../src/adapters/web/console/", import.meta.url);
+    const served = readdirSync(dir).filter((name) => /\.(?:css|js)$/.test(name));
+    expect(served).toEqual(expect.arrayContaining(["base.css", "messages.css"]));
+    for (const name of served) {
+      const response = await fetch(`${t.app.url}/console/${name}`);
+      expect(response.status, name).toBe(200);
+      const type = name.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
+      expect(response.headers.get("content-type"), name).toBe(type);
+      expect(await response.text(), name).toBe(readFileSync(new URL(name, dir), "utf8"));
+    }
+    for (const path of ["/console/nope.js", "/console/tsconfig.json", "/console/", "/console/main.js/x", "/console/..%2Fapi.ts"]) {
+      const response = await fetch(`${t.app.url}${path}`);
+      expect(response.status, path).toBe(404);
+      expect(((await response.json()) as { error: string }).error, path).toContain("No route");
+    }
+    // A raw request line, as fetch would resolve the dots itself.
+    expect(await rawStatus(t.app.url, "/console/../adapters/web/api.ts")).toBe(404);
   });
 
   it("rejects bad input with a 400 and a reason on every endpoint", async () => {

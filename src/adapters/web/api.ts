@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { type Bot, type Health, ShuttingDownError } from "../../core/bot.js";
 import { unavailableCause } from "../../core/unavailable.js";
 import type { ToolStats } from "../../tools/stats.js";
+import { consoleFiles, consolePrefix } from "./console-files.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
 import { channelName, chatBody, commandBody, threadId } from "./schemas.js";
@@ -66,6 +67,12 @@ export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApi
   // The console itself only where it is enabled (WEB_CONSOLE); the service routes always answer.
   if (enabled) {
     app.get("/", (c) => c.html(page));
+
+    // The files the page loads; open to all like the page (they hold no data).
+    app.get(`${consolePrefix}:name`, (c) => {
+      const file = consoleFiles.get(c.req.param("name"));
+      return file ? c.body(file.body, 200, { "Content-Type": file.contentType }) : c.notFound();
+    });
 
     app.post("/api/chat", async (c) => {
       const body = await readBody(c, chatBody);
