@@ -1,25 +1,62 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import vm from "node:vm";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { consoleFiles, consolePrefix } from "../../src/adapters/web/console-files.js";
 
-const html = readFileSync(fileURLToPath(new URL("../../src/adapters/web/console.html", import.meta.url)), "utf8");
+const webDir = new URL("../../src/adapters/web/", import.meta.url);
+const consoleDir = new URL("console/", webDir);
+const html = readFileSync(new URL("console.html", webDir), "utf8");
+/** The page's own style sheets and scripts: every such file in console/. */
+const names = readdirSync(consoleDir)
+  .filter((name) => /\.(?:css|js)$/.test(name))
+  .sort();
+const source = (name: string) => readFileSync(new URL(name, consoleDir), "utf8");
+const scripts = names.filter((name) => name.endsWith(".js"));
+const files: [name: string, text: string][] = [["console.html", html], ...names.map((name): [string, string] => [name, source(name)])];
 
-function inlineScript(): string {
-  const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
-  expect(scripts.length).toBeGreaterThan(0);
-  for (const m of scripts) expect(m[1] ?? "").not.toMatch(/\bsrc\s*=/i);
-  return scripts.map((m) => m[2] ?? "").join("\n;\n");
+/** What a module imports: the specifiers of its static and dynamic imports and re-exports. */
+function importsOf(code: string): string[] {
+  return [...code.matchAll(/(?:\bimport|\bexport)\s*(?:[\w*{}\s,$]+?\s*from\s*)?\(?\s*["'`]([^"'`]+)["'`]/g)].map((m) => m[1] ?? "");
 }
 
 describe("web console page", () => {
   it("is self-contained: no external scripts, styles, images or fonts", () => {
-    expect(html).not.toMatch(/\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
-    expect(html).not.toMatch(/url\(\s*["']?\s*(?:https?:)?\/\//i);
-    expect(html).not.toMatch(/@import/i);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [name, text] of files) {
+      expect(text, name).not.toMatch(/\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
+      expect(text, name).not.toMatch(/url\(\s*["']?\s*(?:https?:)?\/\//i);
+      expect(text, name).not.toMatch(/@import/i);
+    }
+    // The page's scripts are its own modules, and they import only each other.
+    const tags = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(tags.length).toBeGreaterThan(0);
+    for (const [, attrs = "", body = ""] of tags) {
+      expect(attrs).toMatch(/\btype="module"/);
+      expect(attrs).toMatch(new RegExp(`\\bsrc="${consolePrefix}[\\w-]+\\.js"`));
+      expect(body.trim()).toBe("");
+    }
+    for (const name of scripts) for (const specifier of importsOf(source(name))) expect(specifier, name).toMatch(/^\.\/[\w-]+\.js$/);
+  });
+
+  it("loads only files the server serves, and the server serves all of them", () => {
+    expect([...consoleFiles.keys()].sort()).toEqual(names);
+    const loaded = [...html.matchAll(/\b(?:src|href)="([^"#]+)"/g)].map((m) => m[1] ?? "");
+    expect(loaded.length).toBeGreaterThan(1);
+    for (const path of loaded) {
+      expect(path.startsWith(consolePrefix), path).toBe(true);
+      expect(consoleFiles.has(path.slice(consolePrefix.length)), path).toBe(true);
+    }
+    for (const name of scripts)
+      for (const specifier of importsOf(source(name))) expect(consoleFiles.has(specifier.slice(2)), specifier).toBe(true);
+    for (const name of names) expect(consoleFiles.get(name)?.body, name).toBe(source(name));
+  });
+
+  it("keeps each file small and each script type-checked", () => {
+    for (const [name, text] of files) expect(text.split("\n").length, name).toBeLessThanOrEqual(400);
+    for (const name of scripts) expect(source(name).startsWith("// @ts-check\n"), name).toBe(true);
   });
 
   it("uses every console API path", () => {
+    const code = scripts.map(source).join("\n");
     for (const path of [
       "/api/health",
       "/api/channels",
@@ -30,16 +67,15 @@ describe("web console page", () => {
       "/api/commands",
       "/api/events",
     ]) {
-      expect(html, path).toContain(path);
+      expect(code, path).toContain(path);
     }
   });
 
-  it("has an inline script that parses and renders Markdown safely", () => {
-    const script = new vm.Script(inlineScript(), { filename: "console.html" });
-    // Without a `document` the page only defines its pure helpers.
-    const context = vm.createContext({});
-    script.runInContext(context);
-    const render = (context as { renderMarkdown: (s: string) => string }).renderMarkdown;
+  it("parses and renders Markdown safely, in a module that needs no document", async () => {
+    // Node has no `document`: the Markdown module is pure and imports nothing.
+    expect(importsOf(source("markdown.js"))).toEqual([]);
+    const markdown: { renderMarkdown(source: string): string } = await import(new URL("markdown.js", consoleDir).href);
+    const render = markdown.renderMarkdown;
 
     const out = render('<img src=x onerror="alert(1)"> **b** _i_ `<b>` [ok](https://e.com/a?x=1&y=2) [bad](javascript:alert(1))');
     expect(out).not.toMatch(/<img|<b>|href="javascript/i);

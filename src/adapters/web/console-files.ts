@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 
-/** The path under which the console page loads its style sheets. */
+/** The path under which the console page loads its style sheets and scripts. */
 export const consolePrefix = "/console/";
 
 const css = "text/css; charset=utf-8";
+const js = "text/javascript; charset=utf-8";
 
 /** Every file of console/ that the page loads, with its type: the only names served. */
 const files: readonly (readonly [name: string, contentType: string])[] = [
@@ -11,6 +12,19 @@ const files: readonly (readonly [name: string, contentType: string])[] = [
   ["sidebar.css", css],
   ["pane.css", css],
   ["messages.css", css],
+  ["main.js", js],
+  ["api.js", js],
+  ["dom.js", js],
+  ["events.js", js],
+  ["format.js", js],
+  ["items.js", js],
+  ["markdown.js", js],
+  ["send.js", js],
+  ["sidebar.js", js],
+  ["socket.js", js],
+  ["state.js", js],
+  ["status.js", js],
+  ["views.js", js],
 ];
 
 export interface ConsoleFile {

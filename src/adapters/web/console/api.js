@@ -1,0 +1,100 @@
+// @ts-check
+/* The console's HTTP API: what the server's routes answer (src/adapters/web/api.ts and
+   events.ts say so) and a client for them. JSON from the server is taken at its word here,
+   once per route; the callers still check what they rely on. */
+
+/** @typedef {{ name: string, threads: number, updatedAt: string }} ChannelSummary */
+/** @typedef {{ thread: string, title: string, updatedAt: string }} ThreadSummary */
+/** @typedef {{ id: string, role: string, author: string, text: string, createdAt: string }} StoredMessage */
+/** @typedef {{ name: string, ok: boolean }} ToolCall */
+/** @typedef {{ thread: string, reply: { id: string, text: string }, toolCalls: ToolCall[] }} ChatReply */
+/** @typedef {{ channel: string, user: string, text: string, thread?: string }} ChatRequest */
+/** @typedef {{ channel: string, user: string, command: string, text: string }} CommandRequest */
+/** @typedef {{ text: string }} CommandReply */
+/** @typedef {{ status: string, db: string, redis: string, llm: string, missing: string[] }} Health */
+
+/**
+ * What `GET /api/events?channel=NAME` sends, one JSON object a message.
+ * @typedef {{ type: "message.user", channel: string, thread: string, messageId: string, author: string, text: string }
+ *   | { type: "message.delta", channel: string, thread: string, messageId: string, delta: string }
+ *   | { type: "message.done", channel: string, thread: string, messageId: string, text: string }
+ *   | { type: "project.progress" | "project.done", channel: string, thread: string, projectId: string, text: string }} ConsoleEvent
+ */
+
+/** The text of something thrown. @param {unknown} e */
+export function messageOf(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * @param {"GET" | "POST"} method
+ * @param {string} path
+ * @param {object} [body] sent as JSON
+ * @returns {Promise<unknown>} the answer's JSON; null when it has none
+ */
+async function request(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method: method,
+      headers: body ? { "content-type": "application/json", accept: "application/json" } : { accept: "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (e) {
+    throw new Error(`Cannot reach the Quorum server (${(e instanceof Error && e.message) || "network error"}).`);
+  }
+  const raw = await res.text().catch(() => "");
+  /** @type {unknown} */
+  let data = null;
+  if (raw) {
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const error = data && typeof data === "object" && "error" in data ? data.error : undefined;
+    const msg = typeof error === "string" ? error : raw && raw.length < 300 && !/^\s*</.test(raw) ? raw.trim() : res.statusText;
+    throw Object.assign(new Error(`${msg || "Request failed"} (HTTP ${res.status})`), { status: res.status });
+  }
+  return data;
+}
+
+/** @returns {Promise<ChannelSummary[] | null>} */
+export async function getChannels() {
+  return /** @type {ChannelSummary[] | null} */ (await request("GET", "/api/channels"));
+}
+
+/**
+ * @param {string} channel
+ * @returns {Promise<ThreadSummary[] | null>} newest first
+ */
+export async function getThreads(channel) {
+  return /** @type {ThreadSummary[] | null} */ (await request("GET", `/api/channels/${encodeURIComponent(channel)}/threads`));
+}
+
+/**
+ * @param {string} thread
+ * @returns {Promise<StoredMessage[] | null>} oldest first
+ */
+export async function getMessages(thread) {
+  return /** @type {StoredMessage[] | null} */ (await request("GET", `/api/threads/${encodeURIComponent(thread)}/messages`));
+}
+
+/**
+ * Sends a message; resolves when the whole reply is stored.
+ * @param {ChatRequest} body
+ * @returns {Promise<ChatReply | null>}
+ */
+export async function postChat(body) {
+  return /** @type {ChatReply | null} */ (await request("POST", "/api/chat", body));
+}
+
+/**
+ * @param {CommandRequest} body
+ * @returns {Promise<CommandReply | null>}
+ */
+export async function postCommand(body) {
+  return /** @type {CommandReply | null} */ (await request("POST", "/api/commands", body));
+}

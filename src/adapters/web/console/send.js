@@ -1,0 +1,206 @@
+// @ts-check
+/* Sending: the composer, chat messages (POST /api/chat) and slash commands (POST /api/commands). */
+import { messageOf, postChat, postCommand } from "./api.js";
+import { h, toast, ui } from "./dom.js";
+import { adoptThread, rememberDone } from "./events.js";
+import { deferred } from "./format.js";
+import { addItem, live, rekey, removeItem, setFinal, setTag, withScroll } from "./items.js";
+import { addLocalChannel, markUnread, scheduleRefresh } from "./sidebar.js";
+import { nextSeq, state, userName } from "./state.js";
+
+/** @typedef {import("./state.js").Item} Item */
+/** @typedef {import("./state.js").Pending} Pending */
+/** @typedef {import("./state.js").View} View */
+
+/** @param {View} v @param {string} text */
+async function sendChat(v, text) {
+  const id = nextSeq();
+  /** @type {Pending} */
+  const p = {
+    id: id,
+    channel: v.channel,
+    thread: v.thread,
+    text: text,
+    user: userName(),
+    viewKey: v.key,
+    createdAt: new Date().toISOString(),
+    userMsgId: null,
+    messageId: null,
+    sent: false,
+    localUserId: `local-user-${id}`,
+    placeholderId: `local-reply-${id}`,
+  };
+  state.pending.push(p);
+  addLocalChannel(v.channel);
+  withScroll(() => {
+    p.userItem = addItem(v, { id: p.localUserId, role: "user", author: p.user, text: text, createdAt: p.createdAt, state: "sending" });
+    p.placeholderItem = addItem(v, { id: p.placeholderId, role: "assistant", state: "placeholder" });
+  }, true);
+
+  // A second message typed in a new conversation waits for the first to create the thread.
+  let first = false;
+  if (!p.thread && v.threadReady) {
+    p.thread = (await v.threadReady.promise) || null;
+  } else if (!p.thread) {
+    v.threadReady = deferred();
+    first = true;
+  }
+  /** @type {import("./api.js").ChatRequest} */
+  const body = { channel: p.channel, user: p.user, text: text };
+  if (p.thread) body.thread = p.thread;
+  p.sent = true;
+
+  let res;
+  try {
+    res = await postChat(body);
+    if (!res || res.thread == null || !res.reply || res.reply.id == null) throw new Error("The server sent an unexpected reply.");
+  } catch (e) {
+    settle(p);
+    if (first && v.threadReady && !v.thread) {
+      v.threadReady.resolve(null);
+      v.threadReady = null;
+    }
+    failSend(p, e);
+    return;
+  }
+  settle(p);
+  const thread = String(res.thread);
+  const replyId = String(res.reply.id);
+  const reply = res.reply;
+  const toolCalls = res.toolCalls;
+  if (p.thread == null) p.thread = thread;
+  // Release messages queued behind this one even if the user has left the view meanwhile.
+  if (first && v.threadReady) v.threadReady.resolve(thread);
+  state.streams.delete(replyId);
+  rememberDone(replyId);
+
+  const cur = state.view;
+  const here = cur && cur.channel === p.channel && (cur.key === p.viewKey ? !cur.thread || cur.thread === thread : cur.thread === thread);
+  if (cur && here) {
+    if (!cur.thread) adoptThread(cur, thread, text);
+    withScroll(() => {
+      let item = cur.items.get(replyId);
+      const ph = live(p.placeholderItem) ? p.placeholderItem : null;
+      if (ph && ph.id === p.placeholderId) {
+        if (item) removeItem(cur, ph);
+        else item = rekey(cur, ph, replyId);
+      }
+      if (!item) item = addItem(cur, { id: replyId, role: "assistant", text: "" });
+      setFinal(item, typeof reply.text === "string" ? reply.text : item.text);
+      renderToolCalls(item, toolCalls);
+      if (live(p.userItem)) p.userItem.el.classList.remove("sending");
+    });
+  } else if (cur && cur.channel === p.channel) {
+    markUnread(thread);
+  }
+  scheduleRefresh();
+}
+
+/** @param {Pending} p */
+function settle(p) {
+  const i = state.pending.indexOf(p);
+  if (i >= 0) state.pending.splice(i, 1);
+}
+
+/**
+ * @param {Item} item
+ * @param {import("./api.js").ToolCall[]} calls
+ */
+function renderToolCalls(item, calls) {
+  if (!Array.isArray(calls) || !calls.length) return;
+  const old = item.main.querySelector(".tools");
+  if (old) old.remove();
+  const chips = calls
+    .filter((c) => c?.name)
+    .map((c) =>
+      h("span", { class: `chip${c.ok ? "" : " bad"}`, text: (c.ok ? "✓ " : "✗ ") + c.name, title: c.ok ? "tool ran" : "tool failed" }),
+    );
+  const label = h("span", { class: "sr-only", text: "Tools used:" });
+  item.main.append(h("div", { class: "tools" }, label, ...chips));
+}
+
+/** @param {Pending} p @param {unknown} err */
+function failSend(p, err) {
+  const reason = messageOf(err);
+  toast(`Message not sent: ${reason}`);
+  const v = state.view;
+  if (v && live(p.placeholderItem) && p.placeholderItem.id === p.placeholderId) removeItem(v, p.placeholderItem);
+  if (!v || !live(p.userItem)) return;
+  const item = p.userItem;
+  item.el.classList.remove("sending");
+  item.el.classList.add("failed");
+  const retry = h("button", { class: "link-btn", type: "button" }, "Retry");
+  const edit = h("button", { class: "link-btn", type: "button" }, "Edit");
+  const row = h("div", { class: "msg-error", role: "alert" }, h("span", { text: `Not sent: ${reason}` }), retry, edit);
+  item.main.append(row);
+  retry.addEventListener("click", () => {
+    removeItem(v, item);
+    if (state.view) sendChat(state.view, p.text);
+  });
+  edit.addEventListener("click", () => {
+    removeItem(v, item);
+    ui.input.value = p.text;
+    autosize();
+    ui.input.focus();
+  });
+}
+
+/** @param {View} v @param {string} line a command such as "/memory forget 3" */
+async function runCommand(v, line) {
+  const m = /^(\/\S+)\s*([\s\S]*)$/.exec(line);
+  if (!m) return;
+  const command = m[1] ?? "";
+  const rest = (m[2] ?? "").trim();
+  const item = withScroll(() => {
+    const added = addItem(v, { id: `local-cmd-${nextSeq()}`, role: "system", author: "Quorum", state: "placeholder", ephemeral: true });
+    const cmd = h("span", { class: "cmd", text: line.length > 200 ? `${line.slice(0, 200)}…` : line });
+    added.el.querySelector(".msg-head")?.append(cmd);
+    return added;
+  }, true);
+  if (command === "/project" && !v.thread) v.awaitProject = Date.now();
+  addLocalChannel(v.channel);
+  try {
+    const res = await postCommand({ channel: v.channel, user: userName(), command: command, text: rest });
+    setFinal(item, res && typeof res.text === "string" ? res.text : "(no reply)");
+  } catch (e) {
+    item.el.classList.add("error");
+    setFinal(item, `Command failed: ${messageOf(e)}`);
+  }
+  setTag(item, "only visible to you");
+  if (command === "/project") scheduleRefresh();
+}
+
+/* ----- composer ----- */
+
+function autosize() {
+  ui.input.style.height = "auto";
+  ui.input.style.height = `${Math.min(ui.input.scrollHeight, window.innerHeight * 0.4)}px`;
+}
+
+function submit() {
+  const raw = ui.input.value;
+  const text = raw.trim();
+  const v = state.view;
+  if (!text || !v) return;
+  ui.input.value = "";
+  autosize();
+  // "//path" sends a literal "/path".
+  if (text.startsWith("//")) sendChat(v, text.slice(1));
+  else if (text.startsWith("/")) runCommand(v, text);
+  else sendChat(v, text);
+}
+
+export function wireComposer() {
+  ui.composer.addEventListener("submit", (e) => {
+    e.preventDefault();
+    submit();
+    ui.input.focus();
+  });
+  ui.input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  });
+  ui.input.addEventListener("input", autosize);
+}
