@@ -160,7 +160,7 @@ describe("web console end to end", () => {
   });
 
   it("serves the files of the console page under /console/, and nothing else there", async () => {
-    const dir = new URL("../src/adapters/web/console/", import.meta.url);
+    const dir = new URL("../../src/adapters/web/console/", import.meta.url);
     const served = readdirSync(dir).filter((name) => /\.(?:css|js)$/.test(name));
     expect(served).toEqual(expect.arrayContaining(["main.js", "markdown.js", "base.css"]));
     for (const name of served) {
