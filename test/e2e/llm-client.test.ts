@@ -121,7 +121,7 @@ describe("tool calls", () => {
         { type: "function", function: { name: "get_weather", description: weatherTool.description, parameters: weatherTool.parameters } },
       ],
     });
-    expect((secondBody?.messages as unknown[]).slice(2)).toEqual([
+    expect((secondBody?.messages as unknown[] | undefined)?.slice(2)).toEqual([
       {
         role: "assistant",
         content: null,

@@ -13,11 +13,10 @@ let port = 0;
 const hits: { path: string; method?: string; authorization?: string; body: string }[] = [];
 let flaky = 0;
 
-function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+function handle(req: IncomingMessage, res: ServerResponse, body: string) {
   const path = req.url ?? "/";
   hits.push({ path, method: req.method, authorization: req.headers.authorization, body });
-  const json = (status: number, value: unknown): void =>
-    void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+  const json = (status: number, value: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
   if (path.startsWith("/v1/items")) return json(200, { items: [1, 2], query: path.split("?")[1] ?? "" });
   if (path === "/v1/echo") return json(201, { method: req.method, got: JSON.parse(body || "null") });
   if (path === "/v1/redirect-private") return void res.writeHead(302, { location: "http://10.0.0.1/v1/items" }).end();
@@ -29,7 +28,10 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (path === "/v1/redirect-outside") return void res.writeHead(302, { location: "/internal/admin" }).end();
   if (path === "/v1/redirect-echo") return void res.writeHead(307, { location: "/v1/echo" }).end();
   if (path === "/v1/big") return void res.writeHead(200, { "content-type": "text/plain" }).end("y".repeat(5_000));
-  if (path === "/v1/flaky") return (flaky += 1) === 1 ? json(503, { error: "busy" }) : json(200, { ok: true });
+  if (path === "/v1/flaky") {
+    flaky += 1;
+    return flaky === 1 ? json(503, { error: "busy" }) : json(200, { ok: true });
+  }
   json(404, { error: "not found" });
 }
 

@@ -14,7 +14,9 @@ export interface TestApp {
   app: RunningApp;
   llm: FakeLlm;
   dataDir: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields its route answers
   post(path: string, body: unknown): Promise<{ status: number; json: any }>;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   get(path: string): Promise<{ status: number; json: any }>;
   restart(): Promise<void>;
   stop(): Promise<void>;

@@ -4,13 +4,23 @@ import type { ReplyStream } from "../../src/core/poster.js";
 
 function recorder(): ReplyStream & { seen: string[] } {
   const seen: string[] = [];
-  return { seen, append: (delta) => void seen.push(`+${delta}`), finish: async (text) => (seen.push(`=${text}`), { id: "m1" }) };
+  return {
+    seen,
+    append: (delta) => void seen.push(`+${delta}`),
+    finish: async (text) => {
+      seen.push(`=${text}`);
+      return { id: "m1" };
+    },
+  };
 }
 
 function gate() {
   let open!: () => void;
   let fail!: (error: Error) => void;
-  const ready = new Promise<void>((resolve, reject) => ((open = resolve), (fail = reject)));
+  const ready = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
   return { ready, open, fail };
 }
 

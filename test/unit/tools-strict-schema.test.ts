@@ -37,9 +37,8 @@ function violations(strict: Schema, loose: Schema, path: string): string[] {
     }
   }
   if (strict.items) found.push(...violations(strict.items as Schema, (loose.items ?? {}) as Schema, `${path}[]`));
-  ((strict.anyOf ?? []) as Schema[]).forEach((inner, index) =>
-    found.push(...violations(inner, ((loose.anyOf ?? [loose]) as Schema[])[index] ?? loose, path)),
-  );
+  for (const [index, inner] of ((strict.anyOf ?? []) as Schema[]).entries())
+    found.push(...violations(inner, ((loose.anyOf ?? [loose]) as Schema[])[index] ?? loose, path));
   return found;
 }
 
