@@ -23,7 +23,12 @@ export type DatabaseSettings =
       /** A statement not answered by then fails with UnavailableError; absent, statements wait. */
       statementTimeoutMs?: number;
     }
-  | { kind: "pglite"; dir: string };
+  | {
+      kind: "pglite";
+      dir: string;
+      /** A cluster to start from, as PGlite's dumpDataDir() makes it; only for a `dir` that holds none yet. */
+      loadDataDir?: Blob;
+    };
 
 export interface Database {
   db: Db;
@@ -60,7 +65,7 @@ const CONNECT_TIMEOUT_S = 5;
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
   if (settings.kind === "pglite") {
     if (settings.dir !== "memory://") mkdirSync(settings.dir, { recursive: true });
-    const client = await PGlite.create(settings.dir);
+    const client = await PGlite.create(settings.dir, { loadDataDir: settings.loadDataDir });
     const db = drizzlePglite(preparingPglite(client), { schema });
     await migratePglite(db, { migrationsFolder });
     return {

@@ -1,12 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import { drizzle } from "drizzle-orm/pglite";
-import { migrate } from "drizzle-orm/pglite/migrator";
 import postgres from "postgres";
-import { type Database, type Db, openDatabase } from "../../src/db/client.js";
-import { preparingPglite } from "../../src/db/pglite-prepared.js";
-import * as schema from "../../src/db/schema.js";
+import { type Database, openDatabase } from "../../src/db/client.js";
 import { pgliteTemplateDump } from "./pglite-template.js";
 
 /** The server .ci/run starts; tests make a scratch database of their own on it. */
@@ -41,26 +36,9 @@ export async function scratchPostgres(options: { prepare?: boolean } = {}): Prom
   };
 }
 
-const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
-
-/**
- * A fresh, migrated in-memory PGlite. Loaded from the migrated template (./pglite-template.ts)
- * when there is one, and then put together as openDatabase() puts its PGlite together: drizzle
- * over the preparing client, migrations applied (none are pending, so that only checks).
- */
-export async function scratchPglite(): Promise<Database> {
-  const loadDataDir = pgliteTemplateDump();
-  if (!loadDataDir) return openDatabase({ kind: "pglite", dir: "memory://" });
-  const client = await PGlite.create({ dataDir: "memory://", loadDataDir });
-  const db = drizzle(preparingPglite(client), { schema });
-  await migrate(db, { migrationsFolder });
-  return {
-    db: db as unknown as Db,
-    relaxed: db as unknown as Db,
-    engine: "pglite",
-    ping: async () => void (await client.query("select 1")),
-    close: () => client.close(),
-  };
+/** A fresh, migrated in-memory PGlite: a copy of the migrated template (./pglite-template.ts) when there is one. */
+export function scratchPglite(): Promise<Database> {
+  return openDatabase({ kind: "pglite", dir: "memory://", loadDataDir: pgliteTemplateDump() });
 }
 
 /** A bare PGlite client in memory: the migrated template when there is one (the schema's tables, no rows). */
