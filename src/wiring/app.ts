@@ -8,7 +8,6 @@ import { EventHub } from "../adapters/web/events.js";
 import { WebPoster } from "../adapters/web/poster.js";
 import { relayConsoleEvents } from "../adapters/web/relay.js";
 import { attachEventSocket } from "../adapters/web/socket.js";
-import { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
 import type { ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { type Config, missingSettings } from "../config.js";
@@ -17,7 +16,7 @@ import { bullConnection } from "../jobs/queue.js";
 import type { Logger } from "./log.js";
 import { startProjectSystem } from "./project-system.js";
 import { Router } from "./router.js";
-import { openServices } from "./services.js";
+import { channelAssistants, openServices } from "./services.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server (web console, its API). */
@@ -38,18 +37,9 @@ export interface AppOverrides {
 /** Wires config, database, agents and adapters, and starts serving. */
 export async function startApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<RunningApp> {
   const services = await openServices(config, log, overrides.llm);
-  const { database, redis, llm, conversations, memory, tools, executor, background } = services;
+  const { database, redis, llm, conversations, memory, tools, executor } = services;
   const { db } = database;
-  const assistants = new AssistantDirectory({
-    llm,
-    memory,
-    conversations,
-    tools,
-    executor,
-    settings: { model: config.llm.model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget },
-    background,
-    log,
-  });
+  const assistants = channelAssistants(services, config, config.llm.model, log);
   const projects = startProjectSystem(config, { db, llm, tools, executor, conversations, redis, log }, config.projects.runWorkers);
   const missing = missingSettings(config);
   const llmProblem = config.llm.configured || overrides.llm ? undefined : missing[0];

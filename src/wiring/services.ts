@@ -1,3 +1,4 @@
+import { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
 import { ConversationStore } from "../agents/conversation/conversation-store.js";
 import { createLlmClient } from "../agents/llm/index.js";
 import type { LlmClient } from "../agents/llm/types.js";
@@ -54,4 +55,16 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
       await database.close();
     },
   };
+}
+
+/** The channels' assistants over the services, asking `model` within the agent's limits from config. */
+export function channelAssistants(
+  services: Pick<Services, "llm" | "memory" | "conversations" | "tools" | "executor" | "background">,
+  config: Pick<Config, "agent">,
+  model: string,
+  log: Logger,
+): AssistantDirectory {
+  const { llm, memory, conversations, tools, executor, background } = services;
+  const settings = { model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget };
+  return new AssistantDirectory({ llm, memory, conversations, tools, executor, settings, background, log });
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ConsoleEvent } from "../../src/adapters/web/events.js";
 import { WebPoster } from "../../src/adapters/web/poster.js";
-import { AssistantDirectory } from "../../src/agents/assistant/assistant-directory.js";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import { MemoryStore } from "../../src/agents/memory/store.js";
 import { loadConfig } from "../../src/config.js";
@@ -12,6 +11,7 @@ import { ToolExecutor } from "../../src/tools/executor.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import { createLogger } from "../../src/wiring/log.js";
 import { type RoutedMessage, Router } from "../../src/wiring/router.js";
+import { channelAssistants } from "../../src/wiring/services.js";
 import { scratchPglite } from "./databases.js";
 import { ScriptedLlm } from "./scripted-llm.js";
 
@@ -46,16 +46,7 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
   const builtins = builtinTools(config.tools, memory);
   const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
   const executor = new ToolExecutor(db, { background });
-  const assistants = new AssistantDirectory({
-    llm,
-    memory,
-    conversations,
-    tools,
-    executor,
-    settings: { model: llm.model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget },
-    background,
-    log,
-  });
+  const assistants = channelAssistants({ llm, memory, conversations, tools, executor, background }, config, llm.model, log);
   const router = new Router({
     conversations,
     assistants,
