@@ -1,28 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { z } from "zod";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import type { Database } from "../../src/db/client.js";
-import { defineTool } from "../../src/tools/define.js";
 import { type CallContext, ToolExecutor } from "../../src/tools/executor.js";
 import { RedisRateLimiter } from "../../src/tools/rate-limiter.js";
-import { scratchPglite } from "../support/databases.js";
+import { openToolBench, testTool, toolCall } from "../support/tools.js";
 
 let database: Database;
 let context: CallContext;
-let callNumber = 0;
-
-const call = (name: string, args: unknown) => ({
-  id: `call-${++callNumber}`,
-  name,
-  arguments: typeof args === "string" ? args : JSON.stringify(args),
-});
 
 beforeAll(async () => {
-  database = await scratchPglite();
-  const channel = await new ConversationStore(database.db).ensureChannel("web", "tools-executor", "tools-executor");
-  context = { channelId: channel.id, author: { id: "u1", name: "Ann" } };
+  ({ database, context } = await openToolBench("tools-executor", { id: "u1", name: "Ann" }));
 });
 
 afterAll(async () => {
@@ -45,33 +34,29 @@ describe("rate limits in Redis", () => {
         connections.push(redis);
         return new ToolExecutor(database.db, { limiter: new RedisRateLimiter(redis, undefined, prefix) });
       }) as [ToolExecutor, ToolExecutor];
-      const limited = defineTool({
+      const limited = testTool({
         name: "limited",
         description: "Three a minute.",
-        category: "test",
-        input: z.object({}),
         policy: { perMinute: 3 },
         run: () => "ok",
       });
-      const perChannel = defineTool({
+      const perChannel = testTool({
         name: "chatty",
         description: "One a minute per channel.",
-        category: "test",
-        input: z.object({}),
         policy: { perChannelPerMinute: 1 },
         run: () => "ok",
       });
       const results = [];
-      for (const executor of [a, b, a, b, a]) results.push((await executor.execute(limited, call("limited", {}), context)).ok);
+      for (const executor of [a, b, a, b, a]) results.push((await executor.execute(limited, toolCall("limited", {}), context)).ok);
       expect(results).toEqual([true, true, true, false, false]);
-      expect((await b.execute(limited, call("limited", {}), context)).content).toBe(
+      expect((await b.execute(limited, toolCall("limited", {}), context)).content).toBe(
         "Error: limited is rate limited (3 calls a minute); try again shortly.",
       );
 
       const other = await new ConversationStore(database.db).ensureChannel("web", "tools-executor-2", "other");
-      expect((await a.execute(perChannel, call("chatty", {}), context)).ok).toBe(true);
-      expect((await b.execute(perChannel, call("chatty", {}), context)).content).toMatch(/rate limited in this channel/);
-      expect((await b.execute(perChannel, call("chatty", {}), { ...context, channelId: other.id })).ok).toBe(true);
+      expect((await a.execute(perChannel, toolCall("chatty", {}), context)).ok).toBe(true);
+      expect((await b.execute(perChannel, toolCall("chatty", {}), context)).content).toMatch(/rate limited in this channel/);
+      expect((await b.execute(perChannel, toolCall("chatty", {}), { ...context, channelId: other.id })).ok).toBe(true);
     } finally {
       vi.useRealTimers();
     }

@@ -1,16 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import { MemoryStore } from "../../src/agents/memory/store.js";
 import { loadConfig } from "../../src/config.js";
-import type { Database } from "../../src/db/client.js";
 import { builtinTools } from "../../src/tools/builtin/index.js";
 import { weatherTool } from "../../src/tools/builtin/weather.js";
 import { webSearchTool } from "../../src/tools/builtin/web-search.js";
-import type { Tool } from "../../src/tools/define.js";
-import { type CallContext, ToolExecutor } from "../../src/tools/executor.js";
-import { scratchPglite } from "../support/databases.js";
+import { openToolBench, type ToolBench } from "../support/tools.js";
 
 type Route = (req: IncomingMessage, url: URL, body: string) => { status?: number; json: unknown };
 
@@ -70,16 +66,7 @@ const routes: Record<string, Route> = {
   }),
 };
 
-let database: Database;
-let context: CallContext;
-const executor = () => new ToolExecutor(database.db);
-const call = (tool: Tool, args: unknown, ctx: CallContext = context) =>
-  executor().execute(tool, { id: `c-${Math.random()}`, name: tool.name, arguments: JSON.stringify(args) }, ctx);
-const result = async (tool: Tool, args: unknown) => {
-  const outcome = await call(tool, args);
-  if (!outcome.ok) throw new Error(outcome.content);
-  return JSON.parse(outcome.content) as unknown;
-};
+let bench: ToolBench;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -96,39 +83,37 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  database = await scratchPglite();
-  const channel = await new ConversationStore(database.db).ensureChannel("web", "builtins", "builtins");
-  context = { channelId: channel.id, author: { id: "ann" } };
+  bench = await openToolBench("builtins");
 });
 
 afterAll(async () => {
-  await database.close();
+  await bench.database.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
 describe("web_search", () => {
   it("asks SearXNG for JSON", async () => {
-    const hits = await result(webSearchTool({ kind: "searxng", url: `${base}/searxng` }), { query: "quorum bots", limit: 1 });
+    const hits = await bench.result(webSearchTool({ kind: "searxng", url: `${base}/searxng` }), { query: "quorum bots", limit: 1 });
     expect(hits).toEqual([{ title: "About quorum bots", url: "https://a.example", snippet: "snippet a" }]);
     expect(seen.at(-1)!.url.searchParams.get("format")).toBe("json");
   });
 
   it("sends Brave its key", async () => {
-    expect(await result(webSearchTool({ kind: "brave", url: `${base}/brave`, apiKey: "brave-key" }), { query: "x" })).toEqual([
+    expect(await bench.result(webSearchTool({ kind: "brave", url: `${base}/brave`, apiKey: "brave-key" }), { query: "x" })).toEqual([
       { title: "Brave hit", url: "https://brave.example", snippet: "from brave" },
     ]);
-    const refused = await call(webSearchTool({ kind: "brave", url: `${base}/brave`, apiKey: "wrong" }), { query: "x" });
+    const refused = await bench.call(webSearchTool({ kind: "brave", url: `${base}/brave`, apiKey: "wrong" }), { query: "x" });
     expect(refused.content).toMatch(/web_search failed: 127\.0\.0\.1:\d+ answered 401/);
   });
 
   it("posts the query to Tavily with a bearer key", async () => {
-    expect(await result(webSearchTool({ kind: "tavily", url: `${base}/tavily`, apiKey: "tvly-1" }), { query: "news" })).toEqual([
+    expect(await bench.result(webSearchTool({ kind: "tavily", url: `${base}/tavily`, apiKey: "tvly-1" }), { query: "news" })).toEqual([
       { title: "Tavily news", url: "https://t.example", snippet: "Bearer tvly-1" },
     ]);
   });
 
   it("is absent without a provider, with a hint, and chosen by config", async () => {
-    const store = new MemoryStore(database.db, { capacity: 100 });
+    const store = new MemoryStore(bench.database.db, { capacity: 100 });
     const none = builtinTools(loadConfig({}).tools, store);
     expect(none.tools.map((tool) => tool.name)).not.toContain("web_search");
     expect(none.unavailable.map((hint) => hint.name)).toEqual(["web_search", "http_request"]);
@@ -143,7 +128,7 @@ describe("weather", () => {
   const weather = () => weatherTool({ geocodingUrl: `${base}/geo`, forecastUrl: `${base}/forecast` });
 
   it("geocodes the place, narrowed by what follows a comma, then fetches its forecast", async () => {
-    const report = await result(weather(), { place: "Portland, Oregon", days: 2 });
+    const report = await bench.result(weather(), { place: "Portland, Oregon", days: 2 });
     expect(report).toMatchObject({
       place: "Portland, Oregon, United States",
       latitude: 45.52,
@@ -155,6 +140,6 @@ describe("weather", () => {
   });
 
   it("says when no place matches", async () => {
-    expect((await call(weather(), { place: "Nowhere" })).content).toBe('Error: weather failed: no place called "Nowhere" was found');
+    expect((await bench.call(weather(), { place: "Nowhere" })).content).toBe('Error: weather failed: no place called "Nowhere" was found');
   });
 });

@@ -1,53 +1,39 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import { MemoryStore } from "../../src/agents/memory/store.js";
-import type { Database } from "../../src/db/client.js";
 import { calculate } from "../../src/tools/builtin/calculator.js";
 import { currentTimeTool } from "../../src/tools/builtin/current-time.js";
 import { memoryTools } from "../../src/tools/builtin/memory.js";
-import type { Tool } from "../../src/tools/define.js";
-import { type CallContext, ToolExecutor } from "../../src/tools/executor.js";
-import { scratchPglite } from "../support/databases.js";
+import { openToolBench, type ToolBench } from "../support/tools.js";
 
-let database: Database;
-let context: CallContext;
-const executor = () => new ToolExecutor(database.db);
-const call = (tool: Tool, args: unknown, ctx: CallContext = context) =>
-  executor().execute(tool, { id: `c-${Math.random()}`, name: tool.name, arguments: JSON.stringify(args) }, ctx);
-const result = async (tool: Tool, args: unknown) => {
-  const outcome = await call(tool, args);
-  if (!outcome.ok) throw new Error(outcome.content);
-  return JSON.parse(outcome.content) as unknown;
-};
+let bench: ToolBench;
 
 beforeAll(async () => {
-  database = await scratchPglite();
-  const channel = await new ConversationStore(database.db).ensureChannel("web", "builtins", "builtins");
-  context = { channelId: channel.id, author: { id: "ann" } };
+  bench = await openToolBench("builtins");
 });
 
 afterAll(async () => {
-  await database.close();
+  await bench.database.close();
 });
 
 describe("current_time", () => {
   it("tells the time in an IANA zone", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-07-01T12:00:00Z") });
     try {
-      expect(await result(currentTimeTool, { timeZone: "America/New_York" })).toEqual({
+      expect(await bench.result(currentTimeTool, { timeZone: "America/New_York" })).toEqual({
         timeZone: "America/New_York",
         local: "2026-07-01T08:00:00-04:00",
         weekday: "Wednesday",
         utc: "2026-07-01T12:00:00.000Z",
       });
-      expect(await result(currentTimeTool, {})).toMatchObject({ timeZone: "UTC", local: "2026-07-01T12:00:00+00:00" });
+      expect(await bench.result(currentTimeTool, {})).toMatchObject({ timeZone: "UTC", local: "2026-07-01T12:00:00+00:00" });
     } finally {
       vi.useRealTimers();
     }
   });
 
   it("refuses a zone that does not exist, naming the field", async () => {
-    expect((await call(currentTimeTool, { timeZone: "Mars/Olympus" })).content).toMatch(
+    expect((await bench.call(currentTimeTool, { timeZone: "Mars/Olympus" })).content).toMatch(
       /invalid arguments for current_time: timeZone: not an IANA time zone/,
     );
   });
@@ -55,14 +41,14 @@ describe("current_time", () => {
 
 describe("memory tools", () => {
   it("forget deletes a memory of this channel only", async () => {
-    const [remember, , forget] = memoryTools(new MemoryStore(database.db, { capacity: 100 }));
-    const stored = (await result(remember!, { fact: "The deploy day is Thursday" })) as { id: number };
-    const other = await new ConversationStore(database.db).ensureChannel("web", "elsewhere", "elsewhere");
-    expect((await call(forget!, { id: stored.id }, { ...context, channelId: other.id })).content).toBe(
+    const [remember, , forget] = memoryTools(new MemoryStore(bench.database.db, { capacity: 100 }));
+    const stored = (await bench.result(remember!, { fact: "The deploy day is Thursday" })) as { id: number };
+    const other = await new ConversationStore(bench.database.db).ensureChannel("web", "elsewhere", "elsewhere");
+    expect((await bench.call(forget!, { id: stored.id }, { ...bench.context, channelId: other.id })).content).toBe(
       `Error: forget failed: this channel has no memory with id ${stored.id}`,
     );
-    expect(await result(forget!, { id: stored.id })).toEqual({ forgotten: stored.id });
-    expect((await call(forget!, { id: stored.id })).ok).toBe(false);
+    expect(await bench.result(forget!, { id: stored.id })).toEqual({ forgotten: stored.id });
+    expect((await bench.call(forget!, { id: stored.id })).ok).toBe(false);
   });
 });
 

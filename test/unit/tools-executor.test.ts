@@ -1,31 +1,21 @@
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import { Background } from "../../src/core/background.js";
 import type { Database } from "../../src/db/client.js";
 import { toolCalls } from "../../src/db/schema.js";
-import { defineTool } from "../../src/tools/define.js";
 import { type CallContext, ToolExecutor } from "../../src/tools/executor.js";
 import { RetryableToolError } from "../../src/tools/policy.js";
 import { createLogger } from "../../src/wiring/log.js";
-import { scratchPglite } from "../support/databases.js";
+import { openToolBench, testTool, toolCall } from "../support/tools.js";
 
 let database: Database;
 let context: CallContext;
 let executor: ToolExecutor;
-let callNumber = 0;
 
-const call = (name: string, args: unknown) => ({
-  id: `call-${++callNumber}`,
-  name,
-  arguments: typeof args === "string" ? args : JSON.stringify(args),
-});
-
-const echo = defineTool({
+const echo = testTool({
   name: "echo",
   description: "Returns its arguments.",
-  category: "test",
   input: z.object({
     text: z.string().min(1),
     options: z.object({ loud: z.boolean() }).optional(),
@@ -36,10 +26,15 @@ const echo = defineTool({
   run: (args) => args,
 });
 
+const tally = testTool({
+  name: "tally",
+  description: "Counts.",
+  input: z.object({ n: z.number() }),
+  run: ({ n }) => n,
+});
+
 beforeAll(async () => {
-  database = await scratchPglite();
-  const channel = await new ConversationStore(database.db).ensureChannel("web", "tools-executor", "tools-executor");
-  context = { channelId: channel.id, author: { id: "u1", name: "Ann" } };
+  ({ database, context } = await openToolBench("tools-executor", { id: "u1", name: "Ann" }));
   executor = new ToolExecutor(database.db, { backoffMs: 1 });
 });
 
@@ -49,97 +44,89 @@ afterAll(async () => {
 
 describe("arguments", () => {
   it("names the field of an invalid argument", async () => {
-    const outcome = await executor.execute(echo, call("echo", { text: 42 }), context);
+    const outcome = await executor.execute(echo, toolCall("echo", { text: 42 }), context);
     expect(outcome.ok).toBe(false);
     expect(outcome.content).toMatch(/^Error: invalid arguments for echo: text: .*expected string/);
   });
 
   it("names a nested field", async () => {
-    const outcome = await executor.execute(echo, call("echo", { text: "hi", options: { loud: "yes" } }), context);
+    const outcome = await executor.execute(echo, toolCall("echo", { text: "hi", options: { loud: "yes" } }), context);
     expect(outcome.content).toMatch(/options\.loud: .*expected boolean/);
   });
 
   it("says when the arguments are not JSON", async () => {
-    const outcome = await executor.execute(echo, call("echo", "{text: hi"), context);
+    const outcome = await executor.execute(echo, toolCall("echo", "{text: hi"), context);
     expect(outcome.content).toMatch(/not valid JSON/);
   });
 
   it("repairs null for an optional field and an object sent as a JSON string", async () => {
-    const outcome = await executor.execute(echo, call("echo", { text: "hi", note: null, options: '{"loud": true}' }), context);
+    const outcome = await executor.execute(echo, toolCall("echo", { text: "hi", note: null, options: '{"loud": true}' }), context);
     expect(outcome.ok).toBe(true);
     expect(JSON.parse(outcome.content)).toEqual({ text: "hi", options: { loud: true }, headers: {} });
   });
 
   it("repairs arguments sent as one JSON string", async () => {
-    const outcome = await executor.execute(echo, call("echo", JSON.stringify(JSON.stringify({ text: "hi" }))), context);
+    const outcome = await executor.execute(echo, toolCall("echo", JSON.stringify(JSON.stringify({ text: "hi" }))), context);
     expect(outcome.ok).toBe(true);
   });
 
   it("refuses an unknown tool", async () => {
-    const outcome = await executor.execute(undefined, call("nope", {}), context);
+    const outcome = await executor.execute(undefined, toolCall("nope", {}), context);
     expect(outcome).toEqual({ name: "nope", ok: false, content: 'Error: there is no tool named "nope" in this channel.' });
   });
 });
 
 describe("policy", () => {
   it("refuses a forbidden argument, but not its default", async () => {
-    const refused = await executor.execute(echo, call("echo", { text: "hi", headers: { authorization: "Bearer x" } }), context);
+    const refused = await executor.execute(echo, toolCall("echo", { text: "hi", headers: { authorization: "Bearer x" } }), context);
     expect(refused.content).toBe('Error: the argument "headers.authorization" may not be set for echo.');
-    const allowed = await executor.execute(echo, call("echo", { text: "hi", headers: { accept: "text/plain" } }), context);
+    const allowed = await executor.execute(echo, toolCall("echo", { text: "hi", headers: { accept: "text/plain" } }), context);
     expect(allowed.ok).toBe(true);
   });
 
   it("runs an admin-only tool for admins alone", async () => {
-    const secret = defineTool({
+    const secret = testTool({
       name: "secret",
       description: "Admins only.",
-      category: "test",
-      input: z.object({}),
       policy: { adminOnly: true },
       run: () => "done",
     });
-    expect((await executor.execute(secret, call("secret", {}), context)).content).toBe("Error: secret may only be run by an admin.");
-    const admin = await executor.execute(secret, call("secret", {}), { ...context, author: { id: "boss", isAdmin: true } });
+    expect((await executor.execute(secret, toolCall("secret", {}), context)).content).toBe("Error: secret may only be run by an admin.");
+    const admin = await executor.execute(secret, toolCall("secret", {}), { ...context, author: { id: "boss", isAdmin: true } });
     expect(admin).toEqual({ name: "secret", ok: true, content: "done" });
   });
 
   it("aborts the tool's work through its signal on timeout", async () => {
     let aborted: Promise<unknown> | undefined;
-    const slow = defineTool({
+    const slow = testTool({
       name: "slow",
       description: "Waits for its signal.",
-      category: "test",
-      input: z.object({}),
       policy: { timeoutMs: 20 },
       run: (_args, { signal }) => {
         aborted = new Promise((resolve) => signal.addEventListener("abort", () => resolve(signal.reason), { once: true }));
         return new Promise(() => undefined);
       },
     });
-    const outcome = await executor.execute(slow, call("slow", {}), context);
+    const outcome = await executor.execute(slow, toolCall("slow", {}), context);
     expect(outcome.content).toBe("Error: slow timed out after 20 ms.");
     expect(await aborted).toBeInstanceOf(DOMException);
   });
 
   it("is cancelled by the caller's signal", async () => {
-    const slow = defineTool({
+    const slow = testTool({
       name: "slow2",
       description: "Never ends.",
-      category: "test",
-      input: z.object({}),
       run: () => new Promise(() => undefined),
     });
-    const outcome = await executor.execute(slow, call("slow2", {}), context, AbortSignal.abort());
+    const outcome = await executor.execute(slow, toolCall("slow2", {}), context, AbortSignal.abort());
     expect(outcome.content).toBe("Error: slow2 was cancelled.");
   });
 
   it("retries a retryable failure, then succeeds", async () => {
     let attempts = 0;
-    const flaky = defineTool({
+    const flaky = testTool({
       name: "flaky",
       description: "Fails twice.",
-      category: "test",
-      input: z.object({}),
       policy: { maxRetries: 2 },
       run: () => {
         attempts += 1;
@@ -147,64 +134,57 @@ describe("policy", () => {
         return { attempts };
       },
     });
-    const outcome = await executor.execute(flaky, call("flaky", {}), context);
+    const outcome = await executor.execute(flaky, toolCall("flaky", {}), context);
     expect(outcome).toEqual({ name: "flaky", ok: true, content: '{"attempts":3}' });
   });
 
   it("gives up after its retries, and never retries other failures", async () => {
     let retryable = 0;
     let plain = 0;
-    const down = defineTool({
+    const down = testTool({
       name: "down",
       description: "Always 503.",
-      category: "test",
-      input: z.object({}),
       policy: { maxRetries: 1 },
       run: () => {
         retryable += 1;
         throw new RetryableToolError("upstream 503");
       },
     });
-    const broken = defineTool({
+    const broken = testTool({
       name: "broken",
       description: "Always wrong.",
-      category: "test",
-      input: z.object({}),
       policy: { maxRetries: 3 },
       run: () => {
         plain += 1;
         throw new Error("bad request");
       },
     });
-    expect((await executor.execute(down, call("down", {}), context)).content).toBe("Error: down failed: upstream 503");
-    expect((await executor.execute(broken, call("broken", {}), context)).content).toBe("Error: broken failed: bad request");
+    expect((await executor.execute(down, toolCall("down", {}), context)).content).toBe("Error: down failed: upstream 503");
+    expect((await executor.execute(broken, toolCall("broken", {}), context)).content).toBe("Error: broken failed: bad request");
     expect([retryable, plain]).toEqual([2, 1]);
   });
 
   it("cuts long output with a note", async () => {
-    const long = defineTool({
+    const long = testTool({
       name: "long",
       description: "Much text.",
-      category: "test",
-      input: z.object({}),
       policy: { maxOutputChars: 10 },
       run: () => "x".repeat(25),
     });
-    const outcome = await executor.execute(long, call("long", {}), context);
+    const outcome = await executor.execute(long, toolCall("long", {}), context);
     expect(outcome.content).toBe(`${"x".repeat(10)}\n[output cut: 15 more characters not shown]`);
   });
 });
 
 describe("audit", () => {
   it("writes a row per call with secrets redacted", async () => {
-    const login = defineTool({
+    const login = testTool({
       name: "login",
       description: "Takes credentials.",
-      category: "test",
       input: z.object({ user: z.string(), password: z.string(), extra: z.object({ apiKey: z.string() }).optional() }),
       run: ({ user }) => ({ user }),
     });
-    const request = call("login", { user: "ann", password: "hunter2", extra: { apiKey: "sk-123" } });
+    const request = toolCall("login", { user: "ann", password: "hunter2", extra: { apiKey: "sk-123" } });
     await executor.execute(login, request, { ...context, conversationId: undefined });
     await executor.execute(undefined, { id: "unknown-1", name: "ghost", arguments: '{"token":"abc"}' }, context);
     const [row] = await database.db.select().from(toolCalls).where(eq(toolCalls.callId, request.id));
@@ -223,10 +203,9 @@ describe("audit", () => {
 
   it("scrubs secrets from the stored result and from arguments that are not JSON, not from what the model gets", async () => {
     // Like an API echoing the request headers, or an MCP tool returning a token in its text.
-    const leaky = defineTool({
+    const leaky = testTool({
       name: "leaky",
       description: "Echoes secrets.",
-      category: "test",
       input: z.object({ text: z.boolean() }),
       run: ({ text }) =>
         text
@@ -239,7 +218,7 @@ describe("audit", () => {
     });
     const secrets = ["abc.def-123", "sk-proj-abcdefgh1234", "xoxb-1111-2222-abcd", "hunter2", "k-42", "t-1"];
     const stored = async (args: string) => {
-      const request = call("leaky", args);
+      const request = toolCall("leaky", args);
       const outcome = await executor.execute(leaky, request, context);
       const [row] = await database.db.select().from(toolCalls).where(eq(toolCalls.callId, request.id));
       return { outcome, row: row! };
@@ -268,14 +247,9 @@ describe("audit", () => {
   it("writes rows in the background, in batches, and statistics include them", async () => {
     const background = new Background(createLogger("silent"));
     const batched = new ToolExecutor(database.db, { background });
-    const tally = defineTool({
-      name: "tally",
-      description: "Counts.",
-      category: "test",
-      input: z.object({ n: z.number() }),
-      run: ({ n }) => n,
-    });
-    const outcomes = await Promise.all([1, 2, 3, -1].map((n) => batched.execute(n < 0 ? undefined : tally, call("tally", { n }), context)));
+    const outcomes = await Promise.all(
+      [1, 2, 3, -1].map((n) => batched.execute(n < 0 ? undefined : tally, toolCall("tally", { n }), context)),
+    );
     expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true, true, false]);
     const stats = (await batched.stats()).get("tally");
     expect(stats).toMatchObject({ calls: 4, successRate: 0.75 });
@@ -288,16 +262,9 @@ describe("audit", () => {
     log.warn = ((entry: unknown) => void warnings.push(entry)) as typeof log.warn;
     const background = new Background(log);
     const batched = new ToolExecutor(database.db, { background });
-    const tally = defineTool({
-      name: "tally",
-      description: "Counts.",
-      category: "test",
-      input: z.object({ n: z.number() }),
-      run: ({ n }) => n,
-    });
     // A thread deleted while its call ran: the row's conversation no longer exists.
     const contexts = [context, { ...context, conversationId: "deleted-thread" }, context];
-    const requests = contexts.map((_, n) => call("tally", { n }));
+    const requests = contexts.map((_, n) => toolCall("tally", { n }));
     await Promise.all(requests.map((request, n) => batched.execute(tally, request, contexts[n]!)));
     await background.drain();
     const stored = await database.db
