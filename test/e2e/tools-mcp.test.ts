@@ -1,15 +1,13 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import type { Database } from "../../src/db/client.js";
 import { type CallContext, ToolExecutor } from "../../src/tools/executor.js";
@@ -18,8 +16,11 @@ import { namespacedName } from "../../src/tools/mcp/mcp-tool.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import type { McpServerSettings } from "../../src/tools/settings.js";
 import { createLogger } from "../../src/wiring/log.js";
+import { greetingServer, HttpMcpServer } from "../fakes/mcp-http-server.js";
 import { startTestApp } from "../support/app.js";
 import { scratchPglite } from "../support/databases.js";
+import { toolCall } from "../support/tools.js";
+import { waitFor as poll } from "../support/wait.js";
 
 const fakeServer = (name: string, env?: Record<string, string>): McpServerSettings => ({
   name,
@@ -41,13 +42,7 @@ afterAll(async () => {
 });
 
 /** Polls until `check` holds; the bound only fails a test that would otherwise hang. */
-async function waitFor(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const waitFor = (check: () => boolean, timeoutMs = 15_000) => poll(check, timeoutMs);
 
 describe("tool names", () => {
   it("stay inside OpenAI's function-name rules", () => {
@@ -66,8 +61,7 @@ describe("an MCP server on stdio", () => {
   // While this file exists the fake's command exits at once, as a server whose command is broken.
   const downFile = join(scratch, "stdio-down");
   let executor: ToolExecutor;
-  const run = (name: string, args: unknown) =>
-    executor.execute(registry.get(name), { id: `mcp-${Math.random()}`, name, arguments: JSON.stringify(args) }, context);
+  const run = (name: string, args: unknown) => executor.execute(registry.get(name), toolCall(name, args), context);
   const names = () => registry.all().map((tool) => tool.name);
 
   beforeAll(async () => {
@@ -159,58 +153,12 @@ describe("MCP_SERVERS in the app", () => {
   });
 });
 
-/**
- * A stateless streamable HTTP MCP server with `greet` (a fresh server and transport per request,
- * as the SDK documents), which can be stopped and started again on the same port.
- */
-class HttpMcpServer {
-  readonly seenAuth: (string | undefined)[] = [];
-  #http: Server | undefined;
-  port = 0;
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/mcp`;
-  }
-
-  async start(): Promise<this> {
-    const http = createServer((req, res) => {
-      this.seenAuth.push(req.headers.authorization);
-      if (req.method !== "POST") return void res.writeHead(405).end();
-      const server = new McpServer({ name: "remote", version: "1.0.0" });
-      server.registerTool("greet", { description: "Greets.", inputSchema: { who: z.string() } }, ({ who }) => ({
-        content: [{ type: "text", text: `hello ${who}` }],
-      }));
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      res.on("close", () => void transport.close());
-      void server.connect(transport).then(() => transport.handleRequest(req, res));
-    });
-    await new Promise<void>((resolve) => http.listen(this.port, "127.0.0.1", resolve));
-    this.port = (http.address() as AddressInfo).port;
-    this.#http = http;
-    return this;
-  }
-
-  /** Gone for good: the listener and every kept-alive connection. */
-  async stop(): Promise<void> {
-    const http = this.#http;
-    this.#http = undefined;
-    if (!http) return;
-    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-    http.closeAllConnections();
-    await closed;
-  }
-}
-
 describe("an MCP server over streamable HTTP", () => {
   let context: CallContext;
   let executor: ToolExecutor;
   const opened: { stop(): Promise<void> }[] = [];
   const greet = (registry: ToolRegistry) =>
-    executor.execute(
-      registry.get("remote__greet"),
-      { id: `h-${Math.random()}`, name: "remote__greet", arguments: '{"who": "ann"}' },
-      context,
-    );
+    executor.execute(registry.get("remote__greet"), toolCall("remote__greet", { who: "ann" }), context);
   const hello = { name: "remote__greet", ok: true, content: "hello ann" };
 
   /** A remote server and connections to it, both closed after the test. */
@@ -297,10 +245,7 @@ describe("a stateful MCP server over streamable HTTP", () => {
         sessionIdGenerator: randomUUID,
         onsessioninitialized: (session) => void sessions.set(session, transport),
       });
-      const server = new McpServer({ name: "remote", version: "1.0.0" });
-      server.registerTool("greet", { description: "Greets.", inputSchema: { who: z.string() } }, ({ who }) => ({
-        content: [{ type: "text", text: `hello ${who}` }],
-      }));
+      const server = greetingServer();
       await server.connect(transport);
       initialized++;
       await transport.handleRequest(req, res);
@@ -312,11 +257,10 @@ describe("a stateful MCP server over streamable HTTP", () => {
     try {
       const channel = await new ConversationStore(database.db).ensureChannel("web", "mcp-session", "mcp-session");
       const greet = () =>
-        new ToolExecutor(database.db).execute(
-          registry.get("remote__greet"),
-          { id: `s-${Math.random()}`, name: "remote__greet", arguments: '{"who": "bo"}' },
-          { channelId: channel.id, author: { id: "bo" } },
-        );
+        new ToolExecutor(database.db).execute(registry.get("remote__greet"), toolCall("remote__greet", { who: "bo" }), {
+          channelId: channel.id,
+          author: { id: "bo" },
+        });
       await connections.start([
         { name: "remote", url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`, headers: {}, pingIntervalMs: 3_600_000 },
       ]);
