@@ -22,14 +22,15 @@ export class MemoryRateLimiter implements RateLimiter {
 
 /** Fixed windows in Redis, so every process of the bot shares one allowance. */
 export class RedisRateLimiter implements RateLimiter {
+  /** `prefix` is REDIS_PREFIX, so that bots sharing one Redis keep their own allowances. */
   constructor(
     private readonly redis: Redis,
+    private readonly prefix: string,
     private readonly fallback: RateLimiter = new MemoryRateLimiter(),
-    private readonly prefix = "quorum:rate:",
   ) {}
 
   async take(key: string, limit: number, windowMs: number): Promise<boolean> {
-    const slot = `${this.prefix}${key}:${Math.floor(Date.now() / windowMs)}`;
+    const slot = `${this.prefix}:rate:${key}:${Math.floor(Date.now() / windowMs)}`;
     try {
       const replies = await this.redis.multi().incr(slot).pexpire(slot, windowMs).exec();
       const used = Number(replies?.[0]?.[1]);

@@ -46,7 +46,7 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
     conversations: new ConversationStore(db, database),
     memory,
     tools,
-    executor: new ToolExecutor(db, { limiter: new RedisRateLimiter(redis.client), background }),
+    executor: new ToolExecutor(db, { limiter: new RedisRateLimiter(redis.client, config.redisPrefix), background }),
     background,
     async close() {
       await background.drain();

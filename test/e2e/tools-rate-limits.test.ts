@@ -28,11 +28,11 @@ describe("rate limits in Redis", () => {
     // The windows are fixed minutes: start at the top of one so the calls cannot straddle two.
     vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-01-01T00:00:00Z") });
     try {
-      const prefix = `quorum:test:${randomBytes(6).toString("hex")}:`;
+      const prefix = `quorum-test-${randomBytes(6).toString("hex")}`;
       const [a, b] = [0, 1].map(() => {
         const redis = new Redis("redis://127.0.0.1:6379", { maxRetriesPerRequest: 0 });
         connections.push(redis);
-        return new ToolExecutor(database.db, { limiter: new RedisRateLimiter(redis, undefined, prefix) });
+        return new ToolExecutor(database.db, { limiter: new RedisRateLimiter(redis, prefix) });
       }) as [ToolExecutor, ToolExecutor];
       const limited = testTool({
         name: "limited",
@@ -57,6 +57,8 @@ describe("rate limits in Redis", () => {
       expect((await a.execute(perChannel, toolCall("chatty", {}), context)).ok).toBe(true);
       expect((await b.execute(perChannel, toolCall("chatty", {}), context)).content).toMatch(/rate limited in this channel/);
       expect((await b.execute(perChannel, toolCall("chatty", {}), { ...context, channelId: other.id })).ok).toBe(true);
+      // Every window lives under the bot's REDIS_PREFIX.
+      expect((await connections[0]?.keys(`${prefix}:rate:*`))?.length).toBeGreaterThan(0);
     } finally {
       vi.useRealTimers();
     }
