@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig, secretValues } from "../../src/config.js";
 import { type RunningApp, startApp } from "../../src/wiring/app.js";
 import { createLogger } from "../../src/wiring/log.js";
 import { type FakeLlm, startFakeLlm } from "../fakes/llm.js";
@@ -27,26 +27,30 @@ export interface TestApp {
  * The folder starts as a copy of the migrated template cluster (./pglite-template.ts): the app
  * opens it as it opens any existing database, without seconds of initdb and migrations.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { logLines?: string[] } = {}): Promise<TestApp> {
   const llm = await startFakeLlm();
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-test-"));
   if (env.DATABASE_URL === undefined) copyPgliteTemplate(join(dataDir, "pglite"));
   // Each app its own Redis namespace: tests share one Redis and must not take each other's jobs.
   const redisPrefix = `qtest-${randomBytes(4).toString("hex")}`;
-  const config = () =>
-    loadConfig({
-      PORT: "0",
-      PGLITE_DIR: join(dataDir, "pglite"),
-      OPENAI_API_KEY: "sk-test",
-      OPENAI_BASE_URL: llm.url,
-      LLM_MODEL: "fake-model",
-      LLM_MAX_RETRIES: "0",
-      LLM_TIMEOUT_MS: "5000",
-      LOG_LEVEL: "silent",
-      REDIS_PREFIX: redisPrefix,
-      ...env,
-    });
-  const log = createLogger("silent");
+  const settings = (): Record<string, string> => ({
+    PORT: "0",
+    PGLITE_DIR: join(dataDir, "pglite"),
+    OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: llm.url,
+    LLM_MODEL: "fake-model",
+    LLM_MAX_RETRIES: "0",
+    LLM_TIMEOUT_MS: "5000",
+    LOG_LEVEL: "silent",
+    REDIS_PREFIX: redisPrefix,
+    ...env,
+  });
+  const config = () => loadConfig(settings());
+  // With logLines, the app logs at its LOG_LEVEL into them, scrubbed of its secrets as main.ts does.
+  const { logLines } = options;
+  const log = logLines
+    ? createLogger(config().logLevel, secretValues(config(), settings()), { write: (line: string) => void logLines.push(line) })
+    : createLogger("silent");
   const handle: TestApp = {
     app: await startApp(config(), log),
     llm,
