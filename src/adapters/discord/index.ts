@@ -1,4 +1,14 @@
-import { Client, Events, GatewayIntentBits, type Interaction, type Message, MessageFlags, Partials } from "discord.js";
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  type Interaction,
+  type Message,
+  MessageFlags,
+  Partials,
+  PermissionFlagsBits,
+  type PermissionsBitField,
+} from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
@@ -17,6 +27,10 @@ export interface DiscordAdapter {
 
 // Discord's answer when a thread already exists on a message (a redelivered mention).
 const THREAD_ALREADY_CREATED = 160004;
+
+/** Members who may run the server are the bot's admins too. */
+const ADMIN_PERMISSIONS = [PermissionFlagsBits.Administrator, PermissionFlagsBits.ManageGuild];
+const isAdmin = (permissions: Readonly<PermissionsBitField> | null | undefined): boolean => permissions?.any(ADMIN_PERMISSIONS) === true;
 
 /** Discord through the discord.js gateway client: mentions, threads, DMs and slash commands. It only translates. */
 export function createDiscordAdapter(
@@ -67,7 +81,12 @@ export function createDiscordAdapter(
             ? message.channel.name
             : undefined,
         thread,
-        author: { id: message.author.id, name: message.member?.displayName ?? message.author.displayName ?? message.author.username },
+        author: {
+          id: message.author.id,
+          name: message.member?.displayName ?? message.author.displayName ?? message.author.username,
+          // From the member's roles in the guild (the owner has every permission); none in DMs.
+          isAdmin: isAdmin(message.member?.permissions),
+        },
         text: text === "" ? "(no text)" : text,
         receivedAt: message.createdAt,
       },
@@ -97,7 +116,12 @@ export function createDiscordAdapter(
         platform: "discord",
         channel,
         thread: interaction.channel?.isThread() ? interaction.channelId : undefined,
-        author: { id: interaction.user.id, name: interaction.user.displayName ?? interaction.user.username },
+        author: {
+          id: interaction.user.id,
+          name: interaction.user.displayName ?? interaction.user.username,
+          // Discord resolves the invoker's permissions in this channel; absent in DMs.
+          isAdmin: isAdmin(interaction.memberPermissions),
+        },
         command: `/${interaction.commandName}`,
         text: commandText(interaction),
       }));

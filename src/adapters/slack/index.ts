@@ -1,20 +1,16 @@
 import type { RequestListener } from "node:http";
 import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
-import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
 import { isFromPerson, mentions, slackMessageEvent, stripMention } from "./events.js";
 import { toMrkdwn } from "./format.js";
 import { slackLogger } from "./logger.js";
+import { SlackPeople } from "./people.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
 import { refuseOutsideReplayWindow } from "./request-age.js";
 
 export type SlackSettings = NonNullable<Config["slack"]>;
-
-/** People whose display names are kept; a renamed person is shown by the new name within NAME_TTL_MS. */
-const NAMES_KEPT = 10_000;
-const NAME_TTL_MS = 60 * 60_000;
 
 export interface SlackAdapter {
   /** Serves `/slack/events` over HTTP; absent in Socket Mode. */
@@ -34,21 +30,9 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
   // Initialised in start(): Bolt's own start-up auth.test would otherwise reject unawaited on a bad token.
   const app = new App({ token: settings.botToken, receiver, logger, clientOptions, ignoreSelf: true, deferInitialization: true });
   const poster = new SlackPoster(app.client, log, posterOptions);
-  const names = new LRUCache<string, string>({ max: NAMES_KEPT, ttl: NAME_TTL_MS });
+  // Names and workspace roles (admins and owners are the bot's admins too).
+  const people = new SlackPeople(app.client.users);
   let botUserId: string | undefined;
-
-  const userName = async (user: string): Promise<string> => {
-    const known = names.get(user);
-    if (known) return known;
-    try {
-      const info = await app.client.users.info({ user });
-      const name = info.user?.profile?.display_name || info.user?.real_name || info.user?.name || user;
-      names.set(user, name);
-      return name;
-    } catch {
-      return user;
-    }
-  };
 
   const onMessage = async (raw: unknown, teamId: string | undefined) => {
     const parsed = slackMessageEvent.safeParse(raw);
@@ -77,7 +61,7 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
           eventId: `${event.channel}:${event.ts}`,
           channel: event.channel,
           thread: thread.thread,
-          author: { id: event.user!, name: await userName(event.user!) },
+          author: await people.get(event.user!),
           text: stripMention(event.text, botUserId),
           receivedAt: new Date(),
         },
@@ -94,11 +78,12 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
 
   app.command(/^\/[a-z][\w-]*$/i, async ({ command, ack, respond }) => {
     await ack();
+    const person = await people.get(command.user_id);
     const reply = await bot.handleCommand({
       platform: "slack",
       channel: command.channel_id,
       channelName: command.channel_name,
-      author: { id: command.user_id, name: command.user_name },
+      author: { ...person, name: person.name ?? command.user_name },
       command: command.command.toLowerCase(),
       text: command.text ?? "",
     });

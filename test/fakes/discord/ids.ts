@@ -30,6 +30,17 @@ export const FAKE_DISCORD = {
     bob: { id: "672954266419200001", username: "bob", global_name: "Bob" },
     /** Another application's bot user (`bot: true`), whose messages the bot must not answer. */
     otherBot: { id: "805588225228800001", username: "otherbot", global_name: null, bot: true },
+    /** Has the Moderators role (Manage Server). */
+    carol: { id: "540682695475200002", username: "carol", global_name: "Carol" },
+    /** Has the Admins role (Administrator). */
+    dave: { id: "540682695475200003", username: "dave", global_name: "Dave" },
+    /** Owns the guild, so has every permission without a role. */
+    olive: { id: "540682695475200004", username: "olive", global_name: "Olive" },
+  },
+  /** The guild's roles besides @everyone and the bot's. */
+  roles: {
+    moderators: "1102927468953600010",
+    admins: "1102927468953600011",
   },
 } as const;
 

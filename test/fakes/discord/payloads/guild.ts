@@ -9,7 +9,7 @@ import type {
 } from "discord.js";
 import { FAKE_DISCORD, snowflakeTime } from "../ids.js";
 import { textChannel } from "./channels.js";
-import { ALL_PERMISSIONS, botUser, EVERYONE_PERMISSIONS, guildMember, people } from "./users.js";
+import { ADMINISTRATOR, ALL_PERMISSIONS, botUser, EVERYONE_PERMISSIONS, guildMember, MANAGE_GUILD, people } from "./users.js";
 
 /** The guild the bot is in: its roles and its GUILD_CREATE. */
 
@@ -54,6 +54,26 @@ export function botRole(guildId: string): APIRole {
   };
 }
 
+/** The fake guild's roles: @everyone, the bot's, Moderators (Manage Server) and Admins (Administrator). */
+export function guildRoles(guildId: string): APIRole[] {
+  const everyone = everyoneRole(guildId);
+  return [
+    everyone,
+    botRole(guildId),
+    {
+      ...everyone,
+      id: FAKE_DISCORD.roles.moderators,
+      name: "Moderators",
+      position: 2,
+      permissions: (MANAGE_GUILD | BigInt(EVERYONE_PERMISSIONS)).toString(),
+    },
+    { ...everyone, id: FAKE_DISCORD.roles.admins, name: "Admins", position: 3, permissions: ADMINISTRATOR.toString() },
+  ];
+}
+
+/** Who owns a guild: olive unless it says otherwise. */
+export const guildOwner = (guild: Pick<FakeGuildDefinition, "owner_id">): string => guild.owner_id ?? people.olive.id;
+
 /**
  * The d of GUILD_CREATE for a guild the bot is in: the guild object plus the gateway's extra
  * fields (joined_at, member_count, members, channels without `guild_id`, active threads, ...).
@@ -69,13 +89,13 @@ export function guildCreatePayload(guild: FakeGuildDefinition, threads: APIThrea
     discovery_splash: null,
     banner: null,
     description: null,
-    owner_id: guild.owner_id ?? people.alice.id,
+    owner_id: guildOwner(guild),
     afk_channel_id: null,
     afk_timeout: 300,
     verification_level: 1,
     default_message_notifications: 1,
     explicit_content_filter: 2,
-    roles: [everyoneRole(guild.id), bot],
+    roles: guildRoles(guild.id),
     emojis: [],
     stickers: [],
     features: [],

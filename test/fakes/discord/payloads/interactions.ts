@@ -6,7 +6,8 @@ import type {
   Locale,
 } from "discord.js";
 import { FAKE_DISCORD, interactionToken, snowflake } from "../ids.js";
-import { ALL_PERMISSIONS, interactionMember, people } from "./users.js";
+import { guildOwner, guildRoles } from "./guild.js";
+import { ALL_PERMISSIONS, interactionMember, memberPermissions, people } from "./users.js";
 
 /** The INTERACTION_CREATE of a slash command. */
 
@@ -118,7 +119,8 @@ export function interactionCreate(input: InteractionCreateInput): APIChatInputAp
     guild_id: guildId,
     guild: { id: guildId, locale: "en-US" as Locale, features: [] },
     guild_locale: "en-US" as Locale,
-    member: interactionMember(who),
+    // Discord resolves the invoker's permissions from their roles (the fake guild's, in any guild).
+    member: interactionMember(who, memberPermissions(who.id, guildRoles(guildId), guildOwner({}))),
     channel,
     context: 0,
     authorizing_integration_owners: { 0: guildId },

@@ -47,7 +47,23 @@ export const people = {
   bob: user(FAKE_DISCORD.users.bob),
   /** Another application's bot: messages from it must not be answered. */
   otherBot: user(FAKE_DISCORD.users.otherBot),
+  /** A moderator: the Moderators role grants Manage Server. */
+  carol: user(FAKE_DISCORD.users.carol),
+  /** An administrator: the Admins role grants Administrator. */
+  dave: user(FAKE_DISCORD.users.dave),
+  /** The guild's owner, with no role. */
+  olive: user(FAKE_DISCORD.users.olive),
 } as const;
+
+/** The roles each person holds in the fake guild (everyone also has @everyone, which is not listed). */
+const ROLES_HELD: Record<string, string[]> = {
+  [FAKE_DISCORD.users.carol.id]: [FAKE_DISCORD.roles.moderators],
+  [FAKE_DISCORD.users.dave.id]: [FAKE_DISCORD.roles.admins],
+};
+
+export function rolesOf(userId: string): string[] {
+  return ROLES_HELD[userId] ?? [];
+}
 
 /** Every user id the builders recognise in `<@id>` mentions. */
 export function knownUser(id: string): APIUser | undefined {
@@ -70,14 +86,32 @@ export const EVERYONE_PERMISSIONS = (
 ) // SEND_MESSAGES_IN_THREADS
   .toString();
 
-/** A guild member object (the `user` field included, as in GUILD_CREATE's `members`). */
+/** Manage Server (MANAGE_GUILD), which the Moderators role grants. */
+export const MANAGE_GUILD = 1n << 5n;
+/** Administrator, which the Admins role grants: every permission, in every channel. */
+export const ADMINISTRATOR = 1n << 3n;
+
+/**
+ * A member's permissions as Discord computes them for an interaction's `member.permissions`: the
+ * owner has all; otherwise @everyone's and their roles' permissions together, and all of them
+ * with Administrator. (The fake's channels have no overwrites.)
+ */
+export function memberPermissions(userId: string, roles: { id: string; permissions: string }[], ownerId: string): string {
+  if (userId === ownerId) return ALL_PERMISSIONS;
+  const held = new Set(rolesOf(userId));
+  let bits = BigInt(EVERYONE_PERMISSIONS);
+  for (const role of roles) if (held.has(role.id)) bits |= BigInt(role.permissions);
+  return bits & ADMINISTRATOR ? ALL_PERMISSIONS : bits.toString();
+}
+
+/** A guild member object (the `user` field included, as in GUILD_CREATE's `members`); roles default to the person's. */
 export function guildMember(u: APIUser, options: { roles?: string[]; joinedAt?: string; nick?: string | null } = {}): APIGuildMember {
   return {
     user: u,
     nick: options.nick ?? null,
     avatar: null,
     banner: null,
-    roles: options.roles ?? [],
+    roles: options.roles ?? rolesOf(u.id),
     joined_at: options.joinedAt ?? new Date(snowflakeTime(FAKE_DISCORD.guildId) + 60_000).toISOString(),
     premium_since: null,
     deaf: false,
@@ -89,6 +123,6 @@ export function guildMember(u: APIUser, options: { roles?: string[]; joinedAt?: 
 }
 
 /** The member object of an interaction: a guild member plus the invoker's resolved `permissions`. */
-export function interactionMember(u: APIUser, permissions = EVERYONE_PERMISSIONS): APIInteractionGuildMember {
+export function interactionMember(u: APIUser, permissions: string): APIInteractionGuildMember {
   return { ...guildMember(u), user: u, permissions };
 }

@@ -59,6 +59,9 @@ export interface FakeSlackUser {
   real_name?: string;
   display_name?: string;
   is_bot?: boolean;
+  /** Workspace admin; owners are admins too, as Slack reports them. */
+  is_admin?: boolean;
+  is_owner?: boolean;
 }
 
 /** A message as a user (or another app) posts it, for seeding the store. */

@@ -29,6 +29,12 @@ export function workspaceMethods(state: SlackState): SlackMethods {
           deleted: false,
           real_name: realName,
           tz: "Europe/London",
+          // Slack's roles: an owner is also an admin; the primary owner is one of the owners.
+          is_admin: (user.is_admin ?? false) || (user.is_owner ?? false),
+          is_owner: user.is_owner ?? false,
+          is_primary_owner: false,
+          is_restricted: false,
+          is_ultra_restricted: false,
           is_bot: user.is_bot ?? false,
           is_app_user: false,
           profile: {
