@@ -17,6 +17,12 @@ export interface InboundMessage {
 /** A slash command, normalised by an adapter. */
 export interface CommandInvocation {
   platform: Platform;
+  /**
+   * The platform's id of this request (Slack's `trigger_id`), kept durably: a second request
+   * with the same id runs nothing and is answered with `duplicate`. Interactions (buttons) carry
+   * a trigger_id too and are to pass it the same way.
+   */
+  deliveryId?: string;
   channel: string;
   channelName?: string;
   thread?: string;
@@ -28,4 +34,6 @@ export interface CommandInvocation {
 
 export interface CommandReply {
   text: string;
+  /** This request was handled already (see `deliveryId`): nothing ran, and nothing new needs saying. */
+  duplicate?: boolean;
 }

@@ -117,6 +117,12 @@ export class Router implements Bot {
 
   async handleCommand(delivered: CommandInvocation): Promise<CommandReply> {
     const invocation = storable(delivered);
+    // Recorded before it runs: a command that starts something is run at most once per request.
+    const { deliveryId, platform } = invocation;
+    if (deliveryId !== undefined && !(await this.deps.conversations.firstDelivery(platform, deliveryId))) {
+      this.deps.log.info({ platform, deliveryId, command: invocation.command }, "duplicate command dropped");
+      return { text: "", duplicate: true };
+    }
     const context = await this.deps.commandContext(invocation);
     return dispatchCommand(invocation, context);
   }

@@ -81,13 +81,15 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
     const person = await people.get(command.user_id);
     const reply = await bot.handleCommand({
       platform: "slack",
+      // One request per person's action: a replayed or redelivered one carries the same trigger_id.
+      deliveryId: `trigger:${command.trigger_id}`,
       channel: command.channel_id,
       channelName: command.channel_name,
       author: { ...person, name: person.name ?? command.user_name },
       command: command.command.toLowerCase(),
       text: command.text ?? "",
     });
-    await respond({ response_type: "ephemeral", text: toMrkdwn(reply.text) });
+    if (!reply.duplicate) await respond({ response_type: "ephemeral", text: toMrkdwn(reply.text) });
   });
 
   app.error(async (error) => {

@@ -182,6 +182,17 @@ export class ConversationStore {
     return row ? { conversationId: row.conversation_id, messageId, seq: Number(row.seq), opened: row.opened === true } : undefined;
   }
 
+  /**
+   * Records a delivery that carries no message (a slash command, a button), durably, before it is
+   * acted on; false when it was recorded before, so a replayed request is not run twice.
+   */
+  async firstDelivery(platform: Platform, deliveryId: string): Promise<boolean> {
+    const rows = await this.db.execute(sql`
+      insert into ${processedEvents} (platform, event_id) values (${platform}, ${deliveryId})
+      on conflict do nothing returning 1 as fresh`);
+    return rowsOf(rows).length === 1;
+  }
+
   /** Resolves once every message received so far is on disk. */
   async flush(): Promise<void> {
     await this.flushDisk?.();
