@@ -8,7 +8,7 @@ export const projectCommand: CommandHandler = {
   name: "/project",
   usage: USAGE,
   summary: "a multi-agent project that works in the background and reports in its thread",
-  async run(args, { channel, projects, llmProblem }, invocation) {
+  async run(args, { channel, projects, tools, llmProblem }, invocation) {
     const text = args.trim();
     const [verb = "", ...rest] = text.split(/\s+/);
     const target = rest.join(" ");
@@ -47,7 +47,8 @@ export const projectCommand: CommandHandler = {
       platform: invocation.platform,
       externalChannel: invocation.channel,
       thread: invocation.thread,
-      author: invocation.author,
+      // The role they have now (platform or ADMIN_USERS) is the role the project keeps.
+      author: tools.caller(invocation.platform, invocation.author),
       goal: text,
     });
     if (!started.ok) return { text: started.message };

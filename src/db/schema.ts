@@ -155,6 +155,10 @@ export const projects = pgTable(
     goal: text("goal").notNull(),
     status: text("status").notNull().default("planning"),
     createdBy: text("created_by").notNull(),
+    /** The creator's role when the project started; its tasks run tools with it, whatever changes later. */
+    creatorRole: text("creator_role", { enum: ["member", "admin"] })
+      .notNull()
+      .default("member"),
     /** Where the project posts: the platform thread of its conversation, and its status message there. */
     thread: text("thread").notNull(),
     statusMessageId: text("status_message_id"),

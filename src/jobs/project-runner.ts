@@ -4,7 +4,7 @@ import type { Coordinator, ProjectPlan } from "../agents/team/coordinator.js";
 import { runSpecialist, type SpecialistDeps } from "../agents/team/specialist-agent.js";
 import type { Specialist } from "../agents/team/specialists.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
-import type { ThreadRef } from "../core/thread.js";
+import type { Author, ThreadRef } from "../core/thread.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Leases } from "./lease.js";
 import type { ProjectJob } from "./payloads.js";
@@ -108,7 +108,7 @@ export class ProjectRunner {
           inputs: inputsOf(dependencies),
           tools: await this.#toolsFor(project, specialist),
           channelId: project.channelId,
-          author: { id: project.createdBy },
+          author: creatorOf(project),
           signal,
         },
         this.deps.specialist,
@@ -239,11 +239,11 @@ export class ProjectRunner {
     if (now && stateOf(now.project, now.tasks) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS);
   }
 
-  /** The specialist's tools that this channel allows the project's creator. */
+  /** The specialist's tools that this channel allows the project's creator, in the role they started it with. */
   async #toolsFor(project: ProjectRow, specialist: Specialist) {
     const { tools, store } = this.deps;
     const channel = await store.channel(project);
-    const allowed = tools.forCaller(channel, tools.caller(channel.platform, { id: project.createdBy }));
+    const allowed = tools.forCaller(channel, creatorOf(project));
     return allowed.filter((tool) => specialist.tools.includes(tool.name));
   }
 
@@ -274,6 +274,14 @@ export class ProjectRunner {
     const project = await this.deps.store.get(projectId);
     return !project || project.status === "cancelled" || project.status === "failed";
   }
+}
+
+/**
+ * Whom a project's tools run as: its creator, with the role stored when it started, not one looked
+ * up now (a platform role cannot be looked up here, and ADMIN_USERS may have changed since).
+ */
+function creatorOf(project: ProjectRow): Author {
+  return { id: project.createdBy, isAdmin: project.creatorRole === "admin" };
 }
 
 /** The results of what a task depends on; only the report task runs after a failure, and says so. */

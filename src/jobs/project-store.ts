@@ -26,6 +26,7 @@ export interface NewProject {
   thread: string;
   goal: string;
   createdBy: string;
+  creatorRole: ProjectRow["creatorRole"];
   statusMessageId: string;
 }
 

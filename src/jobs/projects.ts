@@ -14,6 +14,7 @@ export interface StartRequest {
   externalChannel: string;
   /** Set when the command was typed inside a thread: the project runs there. */
   thread?: string;
+  /** Who started it, with `isAdmin` resolved: the project's tasks keep this role. */
   author: Author;
   goal: string;
 }
@@ -65,6 +66,7 @@ export class ProjectService {
       thread: opened.thread,
       goal: request.goal,
       createdBy: request.author.id,
+      creatorRole: request.author.isAdmin ? "admin" : "member",
       statusMessageId: opened.messageId,
     });
     await queue.plan(id);

@@ -1,0 +1,1 @@
+ALTER TABLE "projects" ADD COLUMN "creator_role" text DEFAULT 'member' NOT NULL;
