@@ -40,4 +40,20 @@ describe("Slack over Socket Mode", () => {
     const response = await slack.api.waitForResponse((post) => post.context?.command === "/agent");
     expect(String(response.body.text)).toContain("Assistant of #socket");
   });
+
+  it("acks a slash command delivered twice with the same trigger_id, and answers it once", async () => {
+    const command = {
+      command: "/agent",
+      channel_id: "C0SOCKET",
+      channel_name: "socket",
+      user_id: "U0ADA",
+      trigger_id: "13345224609.738474920.twice",
+    };
+    const answered = slack.api.responses.length;
+    const envelopes = [slack.pushSlashCommand(command), slack.pushSlashCommand(command)];
+    for (const envelope of envelopes) await slack.socket.waitForAck(envelope);
+    await slack.api.waitForResponse((post) => post.context?.command === "/agent" && slack.api.responses.indexOf(post) >= answered);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(slack.api.responses.length - answered).toBe(1);
+  });
 });
