@@ -2,10 +2,11 @@ import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { projects } from "../../src/db/schema.js";
-import { appMention, FAKE_SLACK, type FakeSlack, sendSignedRequest, slashCommandPayload, startFakeSlack } from "../fakes/slack/index.js";
+import { appMention, FAKE_SLACK, type FakeSlack, sendSignedRequest, slashCommandPayload } from "../fakes/slack/index.js";
 import { ADMIN_TOOL, adminOnlyMcp, operatorPlan, operatorSpecialist } from "../support/admin-tool.js";
-import { scriptLlm, startTestApp, type TestApp } from "../support/app.js";
+import { scriptLlm, type TestApp } from "../support/app.js";
 import { scriptProjectLlm } from "../support/project-llm.js";
+import { type SlackApp, startSlackApp } from "../support/slack-app.js";
 import { waitFor } from "../support/wait.js";
 
 const BOT = `<@${FAKE_SLACK.botUserId}>`;
@@ -15,28 +16,23 @@ describe("Slack admins and replayed slash commands (Bolt over HTTP, fake Slack)"
   let slack: FakeSlack;
   let t: TestApp;
   let events: string;
+  let app: SlackApp | undefined;
 
   beforeAll(async () => {
-    slack = await startFakeSlack({
-      users: [
-        { id: "U0ANN", name: "ann", display_name: "ann", is_admin: true },
-        { id: "U0OTTO", name: "otto", display_name: "otto", is_owner: true },
-        { id: "U0MEL", name: "mel", display_name: "mel" },
-        { id: "U0LIS", name: "lis", display_name: "lis" },
-      ],
-    });
-    t = await startTestApp({
-      ...slack.env("http"),
-      ADMIN_USERS: "slack:U0LIS",
-      MCP_SERVERS: adminOnlyMcp,
-      SPECIALISTS: operatorSpecialist,
-    });
-    events = `${t.app.url}/slack/events`;
+    app = await startSlackApp(
+      {
+        users: [
+          { id: "U0ANN", name: "ann", display_name: "ann", is_admin: true },
+          { id: "U0OTTO", name: "otto", display_name: "otto", is_owner: true },
+          { id: "U0MEL", name: "mel", display_name: "mel" },
+          { id: "U0LIS", name: "lis", display_name: "lis" },
+        ],
+      },
+      { ADMIN_USERS: "slack:U0LIS", MCP_SERVERS: adminOnlyMcp, SPECIALISTS: operatorSpecialist },
+    );
+    ({ slack, t, events } = app);
   });
-  afterAll(async () => {
-    await t.stop();
-    await slack.stop();
-  });
+  afterAll(() => app?.stop());
   beforeEach(() => {
     slack.api.reset();
   });
