@@ -9,6 +9,8 @@ export interface HandledMessage {
   ok: boolean;
   /** Milliseconds the turn spent waiting on the model, so what the bot itself adds can be told apart. */
   llmMs: number;
+  /** This delivery was answered before (or is being answered by a delivery ahead of it): nothing new was posted. */
+  repeated?: true;
 }
 
 /** Thrown by `handleMessage` once the bot has begun to shut down; the sender should retry. */
@@ -18,7 +20,11 @@ export class ShuttingDownError extends Error {
 
 /** What adapters hand their normalised input to. */
 export interface Bot {
-  /** The answer, or undefined when this delivery was already handled. */
+  /**
+   * The answer. A delivery received before gets the earlier answer (`repeated`) when that turn
+   * succeeded or is running in this process, and runs again when it failed or its process died;
+   * undefined when its turn is running in another process.
+   */
   handleMessage(message: InboundMessage, poster: Poster): Promise<HandledMessage | undefined>;
   handleCommand(invocation: CommandInvocation): Promise<CommandReply>;
   /** Whether the bot already holds a conversation in this thread, so a message there needs no mention. */

@@ -4,11 +4,19 @@ export interface PostedMessage {
   id: string;
 }
 
+/** Why a turn failed: a short kind such as "timeout", "rate_limited" or "internal". */
+export interface ReplyFailure {
+  error: string;
+}
+
 /** A reply being written: text arrives in pieces, then the reply is finished or fails. */
 export interface ReplyStream {
   append(delta: string): void;
-  /** Publishes the whole final text, which replaces whatever was streamed. */
-  finish(text: string): Promise<PostedMessage>;
+  /**
+   * Publishes the whole final text, which replaces whatever was streamed; called once the reply is
+   * stored. `failure` marks the text of a turn that failed, for platforms that show it as such.
+   */
+  finish(text: string, failure?: ReplyFailure): Promise<PostedMessage>;
 }
 
 export interface OpenedThread {

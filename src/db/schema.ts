@@ -123,6 +123,14 @@ export const processedEvents = pgTable(
     platform: text("platform").notNull(),
     eventId: text("event_id").notNull(),
     processedAt: timestamp("processed_at", { withTimezone: true }).notNull().defaultNow(),
+    /** The user message the delivery stored; null on rows from before turns had outcomes (taken as answered). */
+    messageId: text("message_id"),
+    /** null while a turn for it runs (or its process died), then how the last turn ended. */
+    outcome: text("outcome", { enum: ["ok", "failed"] }),
+    /** The last turn's stored reply. */
+    replyId: text("reply_id"),
+    /** When the running turn last said it is alive; an old one means its process died. */
+    claimedAt: timestamp("claimed_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
 );

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
 import type { TurnResult } from "../agents/assistant/enhanced-assistant.js";
-import { type ConversationStore, channelKey, type Received } from "../agents/conversation/conversation-store.js";
+import {
+  type ConversationStore,
+  channelKey,
+  type DeliveryKey,
+  type Received,
+  type Redelivery,
+} from "../agents/conversation/conversation-store.js";
 import { type CommandContextFactory, dispatchCommand } from "../commands/index.js";
 import { type Bot, type HandledMessage, ShuttingDownError } from "../core/bot.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "../core/inbound.js";
@@ -20,7 +26,14 @@ export interface RouterDeps {
   assistants: AssistantDirectory;
   commandContext: CommandContextFactory;
   log: Logger;
+  /** A running turn renews its delivery's claim this often; default CLAIM_RENEW_MS. */
+  claimRenewMs?: number;
+  /** A claim not renewed for this long is a turn whose process died, run again on redelivery; default CLAIM_STALE_MS. */
+  claimStaleMs?: number;
 }
+
+const CLAIM_RENEW_MS = 20_000;
+const CLAIM_STALE_MS = 60_000;
 
 /** Drops duplicate deliveries, stores the message, and hands it to its channel's assistant, one turn at a time per thread. */
 export class Router implements Bot {
@@ -31,6 +44,8 @@ export class Router implements Bot {
    */
   readonly #storing = new Map<string, Set<{ overtaken: boolean }>>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Deliveries being handled here, by platform and event id: a duplicate waits for the first. */
+  readonly #deliveries = new Map<string, Promise<RoutedMessage | undefined>>();
   #closing = false;
 
   constructor(private readonly deps: RouterDeps) {}
@@ -38,12 +53,21 @@ export class Router implements Bot {
   /** Resolves with the answer, or undefined when this delivery was already handled. */
   async handleMessage(message: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
     if (this.#closing) throw new ShuttingDownError("The bot is shutting down; send the message again in a moment.");
+    const key = `${message.platform}\n${message.eventId}`;
+    const earlier = this.#deliveries.get(key);
+    // A duplicate while the first delivery is still handled here runs no second turn: the first's answer is its answer.
+    if (earlier) {
+      const first = await earlier;
+      return first && { ...first, repeated: true };
+    }
     const work = this.#handle(message, poster);
+    this.#deliveries.set(key, work);
     this.#inFlight.add(work);
     try {
       return await work;
     } finally {
       this.#inFlight.delete(work);
+      this.#deliveries.delete(key);
     }
   }
 
@@ -63,7 +87,9 @@ export class Router implements Bot {
     const storing = this.#storing.get(threadKey) ?? new Set();
     const arrival = { overtaken: false };
     this.#storing.set(threadKey, storing.add(arrival));
-    let handled: { received: Received; answer: Promise<TurnResult> } | undefined;
+    const delivery: DeliveryKey = { platform: message.platform, eventId: message.eventId };
+    let handled: { received: Received; thread: string; answer: Promise<TurnResult> } | undefined;
+    let earlier: Redelivery | undefined;
     try {
       const received = await conversations.receive({
         platform: message.platform,
@@ -73,30 +99,65 @@ export class Router implements Bot {
         author: authorName(message.author),
         content: message.text,
       });
-      if (received) {
-        const { conversationId, seq, opened } = received;
+      // Received before: its turn failed or died (run it again, claimed by this delivery alone), or
+      // it was answered, or it is running elsewhere.
+      earlier = received ? undefined : await conversations.redelivery(delivery, this.deps.claimStaleMs ?? CLAIM_STALE_MS);
+      const turn = received ? { received, thread: externalThread } : earlier?.state === "retry" ? earlier : undefined;
+      if (turn) {
+        const { conversationId, seq, opened } = turn.received;
         const replyId = randomUUID();
         for (const other of storing) other.overtaken ||= other !== arrival;
-        // A turn that overtook this one may remember something its early recall could not see.
-        const early = arrival.overtaken ? undefined : recalled;
-        const answer = this.#inOrder(threadKey, () =>
+        // A turn that overtook this one may remember something its early recall could not see; a
+        // rerun's message was stored long ago, and its thread may not be the one recalled for.
+        const early = arrival.overtaken || !received ? undefined : recalled;
+        const answer = this.#inOrder(`${channel.id}\n${turn.thread}`, () =>
           assistant.answer(
-            { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened, recalled: early },
-            poster.stream({ platform: message.platform, channel: message.channel, thread: externalThread }, { replyId }),
+            { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened, recalled: early, delivery },
+            poster.stream({ platform: message.platform, channel: message.channel, thread: turn.thread }, { replyId }),
           ),
         );
-        handled = { received, answer };
+        handled = { received: turn.received, thread: turn.thread, answer: this.#claimed(delivery, answer) };
       }
     } finally {
       storing.delete(arrival);
       if (storing.size === 0) this.#storing.delete(threadKey);
     }
+    if (earlier?.state === "answered") {
+      // Answered before: the stored reply again, posting nothing. (Tool calls are not kept with it.)
+      const { thread, reply, conversationId, userMessageId } = earlier;
+      this.deps.log.info({ platform: message.platform, eventId: message.eventId }, "answered delivery repeated");
+      return { thread, reply, toolCalls: [], ok: true, promptTokens: 0, llmMs: 0, conversationId, userMessageId, repeated: true };
+    }
     if (!handled) {
       this.deps.log.info({ platform: message.platform, eventId: message.eventId }, "duplicate delivery dropped");
       return undefined;
     }
-    const { received, answer } = handled;
-    return { ...(await answer), thread: externalThread, conversationId: received.conversationId, userMessageId: received.messageId };
+    const { received, thread, answer } = handled;
+    return { ...(await answer), thread, conversationId: received.conversationId, userMessageId: received.messageId };
+  }
+
+  /**
+   * Keeps the delivery's claim alive while its turn waits and runs; a turn that ends without
+   * storing and showing its answer (the database or the platform failed) is marked failed, so a
+   * redelivery runs it again instead of waiting for the claim to go stale.
+   */
+  #claimed<T>(delivery: DeliveryKey, answer: Promise<T>): Promise<T> {
+    const { conversations, log } = this.deps;
+    const renew = setInterval(() => {
+      conversations.renewClaim(delivery).catch((error: unknown) => log.warn({ err: error }, "delivery claim not renewed"));
+    }, this.deps.claimRenewMs ?? CLAIM_RENEW_MS);
+    renew.unref();
+    return answer.then(
+      (result) => {
+        clearInterval(renew);
+        return result;
+      },
+      async (error: unknown) => {
+        clearInterval(renew);
+        await conversations.markFailed(delivery).catch((cause: unknown) => log.warn({ err: cause }, "failed turn not recorded"));
+        throw error;
+      },
+    );
   }
 
   /** Turns of one thread run one after another, in arrival order. */

@@ -10,7 +10,7 @@ import { builtinTools } from "../../src/tools/builtin/index.js";
 import { ToolExecutor } from "../../src/tools/executor.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import { createLogger } from "../../src/wiring/log.js";
-import { type RoutedMessage, Router } from "../../src/wiring/router.js";
+import { type RoutedMessage, Router, type RouterDeps } from "../../src/wiring/router.js";
 import { channelAssistants } from "../../src/wiring/services.js";
 import { scratchPglite } from "./databases.js";
 import { ScriptedLlm } from "./scripted-llm.js";
@@ -23,6 +23,7 @@ import { ScriptedLlm } from "./scripted-llm.js";
  */
 export interface LocalBot {
   database: Database;
+  conversations: ConversationStore;
   llm: ScriptedLlm;
   /** What the console's browsers would have been sent: reply pieces and final texts. */
   events: ConsoleEvent[];
@@ -34,7 +35,9 @@ export interface LocalBot {
 }
 
 /** `env` as the app's settings (tools, agent limits); the model is `llm`, a fresh ScriptedLlm by default. */
-export async function startLocalBot(options: { env?: Record<string, string>; llm?: ScriptedLlm } = {}): Promise<LocalBot> {
+export async function startLocalBot(
+  options: { env?: Record<string, string>; llm?: ScriptedLlm; router?: Pick<RouterDeps, "claimRenewMs" | "claimStaleMs"> } = {},
+): Promise<LocalBot> {
   const config = loadConfig({ LOG_LEVEL: "silent", ...options.env });
   const log = createLogger("silent");
   const llm = options.llm ?? new ScriptedLlm();
@@ -48,6 +51,7 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
   const executor = new ToolExecutor(db, { background });
   const assistants = channelAssistants({ llm, memory, conversations, tools, executor, background }, config, llm.model, log);
   const router = new Router({
+    ...options.router,
     conversations,
     assistants,
     log,
@@ -64,6 +68,7 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
   const poster = new WebPoster({ publish: (event) => void events.push(event) });
   return {
     database,
+    conversations,
     llm,
     events,
     chat: (channel, text, { user = "ada", thread, id = randomUUID() } = {}) =>

@@ -86,10 +86,16 @@ export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApi
         { platform: "web", eventId, channel, thread, author: { id: user, name: user }, text, receivedAt: new Date() },
         poster,
       );
-      if (!handled) return c.json({ error: `Message ${eventId} was already received; its answer is in the thread.` }, 409);
+      // Sending an id again is how a client retries. After a failed turn that runs it again (the
+      // console's Retry); after a successful one, or while it runs here, the answer is the same
+      // reply (a retry after a lost response must not get a second reply, nor an error for a send
+      // that worked). Only a turn still running in another process gets 409.
+      if (!handled) return c.json({ error: `Message ${eventId} is still being answered; its answer will be in the thread.` }, 409);
       // The standard header for where a response's time went: here, the model's share of it.
       c.header("Server-Timing", `llm;dur=${handled.llmMs.toFixed(2)}`);
-      return c.json({ thread: handled.thread, reply: handled.reply, toolCalls: handled.toolCalls });
+      // A failed turn's reply is the sentence in the thread that says so; `failed` marks it.
+      const failed = handled.ok ? {} : { failed: true };
+      return c.json({ thread: handled.thread, reply: handled.reply, toolCalls: handled.toolCalls, ...failed });
     });
 
     app.post("/api/commands", async (c) => {

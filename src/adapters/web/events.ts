@@ -1,7 +1,8 @@
 export type ConsoleEvent =
   | { type: "message.user"; channel: string; thread: string; messageId: string; author: string; text: string }
   | { type: "message.delta"; channel: string; thread: string; messageId: string; delta: string }
-  | { type: "message.done"; channel: string; thread: string; messageId: string; text: string }
+  /** The reply is stored; `failed` (with the error's kind) when its text says the turn failed. */
+  | { type: "message.done"; channel: string; thread: string; messageId: string; text: string; failed?: true; error?: string }
   | { type: "project.progress"; channel: string; thread: string; projectId: string; text: string }
   | { type: "project.done"; channel: string; thread: string; projectId: string; text: string };
 

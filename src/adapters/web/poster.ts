@@ -29,8 +29,8 @@ export class WebPoster implements Poster {
     const base = { channel: to.channel, thread: to.thread, messageId };
     return {
       append: (delta) => this.hub.publish({ type: "message.delta", ...base, delta }),
-      finish: async (text) => {
-        this.hub.publish({ type: "message.done", ...base, text });
+      finish: async (text, failure) => {
+        this.hub.publish({ type: "message.done", ...base, text, ...(failure && { failed: true, error: failure.error }) });
         return { id: messageId };
       },
     };

@@ -4,7 +4,7 @@ import type { ReplyStream } from "../../core/poster.js";
 import { type Author, authorName } from "../../core/thread.js";
 import type { ToolExecutor } from "../../tools/executor.js";
 import { type ToolRegistry, toToolSpec } from "../../tools/registry.js";
-import type { ChannelRow, ConversationStore } from "../conversation/conversation-store.js";
+import type { ChannelRow, ConversationStore, DeliveryKey } from "../conversation/conversation-store.js";
 import { type LlmClient, LlmError } from "../llm/types.js";
 import type { MemoryStore } from "../memory/store.js";
 import type { MemoryRecord } from "../memory/types.js";
@@ -42,6 +42,8 @@ export interface Turn {
   opened?: boolean;
   /** What `recall()` found while the message was being stored; recalled in the turn when absent. */
   recalled?: Promise<MemoryRecord[]>;
+  /** The delivery that brought the message: the stored reply records how its turn ended. */
+  delivery?: DeliveryKey;
 }
 
 export interface TurnResult {
@@ -140,20 +142,20 @@ export class EnhancedAssistant {
     }
     const { text, toolCalls, promptTokens, completionTokens, error } = outcome;
     await flushed;
-    // The final text goes out while the reply is stored: the user need not wait for the write.
-    await Promise.all([
-      conversations.addMessage({
-        id: turn.replyId,
-        conversationId: turn.conversationId,
-        role: "assistant",
-        author: "assistant",
-        content: text,
-        promptTokens,
-        completionTokens,
-        error,
-      }),
-      stream.finish(text),
-    ]);
+    // The final text goes out once the reply is stored: whoever is told the answer is done can read
+    // it from the thread, and a redelivery finds the turn settled.
+    await conversations.addMessage({
+      id: turn.replyId,
+      conversationId: turn.conversationId,
+      role: "assistant",
+      author: "assistant",
+      content: text,
+      promptTokens,
+      completionTokens,
+      error,
+      settles: turn.delivery,
+    });
+    await stream.finish(text, error ? { error } : undefined);
     if (!error)
       this.deps.background.run("episodic memory", () =>
         memory.remember({

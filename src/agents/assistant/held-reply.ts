@@ -18,9 +18,9 @@ export function holdReply(stream: ReplyStream, ready: Promise<void>): ReplyStrea
       if (held) held.push(delta);
       else stream.append(delta);
     },
-    async finish(text): Promise<PostedMessage> {
+    async finish(text, failure): Promise<PostedMessage> {
       await released;
-      return stream.finish(text);
+      return stream.finish(text, failure);
     },
   };
 }

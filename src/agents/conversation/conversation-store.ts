@@ -16,7 +16,15 @@ export type NewMessage = Pick<
   "conversationId" | "role" | "author" | "content" | "promptTokens" | "completionTokens" | "error"
 > & {
   id?: string;
+  /** The delivery this reply answers: its outcome is recorded in the same statement. */
+  settles?: DeliveryKey;
 };
+
+/** A platform event, as delivery records know it. */
+export interface DeliveryKey {
+  platform: Platform;
+  eventId: string;
+}
 
 /** A user's message as it arrives, with the delivery that brought it. */
 export interface Delivery {
@@ -27,6 +35,17 @@ export interface Delivery {
   author: string;
   content: string;
 }
+
+/**
+ * A delivery that was received before: its turn failed, or its process died, and this caller now
+ * runs it again (`retry`); it was answered (`answered`, with the stored reply); a turn for it is
+ * still running (`running`); or it is on record without its message (`seen`, from older versions).
+ */
+export type Redelivery =
+  | { state: "retry"; received: Received; thread: string }
+  | { state: "answered"; thread: string; conversationId: string; userMessageId: string; reply: { id: string; text: string } }
+  | { state: "running" }
+  | { state: "seen" };
 
 export interface Received {
   conversationId: string;
@@ -163,7 +182,7 @@ export class ConversationStore {
     type Row = { conversation_id: string; seq: number | string; opened: boolean };
     const rows = await this.inbound.execute<Row>(sql`
       with fresh as (
-        insert into ${processedEvents} (platform, event_id) values (${delivery.platform}, ${delivery.eventId})
+        insert into ${processedEvents} (platform, event_id, message_id) values (${delivery.platform}, ${delivery.eventId}, ${messageId})
         on conflict do nothing returning 1),
       thread as (
         insert into ${conversations} (id, channel_id, external_thread_id, title)
@@ -193,19 +212,89 @@ export class ConversationStore {
     return rowsOf(rows).length === 1;
   }
 
+  /**
+   * What to do with a delivery `receive()` found already received. A turn that failed, or whose
+   * claim has not been renewed for `staleMs` (its process died), is claimed again here, by one
+   * caller only: the update locks the row, and a second caller sees it claimed.
+   */
+  async redelivery(key: DeliveryKey, staleMs: number): Promise<Redelivery> {
+    type Claimed = { conversation_id: string; message_id: string; seq: number | string; thread: string };
+    const claimed = rowsOf<Claimed>(
+      await this.db.execute<Claimed>(sql`
+        with claimed as (
+          update ${processedEvents} set outcome = null, reply_id = null, claimed_at = now()
+          where platform = ${key.platform} and event_id = ${key.eventId} and message_id is not null
+            and (outcome = 'failed' or (outcome is null and claimed_at < now() - ${staleMs} * interval '1 millisecond'))
+          returning message_id)
+        select m.conversation_id, m.id as message_id, m.seq, c.external_thread_id as thread
+        from claimed join ${messages} m on m.id = claimed.message_id join ${conversations} c on c.id = m.conversation_id`),
+    );
+    const [again] = claimed;
+    if (again) {
+      const received = { conversationId: again.conversation_id, messageId: again.message_id, seq: Number(again.seq), opened: false };
+      return { state: "retry", received, thread: again.thread };
+    }
+    type Known = Record<"outcome" | "message_id" | "reply_id" | "reply" | "conversation_id" | "thread", string | null>;
+    const [known] = rowsOf<Known>(
+      await this.db.execute<Known>(sql`
+        select e.outcome, e.message_id, e.reply_id, r.content as reply, m.conversation_id, c.external_thread_id as thread
+        from ${processedEvents} e
+          left join ${messages} m on m.id = e.message_id
+          left join ${conversations} c on c.id = m.conversation_id
+          left join ${messages} r on r.id = e.reply_id
+        where e.platform = ${key.platform} and e.event_id = ${key.eventId}`),
+    );
+    if (!known?.message_id) return { state: "seen" };
+    if (known.outcome === null) return { state: "running" };
+    if (known.outcome === "ok" && known.reply_id && known.reply !== null && known.conversation_id && known.thread !== null)
+      return {
+        state: "answered",
+        thread: known.thread,
+        conversationId: known.conversation_id,
+        userMessageId: known.message_id,
+        reply: { id: known.reply_id, text: known.reply },
+      };
+    // Failed, but claimed by another caller between the two statements.
+    return { state: "running" };
+  }
+
+  /** The turn for `key` is still running: renews its claim, so no redelivery takes it over. */
+  async renewClaim(key: DeliveryKey): Promise<void> {
+    await this.db
+      .update(processedEvents)
+      .set({ claimedAt: sql`now()` })
+      .where(and(eq(processedEvents.platform, key.platform), eq(processedEvents.eventId, key.eventId), isNull(processedEvents.outcome)));
+  }
+
+  /** The turn for `key` ended without showing its answer: a redelivery runs it again. */
+  async markFailed(key: DeliveryKey): Promise<void> {
+    await this.db
+      .update(processedEvents)
+      .set({ outcome: "failed" })
+      .where(and(eq(processedEvents.platform, key.platform), eq(processedEvents.eventId, key.eventId)));
+  }
+
   /** Resolves once every message received so far is on disk. */
   async flush(): Promise<void> {
     await this.flushDisk?.();
   }
 
-  /** Stores something the bot said and touches its thread, in one statement. */
+  /** Stores something the bot said, touches its thread and settles the delivery it answers, in one statement. */
   async addMessage(message: NewMessage): Promise<void> {
+    const id = message.id ?? randomUUID();
+    const settles = message.settles;
+    const outcome = message.error ? "failed" : "ok";
+    const settled = settles
+      ? sql`, settled as (
+        update ${processedEvents} set outcome = ${outcome}, reply_id = ${id}
+        where platform = ${settles.platform} and event_id = ${settles.eventId})`
+      : sql``;
     await this.relaxed.execute(sql`
       with stored as (
         insert into ${messages} (id, conversation_id, role, author, content, tokens, prompt_tokens, completion_tokens, error)
-        values (${message.id ?? randomUUID()}, ${message.conversationId}, ${message.role}, ${message.author}, ${message.content},
+        values (${id}, ${message.conversationId}, ${message.role}, ${message.author}, ${message.content},
                 ${messageTokens(message.content)}::int, ${message.promptTokens ?? null}::int, ${message.completionTokens ?? null}::int, ${message.error ?? null})
-        returning conversation_id)
+        returning conversation_id)${settled}
       update ${conversations} set updated_at = now() where id = (select conversation_id from stored)`);
   }
 
