@@ -93,7 +93,15 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
       const conversation = await conversations.findThreadOnPlatform("web", thread);
       if (!conversation) return undefined;
       const rows = await conversations.messages(conversation.id);
-      return rows.map((row) => ({ id: row.id, role: row.role, author: row.author, text: row.content, createdAt: row.createdAt }));
+      // A failed turn's reply says so in its text; `failed` lets the console mark it.
+      return rows.map((row) => ({
+        id: row.id,
+        role: row.role,
+        author: row.author,
+        text: row.content,
+        createdAt: row.createdAt,
+        ...(row.error === null ? {} : { failed: true }),
+      }));
     },
     async project(id) {
       const project = await projects.service.store.get(id);

@@ -5,10 +5,13 @@
 
 /** @typedef {{ name: string, threads: number, updatedAt: string }} ChannelSummary */
 /** @typedef {{ thread: string, title: string, updatedAt: string }} ThreadSummary */
-/** @typedef {{ id: string, role: string, author: string, text: string, createdAt: string }} StoredMessage */
+/** `failed`: a reply saying its turn failed. */
+/** @typedef {{ id: string, role: string, author: string, text: string, createdAt: string, failed?: boolean }} StoredMessage */
 /** @typedef {{ name: string, ok: boolean }} ToolCall */
-/** @typedef {{ thread: string, reply: { id: string, text: string }, toolCalls: ToolCall[] }} ChatReply */
-/** @typedef {{ channel: string, user: string, text: string, thread?: string }} ChatRequest */
+/** `failed`: the turn failed and `reply.text` says so; sending the same `id` again runs it again. */
+/** @typedef {{ thread: string, reply: { id: string, text: string }, toolCalls: ToolCall[], failed?: boolean }} ChatReply */
+/** `id`: this send's own id; sent again after a failure, a turn that worked answers with its reply, one that failed runs again. */
+/** @typedef {{ channel: string, user: string, text: string, thread?: string, id?: string }} ChatRequest */
 /** @typedef {{ channel: string, user: string, command: string, text: string }} CommandRequest */
 /** @typedef {{ text: string }} CommandReply */
 /** @typedef {{ status: string, db: string, redis: string, llm: string, missing: string[] }} Health */
@@ -17,7 +20,7 @@
  * What `GET /api/events?channel=NAME` sends, one JSON object a message.
  * @typedef {{ type: "message.user", channel: string, thread: string, messageId: string, author: string, text: string }
  *   | { type: "message.delta", channel: string, thread: string, messageId: string, delta: string }
- *   | { type: "message.done", channel: string, thread: string, messageId: string, text: string }
+ *   | { type: "message.done", channel: string, thread: string, messageId: string, text: string, failed?: boolean, error?: string }
  *   | { type: "project.progress" | "project.done", channel: string, thread: string, projectId: string, text: string }} ConsoleEvent
  */
 

@@ -153,9 +153,10 @@ function onDone(ev) {
   const text = typeof ev.text === "string" ? ev.text : s ? s.text : "";
   const v = state.view;
   if (v && v.thread === ev.thread) {
-    const item = replyItemFor(v, id);
-    if (item) setFinal(item, text);
-    else withScroll(() => addItem(v, { id: id, role: "assistant", text: text }));
+    const item = replyItemFor(v, id) || withScroll(() => addItem(v, { id: id, role: "assistant", text: "" }));
+    setFinal(item, text);
+    // Its text says why; the sender's page also offers Retry once its send returns.
+    if (ev.failed) item.el.classList.add("failed");
   } else markUnread(ev.thread);
   scheduleRefresh();
 }

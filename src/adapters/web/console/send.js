@@ -12,12 +12,23 @@ import { nextSeq, state, userName } from "./state.js";
 /** @typedef {import("./state.js").Pending} Pending */
 /** @typedef {import("./state.js").View} View */
 
-/** @param {View} v @param {string} text */
-async function sendChat(v, text) {
+/** A fresh id for a send (crypto.randomUUID exists only in secure contexts). */
+function sendIdFor() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/**
+ * @param {View} v
+ * @param {string} text
+ * @param {{ sendId: string, userItem?: Item }} [again] a Retry: the earlier send's id, and its message still shown
+ */
+async function sendChat(v, text, again) {
   const id = nextSeq();
   /** @type {Pending} */
   const p = {
     id: id,
+    sendId: again ? again.sendId : sendIdFor(),
     channel: v.channel,
     thread: v.thread,
     text: text,
@@ -33,7 +44,14 @@ async function sendChat(v, text) {
   state.pending.push(p);
   addLocalChannel(v.channel);
   withScroll(() => {
-    p.userItem = addItem(v, { id: p.localUserId, role: "user", author: p.user, text: text, createdAt: p.createdAt, state: "sending" });
+    const shown = again && live(again.userItem) ? again.userItem : null;
+    if (shown) {
+      shown.el.classList.remove("failed");
+      shown.el.classList.add("sending");
+      for (const row of shown.main.querySelectorAll(".msg-error")) row.remove();
+    }
+    p.userItem =
+      shown || addItem(v, { id: p.localUserId, role: "user", author: p.user, text: text, createdAt: p.createdAt, state: "sending" });
     p.placeholderItem = addItem(v, { id: p.placeholderId, role: "assistant", state: "placeholder" });
   }, true);
 
@@ -46,7 +64,7 @@ async function sendChat(v, text) {
     first = true;
   }
   /** @type {import("./api.js").ChatRequest} */
-  const body = { channel: p.channel, user: p.user, text: text };
+  const body = { channel: p.channel, user: p.user, text: text, id: p.sendId };
   if (p.thread) body.thread = p.thread;
   p.sent = true;
 
@@ -89,6 +107,7 @@ async function sendChat(v, text) {
       setFinal(item, typeof reply.text === "string" ? reply.text : item.text);
       renderToolCalls(item, toolCalls);
       if (live(p.userItem)) p.userItem.el.classList.remove("sending");
+      if (res.failed) failTurn(p, item);
     });
   } else if (cur && cur.channel === p.channel) {
     markUnread(thread);
@@ -119,7 +138,12 @@ function renderToolCalls(item, calls) {
   item.main.append(h("div", { class: "tools" }, label, ...chips));
 }
 
-/** @param {Pending} p @param {unknown} err */
+/**
+ * The send did not get an answer (the network, the server). Retry sends the same id: a turn that
+ * ran meanwhile answers with its reply, one that failed or never ran runs now.
+ * @param {Pending} p
+ * @param {unknown} err
+ */
 function failSend(p, err) {
   const reason = messageOf(err);
   toast(`Message not sent: ${reason}`);
@@ -129,20 +153,51 @@ function failSend(p, err) {
   const item = p.userItem;
   item.el.classList.remove("sending");
   item.el.classList.add("failed");
-  const retry = h("button", { class: "link-btn", type: "button" }, "Retry");
+  item.main.append(
+    errorRow(
+      `Not sent: ${reason}`,
+      () => sendChat(v, p.text, { sendId: p.sendId, userItem: item }),
+      () => removeItem(v, item),
+      p.text,
+    ),
+  );
+}
+
+/**
+ * The turn ran and failed: its reply (stored in the thread) says why. Retry runs it again.
+ * @param {Pending} p
+ * @param {Item} reply
+ */
+function failTurn(p, reply) {
+  const v = reply.view;
+  reply.el.classList.add("failed");
+  const row = errorRow("This answer failed.", () => sendChat(v, p.text, { sendId: p.sendId, userItem: p.userItem }), undefined, p.text);
+  reply.main.append(row);
+}
+
+/**
+ * An alert with Retry and Edit; each removes the row first.
+ * @param {string} reason
+ * @param {() => void} retry
+ * @param {(() => void) | undefined} drop what Edit removes besides the row
+ * @param {string} text what Edit puts back in the composer
+ */
+function errorRow(reason, retry, drop, text) {
+  const again = h("button", { class: "link-btn", type: "button" }, "Retry");
   const edit = h("button", { class: "link-btn", type: "button" }, "Edit");
-  const row = h("div", { class: "msg-error", role: "alert" }, h("span", { text: `Not sent: ${reason}` }), retry, edit);
-  item.main.append(row);
-  retry.addEventListener("click", () => {
-    removeItem(v, item);
-    if (state.view) sendChat(state.view, p.text);
+  const row = h("div", { class: "msg-error", role: "alert" }, h("span", { text: reason }), again, edit);
+  again.addEventListener("click", () => {
+    row.remove();
+    retry();
   });
   edit.addEventListener("click", () => {
-    removeItem(v, item);
-    ui.input.value = p.text;
+    row.remove();
+    drop?.();
+    ui.input.value = text;
     autosize();
     ui.input.focus();
   });
+  return row;
 }
 
 /** @param {View} v @param {string} line a command such as "/memory forget 3" */

@@ -39,6 +39,7 @@ export const LS_NOTICE = "quorum.dismissedMissing";
  * A message sent that POST /api/chat has not answered yet.
  * @typedef {object} Pending
  * @property {number} id
+ * @property {string} sendId the id sent with it: a Retry sends it again
  * @property {string} channel
  * @property {string | null} thread
  * @property {string} text

@@ -95,7 +95,14 @@ function renderMessages(v, list) {
       const id = String(m.id);
       if (v.items.has(id)) continue;
       const role = m.role === "user" ? "user" : "assistant";
-      addItem(v, { id: id, role: role, author: m.author, text: typeof m.text === "string" ? m.text : "", createdAt: m.createdAt });
+      const item = addItem(v, {
+        id: id,
+        role: role,
+        author: m.author,
+        text: typeof m.text === "string" ? m.text : "",
+        createdAt: m.createdAt,
+      });
+      if (m.failed) item.el.classList.add("failed");
       if (role === "user") server.push({ id: id, text: m.text, author: m.author, claimed: false });
       if (state.doneIds.has(id)) state.streams.delete(id);
     }
