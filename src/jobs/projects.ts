@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { PosterFor } from "../core/poster.js";
 import type { Author, Platform } from "../core/thread.js";
+import { UnavailableError, withinDeadline } from "../core/unavailable.js";
 import { statusRowId } from "./project-runner.js";
 import type { ProjectRow, ProjectStore } from "./project-store.js";
 import { statusText } from "./project-text.js";
 import type { ProjectQueue } from "./queue.js";
+import { RedisUnavailableError } from "./redis.js";
 
 export interface StartRequest {
   channel: ChannelRow;
@@ -26,9 +28,20 @@ export interface ProjectServiceDeps {
   queue: ProjectQueue;
   conversations: ConversationStore;
   posters: PosterFor;
-  /** "ok", or why Redis cannot be used. */
+  /** "ok", or why Redis cannot be used; answers within about 3 s. */
   redisStatus(): Promise<string>;
+  /** Redis's URL, password hidden: for messages. */
+  redisWhere: string;
+  /** How long a request waits for a queue command; default REDIS_DEADLINE_MS. */
+  redisDeadlineMs?: number;
 }
+
+/**
+ * A request's wait for Redis: with the status check before it, a command answers within 5 s while
+ * Redis is down or hangs. (The queue's connection keeps what it could not send and sends it when
+ * Redis is back; workers keep retrying on their own.)
+ */
+const REDIS_DEADLINE_MS = 1_500;
 
 /** Starting, finding and cancelling projects: what `/project` and the web API need. */
 export class ProjectService {
@@ -69,8 +82,30 @@ export class ProjectService {
       creatorRole: request.author.isAdmin ? "admin" : "member",
       statusMessageId: opened.messageId,
     });
-    await queue.plan(id);
+    try {
+      await this.#redis(queue.plan(id), "The project was not started; try again once it answers.");
+    } catch (error) {
+      // Should the plan reach Redis later, a failed project is not planned.
+      await store.fail(id, "Redis did not answer when the project was started.");
+      throw error;
+    }
     return { ok: true, project };
+  }
+
+  /** Why projects cannot run now, when Redis does not answer; for replies that work without it. */
+  async redisProblem(): Promise<string | undefined> {
+    if ((await this.deps.redisStatus()) === "ok") return undefined;
+    return new RedisUnavailableError(this.deps.redisWhere, "Projects cannot start or run until it is back.").message;
+  }
+
+  /** Queue work on a request's path, bounded: a RedisUnavailableError saying `outcome` when Redis does not answer. */
+  async #redis<T>(work: Promise<T>, outcome: string): Promise<T> {
+    try {
+      return await withinDeadline(work, this.deps.redisDeadlineMs ?? REDIS_DEADLINE_MS, "Redis");
+    } catch (error) {
+      if (error instanceof UnavailableError || isConnectionError(error)) throw new RedisUnavailableError(this.deps.redisWhere, outcome);
+      throw error;
+    }
   }
 
   /** The channel's projects whose id is, or starts with, `idOrPrefix` (four characters at least). */
@@ -80,16 +115,32 @@ export class ProjectService {
     return this.deps.store.withIdPrefix(channelId, wanted);
   }
 
-  /** Stops a live project: queued work is removed, running work aborted, the thread told. */
+  /**
+   * Stops a live project: queued work is removed, running work aborted, the thread told. Without
+   * Redis, nothing is changed and a RedisUnavailableError says so.
+   */
   async cancel(project: ProjectRow): Promise<boolean> {
-    const { store, queue } = this.deps;
+    const { store, queue, redisWhere } = this.deps;
+    if ((await this.deps.redisStatus()) !== "ok")
+      throw new RedisUnavailableError(redisWhere, "Nothing was cancelled; try again once it answers.");
     const tasks = await store.tasks(project.id);
     if (!(await store.cancel(project.id))) return false;
-    await queue.abort(
-      project.id,
-      tasks.map((task) => task.key),
+    const stop = async () => {
+      await queue.abort(
+        project.id,
+        tasks.map((task) => task.key),
+      );
+      await queue.finish(project.id);
+    };
+    await this.#redis(
+      stop(),
+      "The project is cancelled and nothing more of it will start; work already running stops, and the thread is told, once Redis is back.",
     );
-    await queue.finish(project.id);
     return true;
   }
+}
+
+/** ioredis's errors for a connection that is closed or cannot take commands. */
+function isConnectionError(error: unknown): boolean {
+  return error instanceof Error && /connection|stream isn't writeable|ECONNREFUSED|timed out/i.test(error.message);
 }

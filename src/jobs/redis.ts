@@ -1,6 +1,19 @@
 import { Redis } from "ioredis";
+import { UnavailableError } from "../core/unavailable.js";
+
+/** Redis, needed on a request's path, is down or does not answer; the message says so and what follows. */
+export class RedisUnavailableError extends UnavailableError {
+  override name = "RedisUnavailableError";
+
+  /** `where` is Redis's URL without its password; `outcome` what this means for the request. */
+  constructor(where: string, outcome: string) {
+    super(`Redis at ${where} did not answer; background projects need it (start redis-server, or set REDIS_URL). ${outcome}`);
+  }
+}
 
 export interface RedisConnection {
+  /** Redis's URL, password hidden: for messages. */
+  where: string;
   /** Fails fast while Redis is away instead of queueing commands. */
   client: Redis;
   /** "ok", or why Redis cannot be used. */
@@ -15,12 +28,16 @@ export function connectRedis(url: string): RedisConnection {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 1_000,
+    // A Redis that accepts connections but does not answer (stopped, overloaded) fails a command
+    // after this, instead of holding a request (or a turn's rate limit) forever.
+    commandTimeout: 2_000,
     retryStrategy: () => 2_000,
   });
   redis.on("error", () => undefined);
   void redis.connect().catch(() => undefined);
   const where = safeUrl(url);
   return {
+    where,
     client: redis,
     async status() {
       try {

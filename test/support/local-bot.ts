@@ -35,9 +35,7 @@ export interface LocalBot {
 }
 
 /** `env` as the app's settings (tools, agent limits); the model is `llm`, a fresh ScriptedLlm by default. */
-export async function startLocalBot(
-  options: { env?: Record<string, string>; llm?: ScriptedLlm; router?: Pick<RouterDeps, "claimRenewMs" | "claimStaleMs"> } = {},
-): Promise<LocalBot> {
+export async function startLocalBot(options: { env?: Record<string, string>; llm?: ScriptedLlm } = {}): Promise<LocalBot> {
   const config = loadConfig({ LOG_LEVEL: "silent", ...options.env });
   const log = createLogger("silent");
   const llm = options.llm ?? new ScriptedLlm();
@@ -51,7 +49,6 @@ export async function startLocalBot(
   const executor = new ToolExecutor(db, { background });
   const assistants = channelAssistants({ llm, memory, conversations, tools, executor, background }, config, llm.model, log);
   const router = new Router({
-    ...options.router,
     conversations,
     assistants,
     log,
