@@ -26,13 +26,11 @@ export interface RouterDeps {
   assistants: AssistantDirectory;
   commandContext: CommandContextFactory;
   log: Logger;
-  /** A running turn renews its delivery's claim this often; default CLAIM_RENEW_MS. */
-  claimRenewMs?: number;
-  /** A claim not renewed for this long is a turn whose process died, run again on redelivery; default CLAIM_STALE_MS. */
-  claimStaleMs?: number;
 }
 
+/** A running turn renews its delivery's claim this often. */
 const CLAIM_RENEW_MS = 20_000;
+/** A claim not renewed for this long is a turn whose process died: a redelivery runs it again. */
 const CLAIM_STALE_MS = 60_000;
 
 /** Drops duplicate deliveries, stores the message, and hands it to its channel's assistant, one turn at a time per thread. */
@@ -101,7 +99,7 @@ export class Router implements Bot {
       });
       // Received before: its turn failed or died (run it again, claimed by this delivery alone), or
       // it was answered, or it is running elsewhere.
-      earlier = received ? undefined : await conversations.redelivery(delivery, this.deps.claimStaleMs ?? CLAIM_STALE_MS);
+      earlier = received ? undefined : await conversations.redelivery(delivery, CLAIM_STALE_MS);
       const turn = received ? { received, thread: externalThread } : earlier?.state === "retry" ? earlier : undefined;
       if (turn) {
         const { conversationId, seq, opened } = turn.received;
@@ -145,7 +143,7 @@ export class Router implements Bot {
     const { conversations, log } = this.deps;
     const renew = setInterval(() => {
       conversations.renewClaim(delivery).catch((error: unknown) => log.warn({ err: error }, "delivery claim not renewed"));
-    }, this.deps.claimRenewMs ?? CLAIM_RENEW_MS);
+    }, CLAIM_RENEW_MS);
     renew.unref();
     return answer.then(
       (result) => {
