@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { specialistSchema } from "./agents/team/specialists.js";
 import { httpApiSchema, mcpServerSchema } from "./tools/settings.js";
@@ -67,6 +68,25 @@ export const configSchema = z
     DISCORD_GUILD_ID: optionalString,
     DISCORD_API_URL: url("https://discord.com/api").default("https://discord.com/api"),
     WEB_CONSOLE: z.enum(["on", "off"]).optional(),
+    CONSOLE_TOKEN: z
+      .string()
+      .trim()
+      .max(200, "expected at most 200 characters")
+      .regex(/^[\x21-\x7e]*$/, "expected printable ASCII without spaces, e.g. the output of `openssl rand -hex 32`")
+      .optional(),
+    PUBLIC_URL: z
+      .string()
+      .trim()
+      .transform((v, ctx) => {
+        if (v === "") return undefined;
+        const parsed = URL.canParse(v) ? new URL(v) : undefined;
+        if (!parsed || !["http:", "https:"].includes(parsed.protocol) || parsed.pathname !== "/" || parsed.search || parsed.hash) {
+          ctx.addIssue({ code: "custom", message: "expected the console's public origin, such as https://quorum.example.com (no path)" });
+          return z.NEVER;
+        }
+        return parsed;
+      })
+      .optional(),
     ADMIN_USERS: z
       .string()
       .default("")
@@ -177,6 +197,13 @@ export const configSchema = z
         : undefined,
       webConsole: env.WEB_CONSOLE ? env.WEB_CONSOLE === "on" : !slack && !discord,
       adminUsers: env.ADMIN_USERS,
+      console: {
+        // Unset: a new random token at each start, printed in the login link only.
+        token: env.CONSOLE_TOKEN || randomBytes(24).toString("base64url"),
+        tokenGenerated: !env.CONSOLE_TOKEN,
+        /** The console's origin behind a proxy, e.g. https://quorum.example.com. */
+        publicUrl: env.PUBLIC_URL,
+      },
       tools: {
         http: {
           apis: env.HTTP_APIS.map(({ auth, ...api }) => {
@@ -245,6 +272,7 @@ export function secretValues(config: Config, env: NodeJS.ProcessEnv = process.en
   const named = (entries: [string, string | undefined][]) => entries.filter(([name]) => isSecret(name)).map(([, value]) => value);
   const found = [
     ...named(Object.entries(env)),
+    config.console.token,
     ...config.tools.http.apis.map((api) => ("auth" in api ? api.auth.value : undefined)),
     ...config.tools.mcpServers.flatMap((server) =>
       "url" in server ? Object.values(server.headers) : named(Object.entries(server.env ?? {})),

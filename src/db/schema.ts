@@ -222,3 +222,19 @@ export const agentMessages = pgTable(
   },
   (t) => [index("agent_messages_project").on(t.projectId, t.id)],
 );
+
+/**
+ * The web console's login sessions. Only a hash of the id the browser holds is stored, so the
+ * table's rows cannot be replayed as cookies; `tokenFingerprint` ties each session to the console
+ * token that made it, so rotating CONSOLE_TOKEN ends them.
+ */
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    tokenFingerprint: text("token_fingerprint").notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("console_sessions_last_seen").on(t.lastSeenAt)],
+);

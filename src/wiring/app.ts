@@ -3,10 +3,12 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createDiscordAdapter } from "../adapters/discord/index.js";
 import { createSlackAdapter } from "../adapters/slack/index.js";
+import { ConsoleAccess } from "../adapters/web/access.js";
 import { type ConsoleBackend, createWebApi } from "../adapters/web/api.js";
 import { EventHub } from "../adapters/web/events.js";
 import { WebPoster } from "../adapters/web/poster.js";
 import { relayConsoleEvents } from "../adapters/web/relay.js";
+import { SessionStore, tokenFingerprint } from "../adapters/web/sessions.js";
 import { attachEventSocket } from "../adapters/web/socket.js";
 import type { ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
@@ -21,6 +23,8 @@ import { channelAssistants, openServices } from "./services.js";
 export interface RunningApp {
   /** Base URL of the HTTP server (web console, its API). */
   url: string;
+  /** The console's login link, `PUBLIC_URL` or `url` then `/login?token=`: print it, never log it. */
+  loginUrl: string;
   database: Database;
   /** Channels, threads and messages; changing a channel's settings through it is seen at once. */
   conversations: ConversationStore;
@@ -86,8 +90,8 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     async threads(channel) {
       return conversations.listThreads(`web:${channel}`);
     },
-    async hasThread(thread) {
-      return (await conversations.findThreadOnPlatform("web", thread)) !== undefined;
+    async hasThread(channel, thread) {
+      return (await conversations.findThread(`web:${channel}`, thread)) !== undefined;
     },
     async messages(thread) {
       const conversation = await conversations.findThreadOnPlatform("web", thread);
@@ -128,13 +132,18 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   };
 
   const hub = new EventHub();
-  const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub), enabled: config.webConsole, log });
+  const { token, tokenGenerated, publicUrl } = config.console;
+  const sessions = new SessionStore(db, tokenFingerprint(token, tokenGenerated));
+  // Sessions gone idle, or made under a token since rotated, end here.
+  await sessions.prune();
+  const access = new ConsoleAccess({ token, publicUrl, bindHost: config.host, sessions });
+  const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub), enabled: config.webConsole, access, log });
   const slack = config.slack ? createSlackAdapter(config.slack, router, log) : undefined;
   const discord = config.discord ? createDiscordAdapter(config.discord, router, log) : undefined;
   const web = getRequestListener(api.fetch);
   const slackListener = slack?.listener;
   const server = createServer(slackListener ? (req, res) => (req.url?.startsWith("/slack/") ? slackListener : web)(req, res) : web);
-  const sockets = config.webConsole ? attachEventSocket(server, hub) : undefined;
+  const sockets = config.webConsole ? attachEventSocket(server, hub, access) : undefined;
   // Project progress comes from workers in any process, through Redis.
   const relay = config.webConsole ? bullConnection(config.redisUrl) : undefined;
   if (relay)
@@ -169,8 +178,9 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
-  return { url, database, conversations, router, close };
+  const url = `http://${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${port}`;
+  const loginUrl = `${publicUrl ? publicUrl.origin : url}/login?token=${encodeURIComponent(token)}`;
+  return { url, loginUrl, database, conversations, router, close };
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -52,9 +52,10 @@ describe("startApp when an adapter fails to start", () => {
     // Nothing is left listening on the port the failed start had bound.
     await expect(freePort(port)).resolves.toBe(port);
     // The database was closed too: the same PGlite folder opens again.
-    const app = await startApp(loadConfig(env), log);
+    const config = loadConfig(env);
+    const app = await startApp(config, log);
     try {
-      const health = await fetch(`${app.url}/api/health`);
+      const health = await fetch(`${app.url}/api/health`, { headers: { authorization: `Bearer ${config.console.token}` } });
       expect(((await health.json()) as { db: string }).db).toBe("ok");
     } finally {
       await app.close();

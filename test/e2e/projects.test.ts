@@ -20,7 +20,7 @@ describe("/project", () => {
   afterAll(() => t.stop());
 
   async function watch(channel: string): Promise<{ events: ProjectEvent[]; close(): void }> {
-    const ws = new WebSocket(`${t.app.url.replace("http", "ws")}/api/events?channel=${channel}`);
+    const ws = new WebSocket(`${t.app.url.replace("http", "ws")}/api/events?channel=${channel}`, { headers: t.auth });
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
     const events: ProjectEvent[] = [];
     ws.on("message", (data) => events.push({ ...JSON.parse(String(data)), at: Date.now() }));

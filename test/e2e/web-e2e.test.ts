@@ -29,11 +29,11 @@ function brain(request: ChatCompletionRequest): FakeReply {
 }
 
 /** The status of a GET whose path goes to the server exactly as written. */
-function rawStatus(base: string, path: string): Promise<number | undefined> {
+function rawStatus(base: string, path: string, headers: Record<string, string>): Promise<number | undefined> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     http
-      .get({ hostname, port, path }, (response) => {
+      .get({ hostname, port, path, headers }, (response) => {
         response.resume();
         resolve(response.statusCode);
       })
@@ -50,7 +50,7 @@ describe("web console end to end", () => {
   afterAll(() => t.stop());
 
   it("streams the reply over the WebSocket and returns the final one", async () => {
-    const ws = new WebSocket(`${t.app.url.replace("http", "ws")}/api/events?channel=general`);
+    const ws = new WebSocket(`${t.app.url.replace("http", "ws")}/api/events?channel=general`, { headers: t.auth });
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
     const events: { type: string; messageId: string; delta?: string; text?: string }[] = [];
     ws.on("message", (data) => events.push(JSON.parse(String(data))));
@@ -78,7 +78,7 @@ describe("web console end to end", () => {
     const started = performance.now();
     const response = await fetch(`${t.app.url}/api/chat`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...t.auth },
       body: JSON.stringify({ channel: "general", user: "ada", text: "how long?" }),
     });
     const elapsed = performance.now() - started;
@@ -155,8 +155,9 @@ describe("web console end to end", () => {
     );
     const channels = await t.get("/api/channels");
     expect(channels.json.map((channel: { name: string }) => channel.name)).toEqual(expect.arrayContaining(["general", "maths"]));
-    const page = await fetch(`${t.app.url}/`);
+    const page = await fetch(`${t.app.url}/`, { headers: t.auth });
     expect(page.headers.get("content-type")).toContain("text/html");
+    expect(await page.text()).toContain('src="/console/main.js"');
   });
 
   it("serves the files of the console page under /console/, and nothing else there", async () => {
@@ -176,7 +177,7 @@ describe("web console end to end", () => {
       expect(((await response.json()) as { error: string }).error, path).toContain("No route");
     }
     // A raw request line, as fetch would resolve the dots itself.
-    expect(await rawStatus(t.app.url, "/console/../adapters/web/api.ts")).toBe(404);
+    expect(await rawStatus(t.app.url, "/console/../adapters/web/api.ts", t.auth)).toBe(404);
   });
 
   it("rejects bad input with a 400 and a reason on every endpoint", async () => {
@@ -236,10 +237,11 @@ describe("web console end to end", () => {
     } finally {
       await t.app.database.db.execute(sql.raw("alter table messages drop constraint refuses_one"));
     }
+    // No stored id holds U+0000: such an id is refused before any lookup.
     const unknown = await t.get(`/api/threads/${encodeURIComponent("no\u0000such")}/messages`);
-    expect(unknown.status).toBe(404);
+    expect(unknown.status).toBe(400);
     const unknownInChat = await t.post("/api/chat", { channel: "general", user: "ada", text: "hi", thread: "no\u0000such" });
-    expect(unknownInChat.status).toBe(404);
+    expect(unknownInChat.status).toBe(400);
   });
 
   it("keeps the user's message and replies with a readable error when the LLM fails", async () => {

@@ -14,6 +14,10 @@ export interface TestApp {
   app: RunningApp;
   llm: FakeLlm;
   dataDir: string;
+  /** CONSOLE_TOKEN; post() and get() send it as a bearer token. */
+  token: string;
+  /** The headers post() and get() send: `Authorization: Bearer <token>`. */
+  auth: Record<string, string>;
   // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields its route answers
   post(path: string, body: unknown): Promise<{ status: number; json: any }>;
   // biome-ignore lint/suspicious/noExplicitAny: as above
@@ -33,6 +37,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   if (env.DATABASE_URL === undefined) copyPgliteTemplate(join(dataDir, "pglite"));
   // Each app its own Redis namespace: tests share one Redis and must not take each other's jobs.
   const redisPrefix = `qtest-${randomBytes(4).toString("hex")}`;
+  const token = env.CONSOLE_TOKEN ?? `test-token-${randomBytes(12).toString("hex")}`;
+  const auth = { authorization: `Bearer ${token}` };
   const settings = (): Record<string, string> => ({
     PORT: "0",
     PGLITE_DIR: join(dataDir, "pglite"),
@@ -43,6 +49,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     LLM_TIMEOUT_MS: "5000",
     LOG_LEVEL: "silent",
     REDIS_PREFIX: redisPrefix,
+    CONSOLE_TOKEN: token,
     ...env,
   });
   const config = () => loadConfig(settings());
@@ -55,16 +62,18 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     app: await startApp(config(), log),
     llm,
     dataDir,
+    token,
+    auth,
     async post(path, body) {
       const response = await fetch(handle.app.url + path, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...auth },
         body: typeof body === "string" ? body : JSON.stringify(body),
       });
       return { status: response.status, json: await response.json() };
     },
     async get(path) {
-      const response = await fetch(handle.app.url + path);
+      const response = await fetch(handle.app.url + path, { headers: auth });
       return { status: response.status, json: await response.json() };
     },
     async restart() {

@@ -9,19 +9,24 @@ export function spawnWorker(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
 }
 
-/** `npm start` as its own process; resolves with its URL once it listens (PORT 0 picks a free port). */
-export async function spawnApp(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+/**
+ * `npm start` as its own process; resolves once it listens (PORT 0 picks a free port) with its URL
+ * and the login link it printed.
+ */
+export async function spawnApp(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; loginUrl: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: root,
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const loginUrl = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      const found = /Web console: (http:\/\/\S+?)\/?\s/.exec(out);
+      const found = /Web console: (https?:\/\/\S+\/login\?token=\S+)\s/.exec(out);
       if (found) resolve(found[1]!);
     });
     child.once("exit", (code) => reject(new Error(`the app exited (${code}) before it listened:\n${out}`)));
@@ -29,7 +34,8 @@ export async function spawnApp(env: Record<string, string>): Promise<{ child: Ch
   child.stdout!.resume();
   return {
     child,
-    url,
+    url: new URL(loginUrl).origin,
+    loginUrl,
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;

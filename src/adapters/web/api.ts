@@ -6,17 +6,20 @@ import type { z } from "zod";
 import { type Bot, type Health, ShuttingDownError } from "../../core/bot.js";
 import { unavailableCause } from "../../core/unavailable.js";
 import type { ToolStats } from "../../tools/stats.js";
+import type { ConsoleAccess } from "./access.js";
 import { consoleFiles, consolePrefix } from "./console-files.js";
+import { authRoutes, type EdgeEnv, guardEdge, loginForm, operator } from "./edge.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
-import { channelName, chatBody, commandBody, threadId } from "./schemas.js";
+import { channelName, chatBody, commandBody, pathId } from "./schemas.js";
 
 /** Read-only views the console needs beside the bot itself. */
 export interface ConsoleBackend {
   health(): Promise<Health>;
   channels(): Promise<{ name: string; threads: number; updatedAt: Date }[]>;
   threads(channel: string): Promise<{ thread: string; title: string; updatedAt: Date }[]>;
-  hasThread(thread: string): Promise<boolean>;
+  /** The thread exists, in this channel. */
+  hasThread(channel: string, thread: string): Promise<boolean>;
   /** Undefined when there is no such thread. */
   messages(thread: string): Promise<{ id: string; role: string; author: string; text: string; createdAt: Date }[] | undefined>;
   project(id: string): Promise<ProjectView | undefined>;
@@ -46,27 +49,32 @@ export interface WebApiDeps {
   poster: WebPoster;
   /** Serve the console page and its chat API. */
   enabled: boolean;
+  /** Who may ask: the operator's token and sessions, the Host names and Origin of the console. */
+  access: ConsoleAccess;
   log: Logger;
 }
 
 const page = readFileSync(new URL("./console.html", import.meta.url), "utf8");
 
-export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApiDeps): Hono {
-  const app = new Hono();
+export function createWebApi({ bot, backend, hub, poster, enabled, access, log }: WebApiDeps): Hono<EdgeEnv> {
+  const app = new Hono<EdgeEnv>();
+  guardEdge(app, access);
+  authRoutes(app, access);
 
   // Liveness for load balancers, and the bare round trip the benchmarks compare against.
   app.get("/api/ping", (c) => c.text("pong"));
 
   app.get("/api/health", async (c) => {
     const health = await backend.health();
-    return c.json(health, health.db === "ok" ? 200 : 503);
+    // Without credentials, whether the bot can serve and nothing about what it runs on.
+    return c.json(c.get("credential") ? health : { status: health.status }, health.db === "ok" ? 200 : 503);
   });
 
   app.get("/api/capabilities", async (c) => c.json(await backend.capabilities()));
 
   // The console itself only where it is enabled (WEB_CONSOLE); the service routes always answer.
   if (enabled) {
-    app.get("/", (c) => c.html(page));
+    app.get("/", (c) => c.html(c.get("credential") ? page : loginForm()));
 
     // The files the page loads; open to all like the page (they hold no data).
     app.get(`${consolePrefix}:name`, (c) => {
@@ -78,12 +86,12 @@ export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApi
       const body = await readBody(c, chatBody);
       if (!body.ok) return body.response;
       const { channel, user, text, thread, id } = body.data;
-      if (thread !== undefined && !(await backend.hasThread(thread)))
+      if (thread !== undefined && !(await backend.hasThread(channel, thread)))
         return c.json({ error: `Unknown thread "${thread}"; leave thread out to start a new one.` }, 404);
       const eventId = id ?? randomUUID();
       if (thread) hub.publish({ type: "message.user", channel, thread, messageId: eventId, author: user, text });
       const handled = await bot.handleMessage(
-        { platform: "web", eventId, channel, thread, author: { id: user, name: user }, text, receivedAt: new Date() },
+        { platform: "web", eventId, channel, thread, author: operator(user), text, receivedAt: new Date() },
         poster,
       );
       // Sending an id again is how a client retries. After a failed turn that runs it again (the
@@ -105,7 +113,7 @@ export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApi
       const reply = await bot.handleCommand({
         platform: "web",
         channel,
-        author: { id: user, name: user },
+        author: operator(user),
         command: command.toLowerCase(),
         text,
       });
@@ -113,7 +121,9 @@ export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApi
     });
 
     app.get("/api/projects/:id", async (c) => {
-      const project = await backend.project(c.req.param("id"));
+      const id = pathId.safeParse(c.req.param("id"));
+      if (!id.success) return c.json({ error: `Bad project id: ${id.error.issues[0]?.message}` }, 400);
+      const project = await backend.project(id.data);
       return project ? c.json(project) : c.json({ error: "No such project." }, 404);
     });
 
@@ -126,8 +136,9 @@ export function createWebApi({ bot, backend, hub, poster, enabled, log }: WebApi
     });
 
     app.get("/api/threads/:thread/messages", async (c) => {
-      const thread = threadId.safeParse(c.req.param("thread"));
-      const messages = thread.success ? await backend.messages(thread.data) : undefined;
+      const thread = pathId.safeParse(c.req.param("thread"));
+      if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
+      const messages = await backend.messages(thread.data);
       return messages ? c.json(messages) : c.json({ error: "No such thread." }, 404);
     });
   }

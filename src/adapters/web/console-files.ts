@@ -12,6 +12,7 @@ const files: readonly (readonly [name: string, contentType: string])[] = [
   ["sidebar.css", css],
   ["pane.css", css],
   ["messages.css", css],
+  ["login.css", css],
   ["main.js", js],
   ["api.js", js],
   ["dom.js", js],

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { storableText } from "../../core/storable-text.js";
 
 export const channelName = z
   .string()
@@ -8,8 +7,12 @@ export const channelName = z
   .max(80)
   .regex(/^[a-z0-9_-]+$/, "use lower case letters, digits, - and _");
 
-/** No stored thread id holds U+0000; such an id is looked up as what Postgres can compare, and not found. */
-export const threadId = z.string().min(1).max(200).transform(storableText);
+/** An id from a path or a body: no stored id holds U+0000 or is longer, so such a one is refused (400). */
+export const pathId = z
+  .string()
+  .min(1)
+  .max(200, "at most 200 characters")
+  .refine((id) => !id.includes("\u0000"), "must not hold U+0000");
 
 export const chatBody = z.object({
   channel: channelName,
@@ -19,9 +22,9 @@ export const chatBody = z.object({
     .min(1)
     .max(20_000)
     .refine((text) => text.trim() !== "", "must not be blank"),
-  thread: threadId.optional(),
+  thread: pathId.optional(),
   /** A client's id for this send; a retried send with the same id is answered once. */
-  id: z.string().min(1).max(200).optional(),
+  id: pathId.optional(),
 });
 
 export const commandBody = z.object({

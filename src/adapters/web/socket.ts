@@ -1,32 +1,68 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
+import type { ConsoleAccess } from "./access.js";
 import type { EventHub } from "./events.js";
 import { channelName } from "./schemas.js";
 
-/** `GET /api/events?channel=NAME` upgraded to a WebSocket that carries the channel's events. */
-export function attachEventSocket(server: Server, hub: EventHub): { close(): void } {
+/**
+ * Live connections one credential (a browser session, or the bearer token) may hold. A socket
+ * follows one channel, and the console keeps one per tab, so this is about as many tabs.
+ */
+export const MAX_SOCKETS_PER_CREDENTIAL = 16;
+
+const refuse = (socket: Duplex, status: string, reason: string) =>
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\r\n`);
+
+/**
+ * `GET /api/events?channel=NAME` upgraded to a WebSocket that carries the channel's events, for
+ * the operator only: the same Host, credential and Origin checks as the HTTP routes (edge.ts).
+ */
+export function attachEventSocket(server: Server, hub: EventHub, access: ConsoleAccess): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4_096 });
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const open = new Map<string, number>();
+  const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname !== "/api/events") return socket.destroy();
+    const { host, origin, authorization, cookie } = request.headers;
+    const headers = { host, origin, authorization, cookie };
+    if (!access.hostAllowed(host)) return refuse(socket, "421 Misdirected Request", "This server does not answer to that Host name.");
+    const who = await access.authenticate(headers, request.socket.remoteAddress ?? "unknown").catch(() => "error" as const);
+    if (who === "error") return refuse(socket, "503 Service Unavailable", "Sessions cannot be checked now; try again.");
+    if (who === "limited") return refuse(socket, "429 Too Many Requests", "Too many wrong tokens from this address.");
+    if (typeof who !== "object") return refuse(socket, "401 Unauthorized", "Log in first, or send Authorization: Bearer <token>.");
+    if (who.kind === "session" && !access.originAllowed(headers))
+      return refuse(socket, "403 Forbidden", "A browser session connects from the console's own page only (Origin).");
     const channel = channelName.safeParse(url.searchParams.get("channel") ?? "");
-    if (!channel.success) {
-      socket.end(
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nchannel query parameter: lower case letters, digits, - and _\r\n",
-      );
-      return;
-    }
+    if (!channel.success)
+      return refuse(socket, "400 Bad Request", "channel query parameter: lower case letters, digits, - and _");
+    const tooMany = () => (open.get(who.key) ?? 0) >= MAX_SOCKETS_PER_CREDENTIAL;
+    const cap = `At most ${MAX_SOCKETS_PER_CREDENTIAL} live connections per login.`;
+    if (tooMany()) return refuse(socket, "429 Too Many Requests", cap);
+    if (socket.destroyed) return;
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
+      // Counted once upgraded; upgrades that raced past the check above are closed here.
+      if (tooMany()) return ws.close(1008, cap);
+      open.set(who.key, (open.get(who.key) ?? 0) + 1);
       const unsubscribe = hub.subscribe(channel.data, (event) => ws.send(JSON.stringify(event)));
-      ws.on("close", unsubscribe);
-      ws.on("error", unsubscribe);
+      let counted = true;
+      const done = () => {
+        unsubscribe();
+        if (!counted) return;
+        counted = false;
+        const left = (open.get(who.key) ?? 1) - 1;
+        if (left > 0) open.set(who.key, left);
+        else open.delete(who.key);
+      };
+      ws.on("close", done);
+      ws.on("error", done);
     });
   };
-  server.on("upgrade", onUpgrade);
+  const listener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(request, socket, head);
+  server.on("upgrade", listener);
   return {
     close() {
-      server.off("upgrade", onUpgrade);
+      server.off("upgrade", listener);
       for (const client of wss.clients) client.close(1001, "server shutting down");
       wss.close();
     },
