@@ -12,7 +12,6 @@ const where = config.database.kind === "pglite" ? `embedded PGlite in ${config.d
 log.info({ url: app.url, database: where }, "Quorum is running");
 // The one place the token appears: the operator's terminal, not the JSON log.
 console.log(`\nQuorum is running (database: ${where}).\nWeb console: ${app.loginUrl}`);
-if (config.console.tokenGenerated)
-  console.log("  (a new token at each start; set CONSOLE_TOKEN to keep one, and restart to rotate it)");
+if (config.console.tokenGenerated) console.log("  (a new token at each start; set CONSOLE_TOKEN to keep one, and restart to rotate it)");
 for (const line of missingSettings(config)) console.log(`  missing: ${line}`);
 closeOnSignal(log, "finishing replies in flight", () => app.close());

@@ -50,6 +50,19 @@ describe("web console page", () => {
     for (const name of names) expect(consoleFiles.get(name)?.body, name).toBe(source(name));
   });
 
+  it("holds nothing the console's CSP refuses: no inline script, style element or style attribute", () => {
+    const login = readFileSync(new URL("login.html", webDir), "utf8");
+    for (const [name, page] of [
+      ["console.html", html],
+      ["login.html", login],
+    ]) {
+      expect(page, name).not.toMatch(/\sstyle\s*=|<style\b|\son[a-z]+\s*=|javascript:/i);
+      for (const [, body = ""] of page.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)) expect(body.trim(), name).toBe("");
+    }
+    for (const path of [...login.matchAll(/\bhref="([^"#]+)"/g)].map((m) => m[1] ?? ""))
+      expect(consoleFiles.has(path.slice(consolePrefix.length)), path).toBe(true);
+  });
+
   it("keeps each file small and each script type-checked", () => {
     for (const [name, text] of files) expect(text.split("\n").length, name).toBeLessThanOrEqual(400);
     for (const name of scripts) expect(source(name).startsWith("// @ts-check\n"), name).toBe(true);

@@ -9,9 +9,7 @@ export const SESSION_COOKIE = "quorum_session";
 const FAILURES_PER_MINUTE = 10;
 
 /** Who a request comes from: the operator by token, or by a browser session. */
-export type Credential =
-  | { kind: "bearer"; key: "bearer" }
-  | { kind: "session"; key: string; sessionId: string; refreshed: boolean };
+export type Credential = { kind: "bearer"; key: "bearer" } | { kind: "session"; key: string; sessionId: string; refreshed: boolean };
 
 /** A credential, none at all, a wrong one, or too many wrong ones from this address. */
 export type Authenticated = Credential | "none" | "denied" | "limited";

@@ -79,7 +79,8 @@ export function guardEdge(app: Hono<EdgeEnv>, access: ConsoleAccess): void {
   app.use("*", async (c, next) => {
     if (SAFE_METHODS.has(c.req.method)) return next();
     const type = c.req.header("content-type");
-    const hasBody = type !== undefined || Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
+    const hasBody =
+      type !== undefined || Number(c.req.header("content-length") ?? 0) > 0 || c.req.header("transfer-encoding") !== undefined;
     if (hasBody && !/^application\/json\s*(?:;|$)/i.test(type ?? ""))
       return c.json({ error: "Send the body as JSON, with Content-Type: application/json." }, 415);
     return next();

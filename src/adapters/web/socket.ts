@@ -34,8 +34,7 @@ export function attachEventSocket(server: Server, hub: EventHub, access: Console
     if (who.kind === "session" && !access.originAllowed(headers))
       return refuse(socket, "403 Forbidden", "A browser session connects from the console's own page only (Origin).");
     const channel = channelName.safeParse(url.searchParams.get("channel") ?? "");
-    if (!channel.success)
-      return refuse(socket, "400 Bad Request", "channel query parameter: lower case letters, digits, - and _");
+    if (!channel.success) return refuse(socket, "400 Bad Request", "channel query parameter: lower case letters, digits, - and _");
     const tooMany = () => (open.get(who.key) ?? 0) >= MAX_SOCKETS_PER_CREDENTIAL;
     const cap = `At most ${MAX_SOCKETS_PER_CREDENTIAL} live connections per login.`;
     if (tooMany()) return refuse(socket, "429 Too Many Requests", cap);
