@@ -52,10 +52,11 @@ describe("web console page", () => {
 
   it("holds nothing the console's CSP refuses: no inline script, style element or style attribute", () => {
     const login = readFileSync(new URL("login.html", webDir), "utf8");
-    for (const [name, page] of [
+    const pages: [name: string, page: string][] = [
       ["console.html", html],
       ["login.html", login],
-    ]) {
+    ];
+    for (const [name, page] of pages) {
       expect(page, name).not.toMatch(/\sstyle\s*=|<style\b|\son[a-z]+\s*=|javascript:/i);
       for (const [, body = ""] of page.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/gi)) expect(body.trim(), name).toBe("");
     }
