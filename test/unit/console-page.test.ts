@@ -80,6 +80,7 @@ describe("web console page", () => {
       "/api/chat",
       "/api/commands",
       "/api/events",
+      "/api/logout",
     ]) {
       expect(code, path).toContain(path);
     }

@@ -46,6 +46,8 @@ async function request(method, path, body) {
   } catch (e) {
     throw new Error(`Cannot reach the Quorum server (${(e instanceof Error && e.message) || "network error"}).`);
   }
+  // The session ended (logged out, idle 7 days, or the token rotated): back to the login form.
+  if (res.status === 401) location.assign("/");
   const raw = await res.text().catch(() => "");
   /** @type {unknown} */
   let data = null;
@@ -62,6 +64,11 @@ async function request(method, path, body) {
     throw Object.assign(new Error(`${msg || "Request failed"} (HTTP ${res.status})`), { status: res.status });
   }
   return data;
+}
+
+/** Ends this browser's session; the page then shows the login form. */
+export async function logout() {
+  await request("POST", "/api/logout");
 }
 
 /** @returns {Promise<ChannelSummary[] | null>} */

@@ -17,6 +17,7 @@ function byId(id, type) {
 export const ui = {
   sidebar: byId("sidebar", HTMLElement),
   menuBtn: byId("menu-btn", HTMLButtonElement),
+  logout: byId("logout", HTMLButtonElement),
   healthDot: byId("health-dot", HTMLSpanElement),
   healthList: byId("health-list", HTMLUListElement),
   userName: byId("user-name", HTMLInputElement),

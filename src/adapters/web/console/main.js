@@ -1,5 +1,6 @@
 // @ts-check
 /* The web console: follows the address (#channel/thread), wires the page and starts it. */
+import { logout } from "./api.js";
 import { ui } from "./dom.js";
 import { onEvent } from "./events.js";
 import { CHANNEL_RE, hashFor, parseHash } from "./format.js";
@@ -67,6 +68,9 @@ function route() {
 window.addEventListener("hashchange", () => {
   route();
   closeSidebar();
+});
+ui.logout.addEventListener("click", () => {
+  logout().finally(() => location.assign("/"));
 });
 wireScrolling();
 wireSidebar();
