@@ -49,10 +49,8 @@ const cookieOf = (answer: Answer) => String(answer.headers["set-cookie"]?.[0] ??
 
 describe("the console and its API are the operator's alone", () => {
   let t: TestApp;
-  let origin: string;
   beforeAll(async () => {
     t = await startTestApp();
-    origin = t.app.url;
   });
   afterAll(() => t?.stop());
 
@@ -151,7 +149,8 @@ describe("the console and its API are the operator's alone", () => {
   });
 
   it("takes a session's changes and live events from the console's own Origin only; a bearer needs none", async () => {
-    origin = t.app.url;
+    // The app's own origin (a restart above may have moved its port).
+    const origin = t.app.url;
     const cookie = cookieOf(await login());
     const body = JSON.stringify({ channel: "general", user: "ada", command: "/agent", text: "" });
     const post = (headers: Record<string, string>) =>

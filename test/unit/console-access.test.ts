@@ -40,6 +40,7 @@ describe("console access", () => {
     expect(hostName("LocalHost:3000")).toBe("localhost");
     expect(hostName("[::1]:3000")).toBe("[::1]");
     expect(hostName("example.com.")).toBe("example.com");
+    expect(hostName("quorum_bot:3000")).toBe("quorum_bot");
     expect(hostName("evil.example/x")).toBeUndefined();
     expect(hostName("a b")).toBeUndefined();
   });

@@ -114,7 +114,7 @@ const digest = (text: string) => createHash("sha256").update(text).digest();
 
 /** The host name of a Host header, lower case, IPv6 in brackets; undefined when malformed. */
 export function hostName(host: string): string | undefined {
-  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i.exec(host.trim());
+  const match = /^(\[[0-9a-f:.]+\]|[\w.-]+)(?::\d{1,5})?$/i.exec(host.trim());
   return match?.[1]?.toLowerCase().replace(/\.$/, "");
 }
 
