@@ -16,7 +16,10 @@ const CSP =
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-const loginPage = readFileSync(new URL("./login.html", import.meta.url), "utf8");
+const consolePage = readFileSync(new URL("./console.html", import.meta.url), "utf8");
+const loginBody = readFileSync(new URL("./login.html", import.meta.url), "utf8");
+/** The console page's start (doctype, meta, title), then the login form and its style sheets (links are body-ok). */
+const loginPage = `${consolePage.slice(0, consolePage.indexOf("<link"))}</head>\n<body>\n${loginBody}</body>\n</html>\n`;
 /** The login form, with a sentence saying what went wrong, if anything (fixed texts only). */
 export const loginForm = (problem = "") =>
   loginPage.replace("<!--problem-->", problem && `<p class="login-problem" role="alert">${problem}</p>`);
