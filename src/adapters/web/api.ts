@@ -61,7 +61,7 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, log }
   guardEdge(app, access);
   authRoutes(app, access);
 
-  // Liveness for load balancers, and the bare round trip the benchmarks compare against.
+  // The bare round trip the benchmarks compare against (with credentials; load balancers use /api/health).
   app.get("/api/ping", (c) => c.text("pong"));
 
   app.get("/api/health", async (c) => {
