@@ -31,7 +31,7 @@ describe("web console turns", () => {
   afterAll(() => t.stop());
 
   async function watch(channel: string) {
-    const ws = new WebSocket(`${t.app.url.replace("http", "ws")}/api/events?channel=${channel}`);
+    const ws = new WebSocket(`${t.app.url.replace("http", "ws")}/api/events?channel=${channel}`, { headers: t.auth });
     await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
     const events: Event[] = [];
     ws.on("message", (data) => events.push(JSON.parse(String(data))));
