@@ -26,6 +26,7 @@ const noopTool = defineTool({
   name: "noop",
   description: "Does nothing.",
   category: "bench",
+  risk: "read",
   input: z.object({ text: z.string().min(1), count: z.number().int().optional() }),
   // A per-minute limit no call reaches, so the policy path runs too.
   policy: { perMinute: Number.MAX_SAFE_INTEGER, forbiddenArguments: ["secret"] },

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { specialistSchema } from "./agents/team/specialists.js";
+import { approvalSettings } from "./tools/approval-policy.js";
 import { httpApiSchema, mcpServerSchema } from "./tools/settings.js";
 
 const optionalString = z
@@ -134,6 +135,11 @@ export const configSchema = z
       "https://geocoding-api.open-meteo.com/v1/search",
     ),
     OPEN_METEO_FORECAST_URL: url("https://api.open-meteo.com/v1/forecast").default("https://api.open-meteo.com/v1/forecast"),
+    TOOL_APPROVAL: z
+      .enum(approvalSettings, {
+        error: "expected external (calls of external tools wait for a person), write (write and external ones do) or none",
+      })
+      .default("external"),
     MCP_SERVERS: jsonArray(mcpServerSchema)
       .refine((servers) => new Set(servers.map((server) => server.name)).size === servers.length, "MCP server names must be unique")
       .default([]),
@@ -230,6 +236,8 @@ export const configSchema = z
               : undefined,
         weather: { geocodingUrl: env.OPEN_METEO_GEOCODING_URL, forecastUrl: env.OPEN_METEO_FORECAST_URL },
         mcpServers: env.MCP_SERVERS,
+        /** Which tool risks wait for a person's approval (see `needsApproval`). */
+        approval: env.TOOL_APPROVAL,
       },
       logLevel: env.LOG_LEVEL,
       projects: {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Author } from "../core/thread.js";
+import type { ToolRisk } from "./approval-policy.js";
 import { defaultPolicy, type ToolPolicy } from "./policy.js";
 
 /** What a running tool knows of where it was called from. */
@@ -15,6 +16,8 @@ export interface ToolDefinition<Input extends z.ZodType> {
   name: string;
   description: string;
   category: string;
+  /** What a call can touch; `TOOL_APPROVAL` says which risks wait for a person. Required: no default. */
+  risk: ToolRisk;
   input: Input;
   policy?: Partial<ToolPolicy>;
   run(args: z.output<Input>, context: ToolContext): Promise<unknown> | unknown;
@@ -24,6 +27,7 @@ export interface Tool {
   readonly name: string;
   readonly description: string;
   readonly category: string;
+  readonly risk: ToolRisk;
   readonly input: z.ZodType;
   /** JSON Schema of the arguments, as the model sees it. */
   readonly parameters: Record<string, unknown>;
@@ -51,6 +55,7 @@ export function defineTool<Input extends z.ZodType>(definition: ToolDefinition<I
     name: definition.name,
     description: definition.description,
     category: definition.category,
+    risk: definition.risk,
     input: definition.input,
     parameters,
     policy: { ...defaultPolicy, ...definition.policy },

@@ -14,11 +14,14 @@ export function toolCall(name: string, args: unknown): ToolCallRequest {
   return { id: `call-${++calls}`, name, arguments: typeof args === "string" ? args : JSON.stringify(args) };
 }
 
-/** A tool for tests of what the executor does around a tool: category "test", and no arguments unless `input` says so. */
+/**
+ * A tool for tests of what the executor does around a tool: category "test", risk "read", and no
+ * arguments unless `input` says so. (Only here does risk have a default; src tools must declare it.)
+ */
 export function testTool<Input extends z.ZodType = z.ZodObject<Record<string, never>>>(
-  definition: Omit<ToolDefinition<Input>, "category" | "input"> & { input?: Input },
+  definition: Omit<ToolDefinition<Input>, "category" | "input" | "risk"> & Partial<Pick<ToolDefinition<Input>, "risk">> & { input?: Input },
 ): Tool {
-  return defineTool({ category: "test", input: z.object({}) as z.ZodType as Input, ...definition });
+  return defineTool({ category: "test", risk: "read", input: z.object({}) as z.ZodType as Input, ...definition });
 }
 
 /** Where tools are tried in tests: a fresh, migrated PGlite in memory holding one web channel. */

@@ -9,7 +9,7 @@ import type { ToolStats } from "../../src/tools/stats.js";
 import { type LocalBot, startLocalBot } from "../support/local-bot.js";
 
 const tool = (name: string, description: string, adminOnly = false) =>
-  defineTool({ name, description, category: "test", input: z.object({}), policy: { adminOnly }, run: () => name });
+  defineTool({ name, description, category: "test", risk: "read", input: z.object({}), policy: { adminOnly }, run: () => name });
 
 const stats = (successRate: number): ToolStats => ({ calls: 10, successRate, meanMs: 1, p95Ms: 2, lastUsed: new Date() });
 

@@ -82,6 +82,7 @@ describe("tool schemas for OpenAI strict mode", () => {
       name: "nested",
       description: "Nested objects.",
       category: "test",
+      risk: "read",
       input: z.object({
         items: z.array(z.object({ id: z.number(), tag: z.enum(["a", "b"]).optional() })),
         options: z.object({ loud: z.boolean() }).optional(),
@@ -101,6 +102,7 @@ describe("tool schemas for OpenAI strict mode", () => {
         name: "loose",
         description: "A record.",
         category: "test",
+        risk: "read",
         input: z.object({ opts: z.object({ headers: z.record(z.string(), z.string()) }) }),
         run: () => null,
       }),

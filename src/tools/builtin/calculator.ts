@@ -124,6 +124,7 @@ export const calculatorTool = defineTool({
   description:
     "Evaluate an arithmetic expression exactly, e.g. `(17.5 * 12) / 3`, `sqrt(2)^2`, `round(1234.5678, 2)`, `15% of 80` as `0.15 * 80`. Use it for any arithmetic instead of computing in your head.",
   category: "math",
+  risk: "read",
   policy: { timeoutMs: 2_000 },
   input: z.object({ expression: z.string().min(1).max(MAX_LENGTH).describe("The expression to evaluate") }),
   run: ({ expression }) => ({ expression, result: calculate(expression) }),

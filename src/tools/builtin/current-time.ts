@@ -15,6 +15,7 @@ export const currentTimeTool = defineTool({
   name: "current_time",
   description: "The current date and time in an IANA time zone such as Europe/Paris or America/New_York (UTC by default).",
   category: "time",
+  risk: "read",
   input: z.object({
     timeZone: z
       .string()

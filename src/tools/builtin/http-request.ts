@@ -47,6 +47,7 @@ export function httpRequestTool(settings: HttpRequestSettings): Tool {
     name: "http_request",
     description: `Call a configured REST API and get its JSON or text response. APIs: ${listing}.`,
     category: "web",
+    risk: "external",
     policy: { timeoutMs: settings.timeoutMs, maxRetries: 1 },
     // Pairs and JSON text rather than free-form objects, which OpenAI strict mode cannot express.
     input: z.object({

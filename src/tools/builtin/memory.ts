@@ -28,6 +28,7 @@ export function memoryTools(store: ChannelMemory): Tool[] {
     description:
       "Store a fact, decision or preference this channel told you, so you know it in later conversations. Use `semantic` for facts, `procedural` for how the team likes things done, `working` for notes about the current thread only.",
     category: "memory",
+    risk: "write",
     input: z.object({
       fact: z.string().min(1).max(2_000).describe("The fact, stated on its own so it makes sense later"),
       kind: z.enum(["semantic", "procedural", "working"]).default("semantic"),
@@ -51,6 +52,7 @@ export function memoryTools(store: ChannelMemory): Tool[] {
     name: "recall",
     description: "Search what this channel taught you before, by words of the question.",
     category: "memory",
+    risk: "read",
     input: z.object({
       query: z.string().min(1).max(500),
       limit: z.number().int().min(1).max(20).default(5),
@@ -65,6 +67,7 @@ export function memoryTools(store: ChannelMemory): Tool[] {
     name: "forget",
     description: "Delete one memory of this channel by its id (from recall), when someone says it is wrong or asks you to forget it.",
     category: "memory",
+    risk: "write",
     input: z.object({ id: z.number().int().positive().describe("The memory's id, as recall returned it") }),
     run: async ({ id }, context) => {
       if (!(await store.forget(context.channelId, id))) throw new Error(`this channel has no memory with id ${id}`);

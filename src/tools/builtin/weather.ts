@@ -38,6 +38,7 @@ export function weatherTool(settings: WeatherSettings): Tool {
     name: "weather",
     description: "Current weather and a daily forecast for a named place (city, town), from Open-Meteo.",
     category: "web",
+    risk: "read",
     policy: { timeoutMs: 10_000, maxRetries: 1 },
     input: z.object({
       place: z.string().min(1).max(200).describe("A place name, e.g. Lisbon or Portland, Oregon"),

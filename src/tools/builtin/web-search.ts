@@ -29,6 +29,7 @@ export function webSearchTool(provider: SearchProvider): Tool {
     description:
       "Search the web for current information; returns titles, URLs and snippets. Use it for news, recent events and facts you are unsure of.",
     category: "web",
+    risk: "read",
     policy: { timeoutMs: 15_000, maxRetries: 1, perMinute: 60 },
     input: z.object({
       query: z.string().min(1).max(400),

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Tool as McpToolDescription } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import type { ToolRisk } from "../approval-policy.js";
 import type { Tool } from "../define.js";
 import { defaultPolicy, type ToolPolicy } from "../policy.js";
 
@@ -28,6 +29,14 @@ function inputSchema(schema: McpToolDescription["inputSchema"]): z.ZodType {
   }
 }
 
+/**
+ * An MCP tool's risk from its annotations: `read` only when the server marks it read-only; the
+ * annotations are the server's hints, so anything else (missing, false) acts outside the bot.
+ */
+export function mcpRisk(description: McpToolDescription): ToolRisk {
+  return description.annotations?.readOnlyHint === true ? "read" : "external";
+}
+
 /** A tool of an MCP server as a registry tool, so the executor applies the same policy to it. */
 export function mcpTool(server: string, description: McpToolDescription, client: Client, policy: Partial<ToolPolicy>): Tool {
   const { $schema: _ignored, ...parameters }: Record<string, unknown> = {
@@ -38,6 +47,7 @@ export function mcpTool(server: string, description: McpToolDescription, client:
     name: namespacedName(server, description.name),
     description: description.description?.trim() || `${description.name} from the ${server} MCP server.`,
     category: `mcp:${server}`,
+    risk: mcpRisk(description),
     input: inputSchema(description.inputSchema),
     parameters,
     policy: { ...defaultPolicy, ...policy },
