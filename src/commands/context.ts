@@ -3,6 +3,7 @@ import type { ChannelRow, ConversationStore } from "../agents/conversation/conve
 import type { MemoryStore } from "../agents/memory/store.js";
 import type { CommandInvocation, CommandReply } from "../core/inbound.js";
 import type { ProjectService } from "../jobs/projects.js";
+import type { ApprovalSetting } from "../tools/approval-policy.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import type { ToolRegistry } from "../tools/registry.js";
 
@@ -14,6 +15,8 @@ export interface CommandContext {
   tools: ToolRegistry;
   /** Runs `/tools run` under the same policy as the model's calls. */
   executor: ToolExecutor;
+  /** `TOOL_APPROVAL`, so `/tools` can say which calls would wait for a person. */
+  toolApproval: ApprovalSetting;
   /** Background projects; absent where this process runs none. */
   projects?: ProjectService;
   /** Undefined when the LLM is configured; else what to set. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type ApprovalSetting, needsApproval } from "../tools/approval-policy.js";
 import type { Tool } from "../tools/define.js";
 import { searchTools } from "../tools/discovery.js";
 import { formatStats } from "../tools/stats.js";
@@ -8,10 +9,11 @@ export const toolsCommand: CommandHandler = {
   name: "/tools",
   usage: "/tools [describe NAME | search WORDS | run NAME {json}]",
   summary: "the tools this channel's assistant may use",
-  async run(args, { channel, tools, executor }, invocation) {
+  async run(args, { channel, tools, executor, toolApproval }, invocation) {
     const author = tools.caller(invocation.platform, invocation.author);
     const available = tools.forCaller(channel, author);
     const [, verb = "", name = "", rest = ""] = /^\s*(\S*)\s*(\S*)\s*([\s\S]*)$/.exec(args) ?? [];
+    const line = (tool: Tool) => `• \`${tool.name}\` (${riskLabel(tool, toolApproval)}): ${tool.description.split(/(?<=\.)\s/)[0]}`;
     const find = (wanted: string) => available.find((candidate) => candidate.name === wanted);
     const missing = (wanted: string) => ({ text: `No tool "${wanted}" is available in this channel. \`/tools\` lists them.` });
 
@@ -20,7 +22,7 @@ export const toolsCommand: CommandHandler = {
       if (!tool) return missing(name);
       const stats = (await executor.stats()).get(tool.name);
       return {
-        text: `*${tool.name}* (${tool.category})\n${tool.description}\nUse: ${formatStats(stats)}\nParameters:\n\`\`\`\n${JSON.stringify(tool.parameters, null, 2)}\n\`\`\``,
+        text: `*${tool.name}* (${tool.category})\n${tool.description}\nRisk: ${riskSentence(tool, toolApproval)}\nUse: ${formatStats(stats)}\nParameters:\n\`\`\`\n${JSON.stringify(tool.parameters, null, 2)}\n\`\`\``,
       };
     }
     if (verb === "search") {
@@ -48,12 +50,19 @@ export const toolsCommand: CommandHandler = {
     const byCategory = new Map<string, Tool[]>();
     for (const tool of available) byCategory.set(tool.category, [...(byCategory.get(tool.category) ?? []), tool]);
     const sections = [...byCategory].map(([category, list]) => `*${category}*\n${list.map(line).join("\n")}`);
+    const approval = `\nUnder TOOL_APPROVAL=${toolApproval}, calls marked "would wait for approval" will ask a person first once approvals in the thread arrive; today they run.`;
     return {
-      text: `${sections.join("\n")}${off}\n\`/tools describe NAME\` shows a tool's parameters and use, \`/tools search WORDS\` finds one, \`/tools run NAME {json}\` runs it.`,
+      text: `${sections.join("\n")}${off}${approval}\n\`/tools describe NAME\` shows a tool's parameters and use, \`/tools search WORDS\` finds one, \`/tools run NAME {json}\` runs it.`,
     };
   },
 };
 
-function line(tool: Tool): string {
-  return `• \`${tool.name}\`: ${tool.description.split(/(?<=\.)\s/)[0]}`;
+/** `read`, or `external, would wait for approval` when the setting holds calls of that risk. */
+function riskLabel(tool: Tool, setting: ApprovalSetting): string {
+  return needsApproval(tool.risk, setting) ? `${tool.risk}, would wait for approval` : tool.risk;
+}
+
+function riskSentence(tool: Tool, setting: ApprovalSetting): string {
+  const wait = needsApproval(tool.risk, setting) ? "would wait for a person's approval" : "runs without approval";
+  return `${tool.risk}; ${wait} under TOOL_APPROVAL=${setting} (approvals in the thread are not in place yet).`;
 }

@@ -60,6 +60,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         conversations,
         tools,
         executor,
+        toolApproval: config.tools.approval,
         llmProblem,
         projects: projects.service,
       };
@@ -125,7 +126,13 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     async capabilities() {
       const stats = await executor.stats();
       return {
-        tools: tools.all().map(({ name, description, category }) => ({ name, description, category, stats: stats.get(name) ?? null })),
+        tools: tools.all().map(({ name, description, category, risk }) => ({
+          name,
+          description,
+          category,
+          risk,
+          stats: stats.get(name) ?? null,
+        })),
         specialists: projects.roster.map(({ name, capabilities }) => ({ name, capabilities })),
       };
     },

@@ -18,10 +18,13 @@ describe("/tools in the web console", () => {
     expect(calculator).toMatchObject({
       name: "calculator",
       category: "math",
+      risk: "read",
       description: expect.any(String),
       stats: { calls: expect.any(Number), successRate: expect.any(Number) },
     });
     const unused = json.tools.find((tool: { name: string }) => tool.name === "weather");
     expect(unused.stats).toBeNull();
+    const risks = Object.fromEntries(json.tools.map((tool: { name: string; risk: string }) => [tool.name, tool.risk]));
+    expect(risks).toMatchObject({ remember: "write", forget: "write", recall: "read", current_time: "read" });
   });
 });

@@ -58,7 +58,15 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
         invocation.channel,
         invocation.channelName ?? invocation.channel,
       );
-      return { channel, assistant: assistants.for(channel), memory, conversations, tools, executor };
+      return {
+        channel,
+        assistant: assistants.for(channel),
+        memory,
+        conversations,
+        tools,
+        executor,
+        toolApproval: config.tools.approval,
+      };
     },
   });
   const events: ConsoleEvent[] = [];

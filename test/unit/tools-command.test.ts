@@ -51,3 +51,41 @@ describe("/tools in the web console", () => {
     expect(await tools("search zebra")).toBe('No tool here matches "zebra".');
   });
 });
+
+describe("/tools shows each tool's risk and whether it would wait for approval", () => {
+  const apis = JSON.stringify([{ name: "status", baseUrl: "https://status.example.com" }]);
+  const listed = async (approval: string) => {
+    const bot = await startLocalBot({ env: { HTTP_APIS: apis, TOOL_APPROVAL: approval } });
+    try {
+      return {
+        list: await bot.command("ops", "/tools", ""),
+        describeHttp: await bot.command("ops", "/tools", "describe http_request"),
+        describeRemember: await bot.command("ops", "/tools", "describe remember"),
+        search: await bot.command("ops", "/tools", "search arithmetic"),
+      };
+    } finally {
+      await bot.close();
+    }
+  };
+
+  it("under the default, only external calls would wait", async () => {
+    const { list, describeHttp, describeRemember, search } = await listed("external");
+    expect(list).toMatch(/• `calculator` \(read\): /);
+    expect(list).toMatch(/• `remember` \(write\): /);
+    expect(list).toMatch(/• `http_request` \(external, would wait for approval\): /);
+    expect(list).toContain("TOOL_APPROVAL=external");
+    expect(describeHttp).toContain("Risk: external; would wait for a person's approval under TOOL_APPROVAL=external");
+    expect(describeRemember).toContain("Risk: write; runs without approval under TOOL_APPROVAL=external");
+    expect(search).toMatch(/• `calculator` \(read\): /);
+  });
+
+  it("under write, write calls would wait too; under none, nothing would", async () => {
+    const write = await listed("write");
+    expect(write.list).toMatch(/• `remember` \(write, would wait for approval\): /);
+    expect(write.list).toMatch(/• `recall` \(read\): /);
+    expect(write.describeRemember).toContain("Risk: write; would wait for a person's approval under TOOL_APPROVAL=write");
+    const none = await listed("none");
+    expect(none.list).toMatch(/• `http_request` \(external\): /);
+    expect(none.describeHttp).toContain("Risk: external; runs without approval under TOOL_APPROVAL=none");
+  });
+});

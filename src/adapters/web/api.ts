@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import { type Bot, type Health, ShuttingDownError } from "../../core/bot.js";
 import { unavailableCause } from "../../core/unavailable.js";
+import type { ToolRisk } from "../../tools/approval-policy.js";
 import type { ToolStats } from "../../tools/stats.js";
 import type { ConsoleAccess } from "./access.js";
 import { consoleFiles, consolePrefix } from "./console-files.js";
@@ -24,7 +25,7 @@ export interface ConsoleBackend {
   messages(thread: string): Promise<{ id: string; role: string; author: string; text: string; createdAt: Date }[] | undefined>;
   project(id: string): Promise<ProjectView | undefined>;
   capabilities(): Promise<{
-    tools: { name: string; description: string; category: string; stats: ToolStats | null }[];
+    tools: { name: string; description: string; category: string; risk: ToolRisk; stats: ToolStats | null }[];
     specialists: { name: string; capabilities: string[] }[];
   }>;
 }
