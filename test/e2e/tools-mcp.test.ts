@@ -98,6 +98,11 @@ describe("an MCP server on stdio", () => {
     });
   });
 
+  it("takes each tool's risk from the server's annotations: read-only is read, the rest external", () => {
+    expect(registry.get("fake__add")?.risk).toBe("read");
+    expect(registry.get("fake__fail")?.risk).toBe("external");
+  });
+
   it("runs a tool under the executor's policy, validating with the server's schema", async () => {
     expect(await run("fake__add", { a: 2, b: 40 })).toEqual({ name: "fake__add", ok: true, content: "42" });
     expect((await run("fake__add", { a: "2", b: 40 })).content).toMatch(/^Error: invalid arguments for fake__add: a: .*expected number/);

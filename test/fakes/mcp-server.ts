@@ -1,5 +1,5 @@
 /**
- * A small MCP server on stdio for tests: `add`, a tool that fails, one that adds another tool
+ * A small MCP server on stdio for tests: `add` (marked read-only), a tool that fails, one that adds another tool
  * (so the server announces a changed list), one with a name past OpenAI's limit, and `crash`,
  * which ends the process so the client sees the server disappear. While the file named by
  * MCP_FAKE_DOWN_FILE exists, the server exits at once, as a command that is broken for a while.
@@ -15,8 +15,10 @@ if (downFile && existsSync(downFile)) process.exit(4);
 const server = new McpServer({ name: "fake", version: "1.0.0" }, { capabilities: { tools: { listChanged: true } } });
 const text = (value: string) => ({ content: [{ type: "text" as const, text: value }] });
 
-server.registerTool("add", { description: "Add two numbers.", inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) =>
-  text(String(a + b)),
+server.registerTool(
+  "add",
+  { description: "Add two numbers.", inputSchema: { a: z.number(), b: z.number() }, annotations: { readOnlyHint: true } },
+  ({ a, b }) => text(String(a + b)),
 );
 server.registerTool("fail", { description: "Always reports an error." }, () => ({ ...text("the fake failed on purpose"), isError: true }));
 server.registerTool("wait.for.it", { description: "Never answers; honours cancellation." }, () => new Promise(() => undefined));

@@ -10,7 +10,7 @@ import { builtinTools } from "../../src/tools/builtin/index.js";
 import { ToolExecutor } from "../../src/tools/executor.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import { createLogger } from "../../src/wiring/log.js";
-import { type RoutedMessage, Router, type RouterDeps } from "../../src/wiring/router.js";
+import { type RoutedMessage, Router } from "../../src/wiring/router.js";
 import { channelAssistants } from "../../src/wiring/services.js";
 import { scratchPglite } from "./databases.js";
 import { ScriptedLlm } from "./scripted-llm.js";
