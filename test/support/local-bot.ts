@@ -48,6 +48,8 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
   const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
   const executor = new ToolExecutor(db, { background });
   const assistants = channelAssistants({ llm, memory, conversations, tools, executor, background }, config, llm.model, log);
+  // What every command's context holds, whatever the channel.
+  const shared = { memory, conversations, tools, executor, toolApproval: config.tools.approval };
   const router = new Router({
     conversations,
     assistants,
@@ -58,15 +60,7 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
         invocation.channel,
         invocation.channelName ?? invocation.channel,
       );
-      return {
-        channel,
-        assistant: assistants.for(channel),
-        memory,
-        conversations,
-        tools,
-        executor,
-        toolApproval: config.tools.approval,
-      };
+      return { channel, assistant: assistants.for(channel), ...shared };
     },
   });
   const events: ConsoleEvent[] = [];
