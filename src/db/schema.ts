@@ -96,6 +96,8 @@ export const memories = pgTable(
     conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: memoryKinds }).notNull(),
     content: text("content").notNull(),
+    /** Who taught it (the speaker's name; "assistant" for what the bot kept itself); null on rows from before authors were kept. */
+    author: text("author"),
     importance: real("importance").notNull().default(0.5),
     accessCount: integer("access_count").notNull().default(0),
     lastAccessedAt: timestamp("last_accessed_at", { withTimezone: true }).notNull().defaultNow(),

@@ -16,6 +16,7 @@ const memory = (id: number, content: string): MemoryRecord => ({
   id,
   kind: "semantic",
   content,
+  author: "ada",
   importance: 0.8,
   accessCount: 0,
   createdAt: new Date(),

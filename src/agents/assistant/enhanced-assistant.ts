@@ -161,6 +161,7 @@ export class EnhancedAssistant {
         memory.remember({
           channelId: this.channel.id,
           kind: "episodic",
+          author: "assistant",
           content: `${authorName(turn.author)} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
         }),
       );

@@ -7,6 +7,7 @@ export const recordColumns = {
   id: memories.id,
   kind: memories.kind,
   content: memories.content,
+  author: memories.author,
   importance: memories.importance,
   accessCount: memories.accessCount,
   createdAt: memories.createdAt,
@@ -32,6 +33,7 @@ export function toRecord(row: {
   id: number;
   kind: MemoryKind;
   content: string;
+  author: string | null;
   importance: number;
   accessCount: number;
   createdAt: Date;
@@ -42,6 +44,7 @@ export function toRecord(row: {
     id: Number(row.id),
     kind: row.kind,
     content: row.content,
+    author: row.author,
     // A real column: round off float4 noise (0.699999988 -> 0.7).
     importance: Math.round(Number(row.importance) * 1e6) / 1e6,
     accessCount: Number(row.accessCount),

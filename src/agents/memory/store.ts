@@ -63,6 +63,7 @@ export class MemoryStore {
         channelId: input.channelId,
         kind,
         content,
+        author: input.author?.trim() || null,
         importance,
         conversationId: conversationId ?? null,
       });

@@ -7,6 +7,8 @@ export interface MemoryRecord {
   id: number;
   kind: MemoryKind;
   content: string;
+  /** Who taught it; null for memories stored before authors were kept. */
+  author: string | null;
   /** 0..1; how much the memory matters regardless of age. */
   importance: number;
   accessCount: number;
@@ -20,6 +22,11 @@ export interface RememberInput {
   channelId: string;
   kind: MemoryKind;
   content: string;
+  /**
+   * Who taught it: the speaker's name, or "assistant" for what the bot keeps itself. Shown to the
+   * model with the memory, so that it is read as someone's words, not as an instruction.
+   */
+  author?: string;
   /** 0..1; defaults per kind (see DEFAULT_IMPORTANCE). */
   importance?: number;
   /**

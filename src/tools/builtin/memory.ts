@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { authorName } from "../../core/thread.js";
 import type { MemoryKind } from "../../db/schema.js";
 import { defineTool, type Tool } from "../define.js";
 
@@ -14,6 +15,8 @@ export interface ChannelMemory {
     channelId: string;
     kind: MemoryKind;
     content: string;
+    /** Who taught it, shown with the memory when it is recalled. */
+    author?: string;
     importance?: number;
     conversationId?: string;
   }): Promise<MemoryFact>;
@@ -41,6 +44,7 @@ export function memoryTools(store: ChannelMemory): Tool[] {
         channelId: context.channelId,
         kind,
         content: fact,
+        author: authorName(context.author),
         importance,
         conversationId: kind === "working" ? context.conversationId : undefined,
       });
