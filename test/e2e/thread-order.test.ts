@@ -4,7 +4,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptLlm, startTestApp, type TestApp } from "../support/app.js";
 import { scratchPostgresUrl } from "../support/databases.js";
-import { lastUserText, systemText } from "../support/scripted-llm.js";
+import { lastUserText, memoryText } from "../support/scripted-llm.js";
 
 describe("messages that arrive together in one thread", () => {
   let t: TestApp;
@@ -94,7 +94,7 @@ describe("messages that arrive together in one thread", () => {
     release();
     expect((await Promise.all([telling, asking])).map((r) => r.status)).toEqual([200, 200]);
 
-    expect(questionPrompt(t)).toContain("The release codename is Bluefin");
+    expect(questionMemories(t)).toContain("The release codename is Bluefin");
   });
 
   async function userTexts(thread: string): Promise<string[]> {
@@ -138,7 +138,7 @@ describe("on Postgres, a message whose store is overtaken by a later one of its 
       await sql.end();
     }
 
-    expect(questionPrompt(t)).toContain("The release codename is Bluefin");
+    expect(questionMemories(t)).toContain("The release codename is Bluefin");
   });
 });
 
@@ -155,13 +155,13 @@ function scriptRememberingModel(t: TestApp, hold?: () => Promise<void>): void {
   });
 }
 
-/** The system prompt the model was sent with the question "what is the codename?". */
-function questionPrompt(t: TestApp): string {
+/** The memories the model was sent with the question "what is the codename?". */
+function questionMemories(t: TestApp): string {
   const question = t.llm.mock
     .getRequests()
     .map((r) => r.body as ChatCompletionRequest)
     .find((body) => lastUserText(body) === "ada: what is the codename?");
-  return systemText(question!);
+  return memoryText(question!);
 }
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {

@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type FakeReply, scriptLlm, startTestApp, type TestApp } from "../support/app.js";
-import { lastUserText, systemText } from "../support/scripted-llm.js";
+import { lastUserText, memoryText } from "../support/scripted-llm.js";
 import { waitFor } from "../support/wait.js";
 
 /** A fake model that behaves like a tool-using assistant, so the real loop, tools and memory are exercised. */
@@ -22,7 +22,7 @@ function brain(request: ChatCompletionRequest): FakeReply {
   const sum = /what is ([\d+*/ ().-]+)\?/i.exec(text);
   if (sum) return { toolCalls: [{ name: "calculator", arguments: JSON.stringify({ expression: sum[1] }) }] };
   if (/codename/i.test(text)) {
-    const known = /codename is (\w+)/i.exec(systemText(request));
+    const known = /codename is (\w+)/i.exec(memoryText(request));
     return { content: known ? `The release codename is ${known[1]}.` : "I do not know the codename." };
   }
   return { content: `You said: ${text}. This answer streams in several pieces to the console.` };
@@ -88,13 +88,18 @@ describe("web console end to end", () => {
     expect(llm).toBeLessThanOrEqual(elapsed);
   });
 
-  it("continues a thread with its history in the prompt", async () => {
+  it("continues a thread with its history in the prompt, another person's message quoted as data", async () => {
     const first = await t.post("/api/chat", { channel: "general", user: "ada", text: "first message" });
     const second = await t.post("/api/chat", { channel: "general", user: "bob", text: "second message", thread: first.json.thread });
     expect(second.json.thread).toBe(first.json.thread);
     const request = t.llm.mock.getRequests().at(-1)!.body as ChatCompletionRequest;
     const contents = request.messages.map((message) => message.content);
-    expect(contents).toEqual(expect.arrayContaining(["ada: first message", "bob: second message"]));
+    expect(contents).toEqual(
+      expect.arrayContaining([
+        '<message author="ada" source="earlier message in this thread">first message</message>',
+        "bob: second message",
+      ]),
+    );
   });
 
   it("runs a calculator tool call round trip", async () => {

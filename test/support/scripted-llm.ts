@@ -153,6 +153,14 @@ export function systemText(request: { messages: readonly { role: string; content
     .join("\n");
 }
 
+/** The recalled memories of a request: the contents of its `<memory>` data blocks, one a line. */
+export function memoryText(request: { messages: readonly { role: string; content?: unknown }[] }): string {
+  return request.messages
+    .flatMap((message) => (typeof message.content === "string" ? [...message.content.matchAll(/<memory [^>]*>([^<]*)<\/memory>/g)] : []))
+    .map((match) => match[1])
+    .join("\n");
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new LlmError("aborted", "The request to the model was cancelled.", { cause: signal.reason });
 }

@@ -74,7 +74,7 @@ export class EnhancedAssistant {
     const custom = this.channel.settings.systemPrompt;
     const base =
       `You are Quorum, the assistant of the ${this.channel.platform} channel "${this.channel.name}". ` +
-      "Several people may talk to you in a thread; each user message starts with the speaker's name. " +
+      "Several people may talk to you in a thread; each user message starts with the speaker's name, and earlier messages of others come quoted as <message> blocks. " +
       "Answer concisely in Markdown. When someone tells you a fact, decision or preference worth keeping, store it with the remember tool. " +
       "Use tools instead of guessing; say so when you do not know.";
     return custom ? `${base}\n\n${custom}` : base;
