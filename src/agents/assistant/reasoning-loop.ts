@@ -1,9 +1,15 @@
 import type { ChatMessage, CompletionResult, LlmClient, TokenUsage, ToolCallRequest, ToolSpec } from "../llm/types.js";
+import { dataBlock } from "./data-blocks.js";
 
 export interface ToolRun {
   name: string;
   ok: boolean;
   content: string;
+  /**
+   * The result comes from outside the bot (an HTTP API, an MCP server): marked untrusted for the
+   * model. Set by the caller, which knows the tool's risk; absent means not marked.
+   */
+  untrusted?: boolean;
 }
 
 export interface LoopInput {
@@ -56,19 +62,31 @@ export async function runReasoningLoop(input: LoopInput): Promise<LoopResult> {
     for (const request of result.toolCalls) {
       const key = `${request.name}\u0000${canonicalArguments(request.arguments)}`;
       let run = seen.get(key);
+      let note = "";
       if (run) {
-        run = { ...run, content: `(Same call as earlier in this turn; not run again.) ${run.content}` };
+        note = "(Same call as earlier in this turn; not run again.) ";
       } else {
         run = await input.runTool(request);
         seen.set(key, run);
         toolCalls.push({ name: run.name, ok: run.ok });
       }
-      messages.push({ role: "tool", toolCallId: request.id, content: run.content });
+      // The API needs the `tool` role and the call id; the content is data like any other text the
+      // model did not get from its instructions (see context-builder.ts).
+      messages.push({ role: "tool", toolCallId: request.id, content: `${note}${toolResultBlock(run)}` });
     }
   }
   messages.push({ role: "system", content: FINAL_ANSWER_NOTE });
   const final = await call([]);
   return { text: final.content, toolCalls, usage, steps: input.maxSteps + 1 };
+}
+
+/** A tool's result as a data block labelled with the tool and, for external tools, as untrusted. */
+function toolResultBlock(run: ToolRun): string {
+  return dataBlock(
+    "tool_result",
+    { tool: run.name, source: "tool result", ok: run.ok ? undefined : "false", trust: run.untrusted ? "untrusted" : undefined },
+    run.content,
+  );
 }
 
 /** The same arguments written with other spacing or key order are the same call. */

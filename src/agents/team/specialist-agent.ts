@@ -2,6 +2,7 @@ import type { Author } from "../../core/thread.js";
 import type { Tool } from "../../tools/define.js";
 import type { ToolExecutor } from "../../tools/executor.js";
 import { toToolSpec } from "../../tools/registry.js";
+import { DATA_RULE } from "../assistant/data-blocks.js";
 import { runReasoningLoop } from "../assistant/reasoning-loop.js";
 import type { LlmClient } from "../llm/types.js";
 import type { Specialist } from "./specialists.js";
@@ -54,7 +55,7 @@ export async function runSpecialist(specialist: Specialist, task: SpecialistTask
     messages: [
       {
         role: "system",
-        content: `${specialist.systemPrompt}\nYou are doing one task of a project whose goal is: ${task.goal}\nAnswer with the task's result in Markdown; cite the URLs your tools returned.`,
+        content: `${specialist.systemPrompt}\nYou are doing one task of a project whose goal is: ${task.goal}\nAnswer with the task's result in Markdown; cite the URLs your tools returned.\n${DATA_RULE}`,
       },
       { role: "user", content: `Your task (${task.key}): ${task.description}${context}` },
     ],
