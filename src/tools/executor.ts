@@ -17,6 +17,8 @@ export interface ToolOutcome {
   ok: boolean;
   /** What goes back to the model: the result as JSON, or a readable error. */
   content: string;
+  /** The content came from outside the bot (an external tool ran): the model is told not to trust it. */
+  untrusted?: boolean;
 }
 
 export type CallContext = Omit<ToolContext, "signal">;
@@ -68,7 +70,7 @@ export class ToolExecutor {
     let outcome: ToolOutcome;
     if (!tool || !checked) outcome = failure(call.name, `there is no tool named "${call.name}" in this channel.`);
     else if (!checked.ok) outcome = failure(tool.name, `invalid arguments for ${tool.name}: ${checked.error}`);
-    else outcome = (await this.#refusal(tool, checked.sent, context)) ?? (await this.#run(tool, checked.args, context, signal));
+    else outcome = (await this.#refusal(tool, checked.sent, context)) ?? (await this.#ran(tool, checked.args, context, signal));
     outcome.content = storableText(outcome.content);
 
     await this.#audit.record({
@@ -83,6 +85,12 @@ export class ToolExecutor {
       durationMs: Math.round(performance.now() - started),
     });
     return outcome;
+  }
+
+  /** The tool's own outcome; what an external tool returns came from outside the bot. */
+  async #ran(tool: Tool, args: unknown, context: CallContext, signal?: AbortSignal): Promise<ToolOutcome> {
+    const outcome = await this.#run(tool, args, context, signal);
+    return tool.risk === "external" ? { ...outcome, untrusted: true } : outcome;
   }
 
   /** `sent` is what the caller set (repaired, without defaults), so a default never trips a forbidden path. */

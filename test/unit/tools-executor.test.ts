@@ -42,6 +42,19 @@ afterAll(async () => {
   await database.close();
 });
 
+describe("trust", () => {
+  it("marks what an external tool returned as untrusted, and nothing else", async () => {
+    const fetched = testTool({ name: "fetched", description: "Calls out.", risk: "external", run: () => "a page" });
+    expect(await executor.execute(fetched, toolCall("fetched", {}), context)).toMatchObject({ ok: true, untrusted: true });
+    const local = testTool({ name: "local", description: "Stays in the bot.", run: () => "an answer" });
+    expect((await executor.execute(local, toolCall("local", {}), context)).untrusted).toBeUndefined();
+    // A refusal is the bot's own text, even for an external tool.
+    const refused = await executor.execute(fetched, toolCall("fetched", "{"), context);
+    expect(refused.ok).toBe(false);
+    expect(refused.untrusted).toBeUndefined();
+  });
+});
+
 describe("arguments", () => {
   it("names the field of an invalid argument", async () => {
     const outcome = await executor.execute(echo, toolCall("echo", { text: 42 }), context);
