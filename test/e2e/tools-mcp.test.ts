@@ -164,7 +164,8 @@ describe("an MCP server over streamable HTTP", () => {
   const opened: { stop(): Promise<void> }[] = [];
   const greet = (registry: ToolRegistry) =>
     executor.execute(registry.get("remote__greet"), toolCall("remote__greet", { who: "ann" }), context);
-  const hello = { name: "remote__greet", ok: true, content: "hello ann" };
+  // An MCP tool not marked read-only is external: what it returns comes back marked untrusted.
+  const hello = { name: "remote__greet", ok: true, content: "hello ann", untrusted: true };
 
   /** A remote server and connections to it, both closed after the test. */
   async function setUp(pingIntervalMs?: number) {
