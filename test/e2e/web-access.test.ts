@@ -274,6 +274,20 @@ describe("the console and its API are the operator's alone", () => {
     }
   });
 
+  it("survives a client that resets its connection while its upgrade is checked", async () => {
+    const { port } = new URL(t.app.url);
+    for (const cookie of ["", "Cookie: quorum_session=forged\r\n"]) {
+      const socket = net.connect(Number(port), "127.0.0.1");
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.write(
+        `GET /api/events?channel=general HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${cookie}Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
+      socket.resetAndDestroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await t.get("/api/health")).status).toBe(200);
+  });
+
   it("sends security headers with the page, the login form and the console's files", async () => {
     const cookie = cookieOf(await login());
     for (const [path, headers] of [

@@ -11,8 +11,10 @@ import { channelName } from "./schemas.js";
  */
 export const MAX_SOCKETS_PER_CREDENTIAL = 16;
 
-const refuse = (socket: Duplex, status: string, reason: string) =>
+const refuse = (socket: Duplex, status: string, reason: string) => {
+  if (socket.destroyed || !socket.writable) return;
   socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\r\n`);
+};
 
 /**
  * `GET /api/events?channel=NAME` upgraded to a WebSocket that carries the channel's events, for
@@ -22,6 +24,9 @@ export function attachEventSocket(server: Server, hub: EventHub, access: Console
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4_096 });
   const open = new Map<string, number>();
   const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node takes its own error listener off an upgraded socket: a client that resets it while the
+    // checks below run would otherwise raise an error nobody handles, and end the process.
+    socket.on("error", () => socket.destroy());
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname !== "/api/events") return socket.destroy();
     const { host, origin, authorization, cookie } = request.headers;
