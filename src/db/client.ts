@@ -77,13 +77,21 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     };
   }
   const options = { onnotice: () => undefined, connect_timeout: CONNECT_TIMEOUT_S };
-  const client = postgres(settings.url, { ...options, max: 10 });
-  const relaxedClient = postgres(settings.url, { ...options, max: 8, connection: { synchronous_commit: "off" } });
+  // The server stops a statement past the deadline too, so a slow one does not hold its connection.
+  const timeout = settings.statementTimeoutMs === undefined ? {} : { statement_timeout: settings.statementTimeoutMs };
+  const client = postgres(settings.url, { ...options, max: 10, connection: timeout });
+  const relaxedClient = postgres(settings.url, { ...options, max: 8, connection: { ...timeout, synchronous_commit: "off" } });
   const tuning = { prepare: settings.prepare !== false, deadlineMs: settings.statementTimeoutMs };
   const over = (sql: postgres.Sql) => drizzlePostgres(tunedClient(sql, tuning), { schema });
   const db = over(client);
-  // Migrations may rightly take longer than any statement of a request.
-  await migrateWithLock(client, () => migratePostgres(drizzlePostgres(client, { schema }), { migrationsFolder }));
+  // Migrations may rightly take longer than any statement of a request: a connection of their own.
+  // Two: one holds the migration lock while the other migrates.
+  const migrator = postgres(settings.url, { ...options, max: 2 });
+  try {
+    await migrateWithLock(migrator, () => migratePostgres(drizzlePostgres(migrator, { schema }), { migrationsFolder }));
+  } finally {
+    await migrator.end({ timeout: 5 });
+  }
   const [canFlush] = await client<
     { ok: boolean }[]
   >`select has_function_privilege('pg_logical_emit_message(boolean,text,text)', 'execute') as ok`;

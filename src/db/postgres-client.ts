@@ -14,7 +14,7 @@ export interface StatementOptions {
  * prepares only what it is told to; prepared, a statement costs that once per connection and is
  * then one round trip that Postgres need not parse again. With a deadline: a server that stops
  * answering (a hung host, a partition) fails requests in bounded time instead of holding them;
- * the statement itself is cancelled as far as the server can still be told. Transactions and
+ * the server's own statement_timeout stops the statement where the server still works. Transactions and
  * savepoints get the same treatment.
  */
 export function tunedClient<T extends postgres.Sql | postgres.TransactionSql>(sql: T, options: StatementOptions): T {
@@ -37,17 +37,15 @@ export function tunedClient<T extends postgres.Sql | postgres.TransactionSql>(sq
 }
 
 interface Pending extends PromiseLike<unknown> {
-  cancel(): void;
   values(): unknown;
 }
 
 /** The pending query, awaited (as is or through `.values()`) with a deadline. */
 function bounded<Q extends Pending>(pending: Q, ms: number): Q {
-  const race = (work: PromiseLike<unknown>) =>
-    withinDeadline(work, ms, "The database").catch((error: unknown) => {
-      pending.cancel();
-      throw error;
-    });
+  // No client-side cancel: postgres.js drops the promise of its cancel request, so a server that
+  // refuses it would leave a rejection nobody handles. The server's statement_timeout (client.ts)
+  // stops the statement where the server still works; here the request just stops waiting.
+  const race = (work: PromiseLike<unknown>) => withinDeadline(work, ms, "The database");
   return new Proxy(pending, {
     get(target, key) {
       if (key === "then") {
