@@ -74,6 +74,8 @@ export const configSchema = z
       .trim()
       .max(200, "expected at most 200 characters")
       .regex(/^[\x21-\x7e]*$/, "expected printable ASCII without spaces, e.g. the output of `openssl rand -hex 32`")
+      // Whoever guesses it owns the bot, and wrong guesses are only slowed per address.
+      .refine((token) => token === "" || token.length >= 16, "expected at least 16 characters, e.g. the output of `openssl rand -hex 32`")
       .optional(),
     PUBLIC_URL: z
       .string()

@@ -58,8 +58,8 @@ export function redactText(text: string): string {
  * keys and tokens), whatever their shape; values under 8 characters are left to the patterns.
  */
 export function secretScrubber(known: readonly (string | undefined)[]): (text: string) => string {
-  const values = [...new Set(known.filter((value): value is string => value !== undefined && value.length >= 8))].sort(
-    (a, b) => b.length - a.length,
-  );
+  // Each value also as it stands inside a JSON string (a log line), where " and \ are escaped.
+  const given = known.filter((value): value is string => value !== undefined && value.length >= 8);
+  const values = [...new Set(given.flatMap((value) => [value, JSON.stringify(value).slice(1, -1)]))].sort((a, b) => b.length - a.length);
   return (text) => redactText(values.reduce((scrubbed, value) => scrubbed.split(value).join(HIDDEN), text));
 }

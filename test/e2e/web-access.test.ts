@@ -128,6 +128,10 @@ describe("the console and its API are the operator's alone", () => {
     expect((await raw(t.app.url, `/login?token=${t.token}`, from)).status).toBe(429);
     expect((await raw(t.app.url, "/api/channels", { ...from, headers: t.auth })).status).toBe(429);
     expect((await login()).status).toBe(303);
+    // A proxy's own Basic credentials are no guess at the token: they neither count nor lock out.
+    const proxied = { localAddress: "127.0.0.3", headers: { authorization: "Basic dXNlcjpwYXNz" } };
+    for (let i = 0; i < 12; i++) expect((await raw(t.app.url, "/api/channels", proxied)).status).toBe(401);
+    expect((await raw(t.app.url, "/api/channels", { localAddress: "127.0.0.3", headers: t.auth })).status).toBe(200);
   });
 
   it("keeps a session across a restart; logout ends it", async () => {

@@ -26,6 +26,7 @@ describe("console settings", () => {
       expect(() => loadConfig({ PUBLIC_URL: wrong }), wrong).toThrow(/PUBLIC_URL: got .*; expected the console's public origin/);
     expect(() => loadConfig({ CONSOLE_TOKEN: "has spaces in it" })).toThrow(ConfigError);
     expect(() => loadConfig({ CONSOLE_TOKEN: "has spaces in it" })).toThrow(/CONSOLE_TOKEN: got a value \(hidden\)/);
+    expect(() => loadConfig({ CONSOLE_TOKEN: "short-token" })).toThrow(/CONSOLE_TOKEN: .*at least 16 characters/);
   });
 });
 

@@ -37,10 +37,12 @@ describe("log redaction", () => {
   });
 
   it("hides the configured secrets whatever their shape, in messages and errors", () => {
-    const { log, lines } = capture("info", ["correct-horse-battery", "short"]);
+    const { log, lines } = capture("info", ["correct-horse-battery", "short", 'pa"ss\\word-42']);
+    log.warn({ setting: 'pa"ss\\word-42' }, "a secret that JSON escapes");
     log.error({ err: new Error("401: key correct-horse-battery refused") }, "model call failed with correct-horse-battery");
     const text = lines.join("");
     expect(text).not.toContain("correct-horse-battery");
+    expect(text).not.toContain("word-42");
     expect(text).toContain("[redacted]");
   });
 

@@ -81,12 +81,15 @@ export class ConsoleAccess {
     else this.#failures.set(address, { count: 1 });
   }
 
-  /** A bearer token wins over a cookie; a wrong token counts against the client's address. */
+  /**
+   * A bearer token wins over a cookie; a wrong one counts against the client's address. Other
+   * schemes (a proxy's own Basic auth) are not attempts at the token and fall through to the cookie.
+   */
   async authenticate(headers: EdgeHeaders, address: string): Promise<Authenticated> {
-    if (headers.authorization !== undefined) {
+    const token = headers.authorization === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(headers.authorization)?.[1];
+    if (token !== undefined) {
       if (this.limited(address)) return "limited";
-      const token = /^Bearer +(\S+) *$/i.exec(headers.authorization)?.[1];
-      if (token !== undefined && this.tokenMatches(token)) return { kind: "bearer", key: "bearer" };
+      if (this.tokenMatches(token)) return { kind: "bearer", key: "bearer" };
       this.failed(address);
       return "denied";
     }
