@@ -134,12 +134,17 @@ describe("the console and its API are the operator's alone", () => {
     expect((await raw(t.app.url, "/api/channels", { localAddress: "127.0.0.3", headers: t.auth })).status).toBe(200);
   });
 
-  it("keeps a session across a restart; logout ends it", async () => {
+  it("keeps a session across a restart; logout ends it and closes its live sockets", async () => {
     const cookie = cookieOf(await login());
     await t.restart();
     expect((await raw(t.app.url, "/api/channels", { headers: { cookie } })).status).toBe(200);
+    const live = await upgrade(t.app.url, { cookie, origin: t.app.url });
+    expect(live.result).toBe("open");
+    const closed = new Promise<number>((resolve) => live.ws.once("close", resolve));
     const out = await raw(t.app.url, "/api/logout", { method: "POST", headers: { cookie, origin: t.app.url } });
     expect(out.status).toBe(204);
+    // The session's live events stop with it.
+    expect(await closed).toBe(1008);
     expect(String(out.headers["set-cookie"]?.[0])).toMatch(/^quorum_session=;.*Max-Age=0/);
     expect((await raw(t.app.url, "/api/channels", { headers: { cookie } })).status).toBe(401);
     expect((await raw(t.app.url, "/", { headers: { cookie } })).text).toContain("Console token");

@@ -42,12 +42,24 @@ export class ConsoleAccess {
   readonly #hosts: ReadonlySet<string>;
   readonly #publicUrl: URL | undefined;
   readonly #failures = new LRUCache<string, { count: number }>({ max: 10_000, ttl: 60_000, noUpdateTTL: true });
+  readonly #onEnd = new Set<(key: string) => void>();
 
   constructor(options: AccessOptions) {
     this.sessions = options.sessions;
     this.#digest = digest(options.token);
     this.#publicUrl = options.publicUrl;
     this.#hosts = allowedHosts(options.bindHost, options.publicUrl);
+  }
+
+  /** Ends a browser session (logout); whatever it holds open, such as live sockets, is told. */
+  async endSession(sessionId: string): Promise<void> {
+    const key = await this.sessions.end(sessionId);
+    for (const listener of this.#onEnd) listener(key);
+  }
+
+  /** `listener` hears the key of each session that ends. */
+  onSessionEnd(listener: (key: string) => void): void {
+    this.#onEnd.add(listener);
   }
 
   /** The Host header names this console (any port); anything else may be a rebound DNS name. */

@@ -117,7 +117,7 @@ export function authRoutes(app: Hono<EdgeEnv>, access: ConsoleAccess): void {
 
   app.post("/api/logout", async (c) => {
     const credential = c.get("credential");
-    if (credential?.kind === "session") await access.sessions.end(credential.sessionId);
+    if (credential?.kind === "session") await access.endSession(credential.sessionId);
     c.header("Set-Cookie", access.clearedCookie());
     return c.body(null, 204);
   });

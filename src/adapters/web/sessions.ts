@@ -75,7 +75,10 @@ export class SessionStore {
     return { key, refreshed: true };
   }
 
-  async end(id: string): Promise<void> {
-    await this.db.delete(consoleSessions).where(eq(consoleSessions.idHash, sha256(id)));
+  /** Ends the session; its key, as `find` gave it. */
+  async end(id: string): Promise<string> {
+    const key = sha256(id);
+    await this.db.delete(consoleSessions).where(eq(consoleSessions.idHash, key));
+    return key;
   }
 }

@@ -22,7 +22,11 @@ const refuse = (socket: Duplex, status: string, reason: string) => {
  */
 export function attachEventSocket(server: Server, hub: EventHub, access: ConsoleAccess): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4_096 });
-  const open = new Map<string, number>();
+  // Live sockets by the credential that opened them: counted for the cap, closed when a session ends.
+  const open = new Map<string, Set<WebSocket>>();
+  access.onSessionEnd((key) => {
+    for (const ws of open.get(key) ?? []) ws.close(1008, "logged out");
+  });
   const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node takes its own error listener off an upgraded socket: a client that resets it while the
     // checks below run would otherwise raise an error nobody handles, and end the process.
@@ -40,23 +44,20 @@ export function attachEventSocket(server: Server, hub: EventHub, access: Console
       return refuse(socket, "403 Forbidden", "A browser session connects from the console's own page only (Origin).");
     const channel = channelName.safeParse(url.searchParams.get("channel") ?? "");
     if (!channel.success) return refuse(socket, "400 Bad Request", "channel query parameter: lower case letters, digits, - and _");
-    const tooMany = () => (open.get(who.key) ?? 0) >= MAX_SOCKETS_PER_CREDENTIAL;
+    const tooMany = () => (open.get(who.key)?.size ?? 0) >= MAX_SOCKETS_PER_CREDENTIAL;
     const cap = `At most ${MAX_SOCKETS_PER_CREDENTIAL} live connections per login.`;
     if (tooMany()) return refuse(socket, "429 Too Many Requests", cap);
     if (socket.destroyed) return;
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       // Counted once upgraded; upgrades that raced past the check above are closed here.
       if (tooMany()) return ws.close(1008, cap);
-      open.set(who.key, (open.get(who.key) ?? 0) + 1);
+      const held = open.get(who.key) ?? new Set<WebSocket>();
+      open.set(who.key, held.add(ws));
       const unsubscribe = hub.subscribe(channel.data, (event) => ws.send(JSON.stringify(event)));
-      let counted = true;
       const done = () => {
         unsubscribe();
-        if (!counted) return;
-        counted = false;
-        const left = (open.get(who.key) ?? 1) - 1;
-        if (left > 0) open.set(who.key, left);
-        else open.delete(who.key);
+        held.delete(ws);
+        if (held.size === 0 && open.get(who.key) === held) open.delete(who.key);
       };
       ws.on("close", done);
       ws.on("error", done);
