@@ -29,17 +29,8 @@ export function clampLimit(value: number | undefined, fallback: number, max: num
   return Math.min(max, Math.max(0, Math.floor(value)));
 }
 
-export function toRecord(row: {
-  id: number;
-  kind: MemoryKind;
-  content: string;
-  author: string | null;
-  importance: number;
-  accessCount: number;
-  createdAt: Date;
-  lastAccessedAt: Date;
-  conversationId: string | null;
-}): MemoryRecord {
+/** A row as the driver returned it: numbers may come back as strings, float4 with noise. */
+export function toRecord(row: MemoryRecord): MemoryRecord {
   return {
     id: Number(row.id),
     kind: row.kind,
