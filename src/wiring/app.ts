@@ -10,7 +10,7 @@ import { WebPoster } from "../adapters/web/poster.js";
 import { relayConsoleEvents } from "../adapters/web/relay.js";
 import { SessionStore, tokenFingerprint } from "../adapters/web/sessions.js";
 import { attachEventSocket } from "../adapters/web/socket.js";
-import type { ConversationStore } from "../agents/conversation/conversation-store.js";
+import { type ConversationStore, channelKey } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { type Config, missingSettings } from "../config.js";
 import type { Database } from "../db/client.js";
@@ -89,10 +89,10 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     },
     channels: () => conversations.listChannels("web"),
     async threads(channel) {
-      return conversations.listThreads(`web:${channel}`);
+      return conversations.listThreads(channelKey("web", channel));
     },
     async hasThread(channel, thread) {
-      return (await conversations.findThread(`web:${channel}`, thread)) !== undefined;
+      return (await conversations.findThread(channelKey("web", channel), thread)) !== undefined;
     },
     async messages(thread) {
       const conversation = await conversations.findThreadOnPlatform("web", thread);

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { z } from "zod";
@@ -8,7 +7,7 @@ import { unavailableCause } from "../../core/unavailable.js";
 import type { ToolRisk } from "../../tools/approval-policy.js";
 import type { ToolStats } from "../../tools/stats.js";
 import type { ConsoleAccess } from "./access.js";
-import { consoleFiles, consolePrefix } from "./console-files.js";
+import { consoleFiles, consolePage, consolePrefix } from "./console-files.js";
 import { authRoutes, type EdgeEnv, guardEdge, loginForm, operator } from "./edge.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
@@ -55,8 +54,6 @@ export interface WebApiDeps {
   log: Logger;
 }
 
-const page = readFileSync(new URL("./console.html", import.meta.url), "utf8");
-
 export function createWebApi({ bot, backend, hub, poster, enabled, access, log }: WebApiDeps): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
   guardEdge(app, access);
@@ -75,7 +72,7 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, log }
 
   // The console itself only where it is enabled (WEB_CONSOLE); the service routes always answer.
   if (enabled) {
-    app.get("/", (c) => c.html(c.get("credential") ? page : loginForm()));
+    app.get("/", (c) => c.html(c.get("credential") ? consolePage : loginForm()));
 
     // The files the page loads; open to all like the page (they hold no data).
     app.get(`${consolePrefix}:name`, (c) => {

@@ -33,6 +33,9 @@ export interface ConsoleFile {
   contentType: string;
 }
 
+/** The console page itself, read once at start. */
+export const consolePage = readFileSync(new URL("./console.html", import.meta.url), "utf8");
+
 /** Read once at start, like the page; looked up by name, never by a path from the request. */
 export const consoleFiles: ReadonlyMap<string, ConsoleFile> = new Map(
   files.map(([name, contentType]) => [name, { body: readFileSync(new URL(`./console/${name}`, import.meta.url), "utf8"), contentType }]),

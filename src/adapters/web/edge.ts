@@ -4,7 +4,7 @@ import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Author } from "../../core/thread.js";
 import type { ConsoleAccess, Credential, EdgeHeaders } from "./access.js";
-import { consolePrefix } from "./console-files.js";
+import { consolePage, consolePrefix } from "./console-files.js";
 
 /** What the edge hands the routes: who is asking, once checked. */
 export type EdgeEnv = { Bindings: Partial<HttpBindings>; Variables: { credential: Credential | undefined } };
@@ -16,7 +16,6 @@ const CSP =
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-const consolePage = readFileSync(new URL("./console.html", import.meta.url), "utf8");
 const loginBody = readFileSync(new URL("./login.html", import.meta.url), "utf8");
 /** The console page's start (doctype, meta, title), then the login form and its style sheets (links are body-ok). */
 const loginPage = `${consolePage.slice(0, consolePage.indexOf("<link"))}</head>\n<body>\n${loginBody}</body>\n</html>\n`;
