@@ -41,7 +41,6 @@ export class Router implements Bot {
    * recalled early is marked overtaken when another turn of its thread takes its place first.
    */
   readonly #storing = new Map<string, Set<{ overtaken: boolean }>>();
-  readonly #inFlight = new Set<Promise<unknown>>();
   /** Deliveries being handled here, by platform and event id: a duplicate waits for the first. */
   readonly #deliveries = new Map<string, Promise<RoutedMessage | undefined>>();
   #closing = false;
@@ -60,11 +59,9 @@ export class Router implements Bot {
     }
     const work = this.#handle(message, poster);
     this.#deliveries.set(key, work);
-    this.#inFlight.add(work);
     try {
       return await work;
     } finally {
-      this.#inFlight.delete(work);
       this.#deliveries.delete(key);
     }
   }
@@ -189,7 +186,7 @@ export class Router implements Bot {
   /** Stops taking messages and waits for the replies in flight. */
   async drain(): Promise<void> {
     this.#closing = true;
-    await Promise.allSettled([...this.#inFlight]);
+    await Promise.allSettled([...this.#deliveries.values()]);
   }
 }
 

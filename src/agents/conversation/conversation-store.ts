@@ -38,14 +38,13 @@ export interface Delivery {
 
 /**
  * A delivery that was received before: its turn failed, or its process died, and this caller now
- * runs it again (`retry`); it was answered (`answered`, with the stored reply); a turn for it is
- * still running (`running`); or it is on record without its message (`seen`, from older versions).
+ * runs it again (`retry`); it was answered (`answered`, with the stored reply); or there is
+ * nothing to run nor answer (`running`: its turn still runs, or it is on record without its message).
  */
 export type Redelivery =
   | { state: "retry"; received: Received; thread: string }
   | { state: "answered"; thread: string; conversationId: string; userMessageId: string; reply: { id: string; text: string } }
-  | { state: "running" }
-  | { state: "seen" };
+  | { state: "running" };
 
 export interface Received {
   conversationId: string;
@@ -244,7 +243,7 @@ export class ConversationStore {
           left join ${messages} r on r.id = e.reply_id
         where e.platform = ${key.platform} and e.event_id = ${key.eventId}`),
     );
-    if (!known?.message_id) return { state: "seen" };
+    if (!known?.message_id) return { state: "running" };
     if (known.outcome === null) return { state: "running" };
     if (known.outcome === "ok" && known.reply_id && known.reply !== null && known.conversation_id && known.thread !== null)
       return {
