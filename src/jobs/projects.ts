@@ -7,7 +7,7 @@ import { statusRowId } from "./project-runner.js";
 import type { ProjectRow, ProjectStore } from "./project-store.js";
 import { statusText } from "./project-text.js";
 import type { ProjectQueue } from "./queue.js";
-import { RedisUnavailableError } from "./redis.js";
+import { type RedisConnection, RedisUnavailableError } from "./redis.js";
 
 export interface StartRequest {
   channel: ChannelRow;
@@ -28,10 +28,8 @@ export interface ProjectServiceDeps {
   queue: ProjectQueue;
   conversations: ConversationStore;
   posters: PosterFor;
-  /** "ok", or why Redis cannot be used; answers within about 3 s. */
-  redisStatus(): Promise<string>;
-  /** Redis's URL, password hidden: for messages. */
-  redisWhere: string;
+  /** Whether Redis answers (within about 3 s), and where it is, for messages. */
+  redis: Pick<RedisConnection, "status" | "where">;
   /** How long a request waits for a queue command; default REDIS_DEADLINE_MS. */
   redisDeadlineMs?: number;
 }
@@ -53,7 +51,7 @@ export class ProjectService {
 
   async start(request: StartRequest): Promise<Started> {
     const { store, queue, conversations, posters } = this.deps;
-    const redis = await this.deps.redisStatus();
+    const redis = await this.deps.redis.status();
     if (redis !== "ok") return { ok: false, message: `Background projects need Redis, which is ${redis}.` };
     const poster = posters(request.platform);
     if (!poster) return { ok: false, message: `Projects cannot post on ${request.platform} from this bot.` };
@@ -94,8 +92,12 @@ export class ProjectService {
 
   /** Why projects cannot run now, when Redis does not answer; for replies that work without it. */
   async redisProblem(): Promise<string | undefined> {
-    if ((await this.deps.redisStatus()) === "ok") return undefined;
-    return new RedisUnavailableError(this.deps.redisWhere, "Projects cannot start or run until it is back.").message;
+    return (await this.#unavailable("Projects cannot start or run until it is back."))?.message;
+  }
+
+  /** A RedisUnavailableError saying `outcome` when Redis does not answer now. */
+  async #unavailable(outcome: string): Promise<RedisUnavailableError | undefined> {
+    return (await this.deps.redis.status()) === "ok" ? undefined : new RedisUnavailableError(this.deps.redis.where, outcome);
   }
 
   /** Queue work on a request's path, bounded: a RedisUnavailableError saying `outcome` when Redis does not answer. */
@@ -103,7 +105,7 @@ export class ProjectService {
     try {
       return await withinDeadline(work, this.deps.redisDeadlineMs ?? REDIS_DEADLINE_MS, "Redis");
     } catch (error) {
-      if (error instanceof UnavailableError || isConnectionError(error)) throw new RedisUnavailableError(this.deps.redisWhere, outcome);
+      if (error instanceof UnavailableError || isConnectionError(error)) throw new RedisUnavailableError(this.deps.redis.where, outcome);
       throw error;
     }
   }
@@ -120,9 +122,9 @@ export class ProjectService {
    * Redis, nothing is changed and a RedisUnavailableError says so.
    */
   async cancel(project: ProjectRow): Promise<boolean> {
-    const { store, queue, redisWhere } = this.deps;
-    if ((await this.deps.redisStatus()) !== "ok")
-      throw new RedisUnavailableError(redisWhere, "Nothing was cancelled; try again once it answers.");
+    const { store, queue } = this.deps;
+    const unavailable = await this.#unavailable("Nothing was cancelled; try again once it answers.");
+    if (unavailable) throw unavailable;
     const tasks = await store.tasks(project.id);
     if (!(await store.cancel(project.id))) return false;
     const stop = async () => {

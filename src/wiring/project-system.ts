@@ -46,7 +46,7 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
   const roster = specialistRoster(settings.specialists);
   const consoleEvents = new RedisConsoleEvents(redis.client, prefix, log);
   const posters = postersFromConfig(config, log, consoleEvents);
-  const service = new ProjectService({ store, queue, conversations, posters, redisStatus: () => redis.status(), redisWhere: redis.where });
+  const service = new ProjectService({ store, queue, conversations, posters, redis });
   const workers = runWorkers
     ? startProjectWorkers(
         new ProjectRunner({
