@@ -83,14 +83,18 @@ export class ConsoleAccess {
     return timingSafeEqual(digest(candidate), this.#digest);
   }
 
-  limited(address: string): boolean {
-    return (this.#failures.get(address)?.count ?? 0) >= FAILURES_PER_MINUTE;
-  }
-
-  failed(address: string): void {
+  /** A try at the token from `address`: a wrong one counts against it, and past the limit none is looked at. */
+  checkToken(token: string, address: string): "ok" | "denied" | "limited" {
+    if (this.limited(address)) return "limited";
+    if (this.tokenMatches(token)) return "ok";
     const entry = this.#failures.get(address);
     if (entry) entry.count++;
     else this.#failures.set(address, { count: 1 });
+    return "denied";
+  }
+
+  limited(address: string): boolean {
+    return (this.#failures.get(address)?.count ?? 0) >= FAILURES_PER_MINUTE;
   }
 
   /**
@@ -100,10 +104,8 @@ export class ConsoleAccess {
   async authenticate(headers: EdgeHeaders, address: string): Promise<Authenticated> {
     const token = headers.authorization === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(headers.authorization)?.[1];
     if (token !== undefined) {
-      if (this.limited(address)) return "limited";
-      if (this.tokenMatches(token)) return { kind: "bearer", key: "bearer" };
-      this.failed(address);
-      return "denied";
+      const checked = this.checkToken(token, address);
+      return checked === "ok" ? { kind: "bearer", key: "bearer" } : checked;
     }
     const sessionId = cookieValue(headers.cookie, SESSION_COOKIE);
     // Session ids are 256 random bits: an unknown one is a stale cookie, not a guess worth counting.

@@ -106,10 +106,7 @@ export function authRoutes(app: Hono<EdgeEnv>, access: ConsoleAccess): void {
     const token = c.req.query("token");
     if (access.limited(address)) return c.html(loginForm("Too many wrong tokens from this address; try again in a minute."), 429);
     if (token === undefined) return c.html(loginForm());
-    if (!access.tokenMatches(token)) {
-      access.failed(address);
-      return c.html(loginForm("That is not the console token."), 401);
-    }
+    if (access.checkToken(token, address) !== "ok") return c.html(loginForm("That is not the console token."), 401);
     c.header("Set-Cookie", access.cookie(await access.sessions.create()));
     return c.redirect("/", 303);
   });
