@@ -1,17 +1,40 @@
 import type { CommandInvocation, CommandReply, InboundMessage } from "./inbound.js";
-import type { Poster } from "./poster.js";
-import type { Platform } from "./thread.js";
+import type { ApprovalOutcomeView, Poster } from "./poster.js";
+import type { Author, Platform } from "./thread.js";
 
 export interface HandledMessage {
   thread: string;
   reply: { id: string; text: string };
   toolCalls: { name: string; ok: boolean }[];
   ok: boolean;
+  /** The turn waits for a person's yes on this call; `reply` is the message that says so. */
+  pendingApproval?: { id: string; tool: string; args: unknown };
   /** Milliseconds the turn spent waiting on the model, so what the bot itself adds can be told apart. */
   llmMs: number;
   /** This delivery was answered before (or is being answered by a delivery ahead of it): nothing new was posted. */
   repeated?: true;
 }
+
+/** A person's click on Approve or Deny, normalised by an adapter. */
+export interface ApprovalDecisionInput {
+  platform: Platform;
+  /** The approval's id, from the button. */
+  id: string;
+  approve: boolean;
+  by: Author;
+}
+
+/**
+ * What came of a click: no such approval on this platform, expired, decided before (a double
+ * click), not this person's to decide (only the asker or an admin may), or decided now, with the
+ * turn that goes on in its thread.
+ */
+export type ApprovalDecisionResult =
+  | { status: "unknown" }
+  | { status: "expired" }
+  | { status: "taken"; outcome: ApprovalOutcomeView }
+  | { status: "forbidden"; asker: { id: string; name: string } }
+  | { status: "decided"; outcome: ApprovalOutcomeView; thread: string; turn: Promise<HandledMessage> };
 
 /** Thrown by `handleMessage` once the bot has begun to shut down; the sender should retry. */
 export class ShuttingDownError extends Error {
@@ -27,6 +50,8 @@ export interface Bot {
    */
   handleMessage(message: InboundMessage, poster: Poster): Promise<HandledMessage | undefined>;
   handleCommand(invocation: CommandInvocation): Promise<CommandReply>;
+  /** Decides a tool call that waits for approval; `poster` writes the turn that goes on. */
+  decideApproval(decision: ApprovalDecisionInput, poster: Poster): Promise<ApprovalDecisionResult>;
   /** Whether the bot already holds a conversation in this thread, so a message there needs no mention. */
   knowsThread(platform: Platform, channel: string, thread: string): Promise<boolean>;
 }

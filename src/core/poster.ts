@@ -25,6 +25,24 @@ export interface OpenedThread {
   messageId: string;
 }
 
+/** A tool call waiting for a person's yes, as a thread shows it (arguments with secrets hidden). */
+export interface ApprovalPrompt {
+  id: string;
+  tool: string;
+  args: unknown;
+  /** Who asked: they, or an admin, may decide. */
+  asker: { id: string; name: string };
+  expiresAt: Date;
+}
+
+/** What became of an approval: decided by a person, or expired (counts as denied). */
+export interface ApprovalOutcomeView {
+  state: "approved" | "denied" | "expired";
+  /** The person's name; absent when it expired. */
+  by?: string;
+  at: Date;
+}
+
 /** How anything (the assistant, a worker) writes into a platform's thread. */
 export interface Poster {
   /** Starts a thread in a channel with `text` as its first message; `title` names it where threads have names. */
@@ -33,6 +51,10 @@ export interface Poster {
   update(to: ThreadRef, messageId: string, text: string): Promise<void>;
   /** `replyId` is the id the reply is stored under; a platform that can choose its message ids uses it. */
   stream(to: ThreadRef, options?: { replyId?: string }): ReplyStream;
+  /** Posts the prompt with Approve and Deny buttons; its id is what `showDecision` updates. */
+  askApproval(to: ThreadRef, prompt: ApprovalPrompt): Promise<PostedMessage>;
+  /** Replaces the prompt's buttons with who decided and when. */
+  showDecision(to: ThreadRef, messageId: string, prompt: ApprovalPrompt, outcome: ApprovalOutcomeView): Promise<void>;
 }
 
 /** The poster of each platform this process can write to. */
@@ -42,4 +64,16 @@ export type PosterFor = (platform: Platform) => Poster | undefined;
 export interface ProjectEvents {
   progress(to: ThreadRef, projectId: string, text: string): void;
   done(to: ThreadRef, projectId: string, text: string): void;
+}
+
+/** Where a turn writes: its reply, and the prompt of a call that waits for a person. */
+export interface TurnOutput {
+  to: ThreadRef;
+  stream: ReplyStream;
+  askApproval(prompt: ApprovalPrompt): Promise<PostedMessage>;
+}
+
+/** A turn's output into `to` through `poster`, its reply stored under `replyId`. */
+export function turnOutput(poster: Poster, to: ThreadRef, replyId: string): TurnOutput {
+  return { to, stream: poster.stream(to, { replyId }), askApproval: (prompt) => poster.askApproval(to, prompt) };
 }

@@ -240,3 +240,47 @@ export const consoleSessions = pgTable(
   },
   (t) => [index("console_sessions_last_seen").on(t.lastSeenAt)],
 );
+
+export const approvalStates = ["pending", "approved", "denied", "expired"] as const;
+export type ApprovalState = (typeof approvalStates)[number];
+
+/**
+ * Tool calls waiting for a person's yes, and the paused turns behind them. `turn` holds what the
+ * turn needs to go on in any process (its messages so far and the calls left); `resumed` says it
+ * went on past this decision, so a decision whose process died before then is taken up again.
+ */
+export const toolApprovals = pgTable(
+  "tool_approvals",
+  {
+    id: text("id").primaryKey(),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    /** The paused turn's conversation; null for a project's task, which `turn` names. */
+    conversationId: text("conversation_id").references(() => conversations.id, { onDelete: "cascade" }),
+    /** The thread on its platform, where the prompt is and the turn goes on. */
+    platform: text("platform").notNull(),
+    channel: text("channel").notNull(),
+    thread: text("thread").notNull(),
+    askerId: text("asker_id").notNull(),
+    askerName: text("asker_name").notNull(),
+    tool: text("tool").notNull(),
+    /** The call's arguments with secrets hidden, as shown to the person deciding. */
+    arguments: jsonb("arguments").$type<unknown>().notNull(),
+    turn: jsonb("turn").$type<unknown>().notNull(),
+    state: text("state", { enum: approvalStates }).notNull().default("pending"),
+    decidedBy: text("decided_by"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    /** The platform's id of the message with the buttons, to show the decision on it. */
+    promptMessageId: text("prompt_message_id"),
+    resumed: boolean("resumed").notNull().default(false),
+    /** When a process last said it is resuming the turn; null before anyone took it up. */
+    claimedAt: timestamp("claimed_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("tool_approvals_pending").on(t.expiresAt).where(sql`${t.state} = 'pending'`),
+    index("tool_approvals_unresumed").on(t.decidedAt).where(sql`${t.state} <> 'pending' and not ${t.resumed}`),
+  ],
+);

@@ -10,9 +10,13 @@ import { WebPoster } from "../adapters/web/poster.js";
 import { relayConsoleEvents } from "../adapters/web/relay.js";
 import { SessionStore, tokenFingerprint } from "../adapters/web/sessions.js";
 import { attachEventSocket } from "../adapters/web/socket.js";
+import { ApprovalFlow } from "../agents/approvals/approval-flow.js";
 import { type ConversationStore, channelKey } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { type Config, missingSettings } from "../config.js";
+import type { Poster } from "../core/poster.js";
+import type { Platform } from "../core/thread.js";
+import { ThreadQueue } from "../core/thread-queue.js";
 import type { Database } from "../db/client.js";
 import { bullConnection } from "../jobs/queue.js";
 import type { Logger } from "./log.js";
@@ -38,6 +42,9 @@ export interface AppOverrides {
   llm?: LlmClient;
 }
 
+/** How often expired approvals, and decided ones whose process died, are taken up. */
+const APPROVAL_SWEEP_MS = 15_000;
+
 /** Wires config, database, agents and adapters, and starts serving. */
 export async function startApp(config: Config, log: Logger, overrides: AppOverrides = {}): Promise<RunningApp> {
   const services = await openServices(config, log, overrides.llm);
@@ -47,9 +54,23 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const projects = startProjectSystem(config, { db, llm, tools, executor, conversations, redis, log }, config.projects.runWorkers);
   const missing = missingSettings(config);
   const llmProblem = config.llm.configured || overrides.llm ? undefined : missing[0];
+  const threads = new ThreadQueue();
+  // Filled once the adapters exist: a decided approval's turn goes on through its platform's poster.
+  const posters = new Map<Platform, Poster>();
+  const approvals = new ApprovalFlow({
+    store: services.approvals,
+    conversations,
+    assistants,
+    threads,
+    tools,
+    posterFor: (platform) => posters.get(platform),
+    log,
+  });
   const router = new Router({
     conversations,
     assistants,
+    threads,
+    approvals,
     log,
     commandContext: async (invocation) => {
       const channel = await conversations.channel(invocation.platform, invocation.channel, invocation.channelName);
@@ -144,9 +165,13 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   // Sessions gone idle, or made under a token since rotated, end here.
   await sessions.prune();
   const access = new ConsoleAccess({ token, publicUrl, bindHost: config.host, sessions });
-  const api = createWebApi({ bot: router, backend, hub, poster: new WebPoster(hub), enabled: config.webConsole, access, log });
+  const webPoster = new WebPoster(hub);
+  const api = createWebApi({ bot: router, backend, hub, poster: webPoster, enabled: config.webConsole, access, log });
   const slack = config.slack ? createSlackAdapter(config.slack, router, log) : undefined;
   const discord = config.discord ? createDiscordAdapter(config.discord, router, log) : undefined;
+  posters.set("web", webPoster);
+  if (slack) posters.set("slack", slack.poster);
+  if (discord) posters.set("discord", discord.poster);
   const web = getRequestListener(api.fetch);
   const slackListener = slack?.listener;
   const server = createServer(slackListener ? (req, res) => (req.url?.startsWith("/slack/") ? slackListener : web)(req, res) : web);
@@ -178,6 +203,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     });
     await slack?.start();
     await discord?.start();
+    approvals.start(APPROVAL_SWEEP_MS);
   } catch (error) {
     // Half started, the process would hold the port, the database and Redis open while serving nothing.
     await close().catch((closeError: unknown) => log.warn({ err: closeError }, "closing after a failed start failed"));

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { ApprovalFlow } from "../agents/approvals/approval-flow.js";
 import type { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
 import type { TurnResult } from "../agents/assistant/enhanced-assistant.js";
 import {
@@ -10,11 +11,13 @@ import {
   type Redelivery,
 } from "../agents/conversation/conversation-store.js";
 import { type CommandContextFactory, dispatchCommand } from "../commands/index.js";
-import { type Bot, type HandledMessage, ShuttingDownError } from "../core/bot.js";
+import { type ApprovalDecisionInput, type ApprovalDecisionResult, type Bot, type HandledMessage, ShuttingDownError } from "../core/bot.js";
+import { CLAIM_STALE_MS, renewing } from "../core/claim.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "../core/inbound.js";
-import type { Poster } from "../core/poster.js";
+import { type Poster, turnOutput } from "../core/poster.js";
 import { storableText } from "../core/storable-text.js";
 import { authorName, type Platform } from "../core/thread.js";
+import { type ThreadQueue, threadKey } from "../core/thread-queue.js";
 
 export interface RoutedMessage extends TurnResult, HandledMessage {
   conversationId: string;
@@ -24,18 +27,15 @@ export interface RoutedMessage extends TurnResult, HandledMessage {
 export interface RouterDeps {
   conversations: ConversationStore;
   assistants: AssistantDirectory;
+  /** Shared with the approvals, so a turn that goes on after a decision keeps its thread's order. */
+  threads: ThreadQueue;
+  approvals: ApprovalFlow;
   commandContext: CommandContextFactory;
   log: Logger;
 }
 
-/** A running turn renews its delivery's claim this often. */
-const CLAIM_RENEW_MS = 20_000;
-/** A claim not renewed for this long is a turn whose process died: a redelivery runs it again. */
-const CLAIM_STALE_MS = 60_000;
-
 /** Drops duplicate deliveries, stores the message, and hands it to its channel's assistant, one turn at a time per thread. */
 export class Router implements Bot {
-  readonly #threads = new Map<string, Promise<unknown>>();
   /**
    * Messages being stored, by thread: each will take its turn behind any running one. One that
    * recalled early is marked overtaken when another turn of its thread takes its place first.
@@ -71,17 +71,17 @@ export class Router implements Bot {
     const { conversations, assistants } = this.deps;
     const channel = await conversations.channel(message.platform, message.channel, message.channelName);
     const externalThread = message.thread ?? randomUUID();
-    const threadKey = `${channel.id}\n${externalThread}`;
+    const key = threadKey(channel.id, externalThread);
     const assistant = assistants.for(channel);
     // With no turn of this thread ahead of this one, nothing a turn could still remember is missed:
     // recall while the message is stored. (A duplicate delivery wastes it, bumping what it found.)
-    const ahead = this.#threads.has(threadKey) || this.#storing.has(threadKey);
+    const ahead = this.deps.threads.busy(key) || this.#storing.has(key);
     const recalled = ahead ? undefined : assistant.recall(message.text, externalThread);
     // Reported by the turn; not unhandled when there is no turn.
     recalled?.catch(() => undefined);
-    const storing = this.#storing.get(threadKey) ?? new Set();
+    const storing = this.#storing.get(key) ?? new Set();
     const arrival = { overtaken: false };
-    this.#storing.set(threadKey, storing.add(arrival));
+    this.#storing.set(key, storing.add(arrival));
     const delivery: DeliveryKey = { platform: message.platform, eventId: message.eventId };
     let handled: { received: Received; thread: string; answer: Promise<TurnResult> } | undefined;
     let earlier: Redelivery | undefined;
@@ -105,17 +105,18 @@ export class Router implements Bot {
         // A turn that overtook this one may remember something its early recall could not see; a
         // rerun's message was stored long ago, and its thread may not be the one recalled for.
         const early = arrival.overtaken || !received ? undefined : recalled;
-        const answer = this.#inOrder(`${channel.id}\n${turn.thread}`, () =>
+        const to = { platform: message.platform, channel: message.channel, thread: turn.thread };
+        const answer = this.deps.threads.run(threadKey(channel.id, turn.thread), () =>
           assistant.answer(
             { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened, recalled: early, delivery },
-            poster.stream({ platform: message.platform, channel: message.channel, thread: turn.thread }, { replyId }),
+            turnOutput(poster, to, replyId),
           ),
         );
         handled = { received: turn.received, thread: turn.thread, answer: this.#claimed(delivery, answer) };
       }
     } finally {
       storing.delete(arrival);
-      if (storing.size === 0) this.#storing.delete(threadKey);
+      if (storing.size === 0) this.#storing.delete(key);
     }
     if (earlier?.state === "answered") {
       // Answered before: the stored reply again, posting nothing. (Tool calls are not kept with it.)
@@ -138,33 +139,10 @@ export class Router implements Bot {
    */
   #claimed<T>(delivery: DeliveryKey, answer: Promise<T>): Promise<T> {
     const { conversations, log } = this.deps;
-    const renew = setInterval(() => {
-      conversations.renewClaim(delivery).catch((error: unknown) => log.warn({ err: error }, "delivery claim not renewed"));
-    }, CLAIM_RENEW_MS);
-    renew.unref();
-    return answer.then(
-      (result) => {
-        clearInterval(renew);
-        return result;
-      },
-      async (error: unknown) => {
-        clearInterval(renew);
-        await conversations.markFailed(delivery).catch((cause: unknown) => log.warn({ err: cause }, "failed turn not recorded"));
-        throw error;
-      },
-    );
-  }
-
-  /** Turns of one thread run one after another, in arrival order. */
-  #inOrder<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#threads.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.#threads.set(key, settled);
-    void settled.then(() => {
-      if (this.#threads.get(key) === settled) this.#threads.delete(key);
+    return renewing(answer, () => conversations.renewClaim(delivery), log).catch(async (error: unknown) => {
+      await conversations.markFailed(delivery).catch((cause: unknown) => log.warn({ err: cause }, "failed turn not recorded"));
+      throw error;
     });
-    return next;
   }
 
   async knowsThread(platform: Platform, channel: string, thread: string): Promise<boolean> {
@@ -183,10 +161,15 @@ export class Router implements Bot {
     return dispatchCommand(invocation, context);
   }
 
-  /** Stops taking messages and waits for the replies in flight. */
+  decideApproval(decision: ApprovalDecisionInput, poster: Poster): Promise<ApprovalDecisionResult> {
+    if (this.#closing) throw new ShuttingDownError("The bot is shutting down; decide again in a moment.");
+    return this.deps.approvals.decide(decision, poster);
+  }
+
+  /** Stops taking messages and decisions, and waits for the replies in flight. */
   async drain(): Promise<void> {
     this.#closing = true;
-    await Promise.allSettled([...this.#deliveries.values()]);
+    await Promise.allSettled([...this.#deliveries.values(), this.deps.approvals.drain()]);
   }
 }
 

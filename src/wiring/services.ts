@@ -1,3 +1,4 @@
+import { ApprovalStore } from "../agents/approvals/approval-store.js";
 import { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
 import { ConversationStore } from "../agents/conversation/conversation-store.js";
 import { createLlmClient } from "../agents/llm/index.js";
@@ -23,6 +24,8 @@ export interface Services {
   memory: MemoryStore;
   tools: ToolRegistry;
   executor: ToolExecutor;
+  /** Tool calls waiting for a person, and the turns paused behind them. */
+  approvals: ApprovalStore;
   /** Bookkeeping off the reply path; close() waits for it. */
   background: Background;
   close(): Promise<void>;
@@ -45,6 +48,7 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
     llm: llm ?? createLlmClient(config.llm),
     conversations: new ConversationStore(db, database),
     memory,
+    approvals: new ApprovalStore(db),
     tools,
     executor: new ToolExecutor(db, { limiter: new RedisRateLimiter(redis.client, config.redisPrefix), background }),
     background,
@@ -59,12 +63,13 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
 
 /** The channels' assistants over the services, asking `model` within the agent's limits from config. */
 export function channelAssistants(
-  services: Pick<Services, "llm" | "memory" | "conversations" | "tools" | "executor" | "background">,
-  config: Pick<Config, "agent">,
+  services: Pick<Services, "llm" | "memory" | "conversations" | "tools" | "executor" | "approvals" | "background">,
+  config: Pick<Config, "agent" | "tools">,
   model: string,
   log: Logger,
 ): AssistantDirectory {
-  const { llm, memory, conversations, tools, executor, background } = services;
-  const settings = { model, maxSteps: config.agent.maxSteps, contextTokenBudget: config.agent.contextTokenBudget };
-  return new AssistantDirectory({ llm, memory, conversations, tools, executor, settings, background, log });
+  const { llm, memory, conversations, tools, executor, approvals, background } = services;
+  const { maxSteps, contextTokenBudget } = config.agent;
+  const settings = { model, maxSteps, contextTokenBudget, approval: config.tools.approval };
+  return new AssistantDirectory({ llm, memory, conversations, tools, executor, approvals, settings, background, log });
 }

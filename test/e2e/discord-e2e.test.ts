@@ -293,7 +293,12 @@ describe("Discord without the MessageContent intent enabled in the developer por
     const lines: string[] = [];
     const log = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
     // Start-up never reaches the bot; it only has to exist.
-    const bot: Bot = { handleMessage: async () => undefined, handleCommand: async () => ({ text: "" }), knowsThread: async () => false };
+    const bot: Bot = {
+      handleMessage: async () => undefined,
+      handleCommand: async () => ({ text: "" }),
+      decideApproval: async () => ({ status: "unknown" }),
+      knowsThread: async () => false,
+    };
     const env = discord.env();
     const adapter = createDiscordAdapter(
       { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID, guildId: env.DISCORD_GUILD_ID, apiUrl: env.DISCORD_API_URL },

@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { ConsoleEvent } from "../../src/adapters/web/events.js";
 import { WebPoster } from "../../src/adapters/web/poster.js";
+import { ApprovalFlow } from "../../src/agents/approvals/approval-flow.js";
+import { ApprovalStore } from "../../src/agents/approvals/approval-store.js";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import { MemoryStore } from "../../src/agents/memory/store.js";
 import { loadConfig } from "../../src/config.js";
 import { Background } from "../../src/core/background.js";
+import { ThreadQueue } from "../../src/core/thread-queue.js";
 import type { Database } from "../../src/db/client.js";
 import { builtinTools } from "../../src/tools/builtin/index.js";
 import { ToolExecutor } from "../../src/tools/executor.js";
@@ -47,12 +50,32 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
   const builtins = builtinTools(config.tools, memory);
   const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
   const executor = new ToolExecutor(db, { background });
-  const assistants = channelAssistants({ llm, memory, conversations, tools, executor, background }, config, llm.model, log);
+  const approvalStore = new ApprovalStore(db);
+  const assistants = channelAssistants(
+    { llm, memory, conversations, tools, executor, approvals: approvalStore, background },
+    config,
+    llm.model,
+    log,
+  );
+  const events: ConsoleEvent[] = [];
+  const poster = new WebPoster({ publish: (event) => void events.push(event) });
+  const threads = new ThreadQueue();
+  const approvals = new ApprovalFlow({
+    store: approvalStore,
+    conversations,
+    assistants,
+    threads,
+    tools,
+    posterFor: (platform) => (platform === "web" ? poster : undefined),
+    log,
+  });
   // What every command's context holds, whatever the channel.
   const shared = { memory, conversations, tools, executor, toolApproval: config.tools.approval };
   const router = new Router({
     conversations,
     assistants,
+    threads,
+    approvals,
     log,
     commandContext: async (invocation) => {
       const channel = await conversations.ensureChannel(
@@ -63,8 +86,6 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
       return { channel, assistant: assistants.for(channel), ...shared };
     },
   });
-  const events: ConsoleEvent[] = [];
-  const poster = new WebPoster({ publish: (event) => void events.push(event) });
   return {
     database,
     conversations,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApprovalStore } from "../../src/agents/approvals/approval-store.js";
 import { EnhancedAssistant } from "../../src/agents/assistant/enhanced-assistant.js";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import { MemoryStore } from "../../src/agents/memory/store.js";
@@ -46,7 +47,8 @@ describe("a turn whose user message cannot be made durable", () => {
       conversations,
       tools: new ToolRegistry(memoryTools(memory)),
       executor: new ToolExecutor(database.db),
-      settings: { model: llm.model, maxSteps: 8, contextTokenBudget: 4_000 },
+      settings: { model: llm.model, maxSteps: 8, contextTokenBudget: 4_000, approval: "external" },
+      approvals: new ApprovalStore(database.db),
       background,
       log,
     });
@@ -76,7 +78,13 @@ describe("a turn whose user message cannot be made durable", () => {
       userSeq: received!.seq,
       opened: received!.opened,
     };
-    await expect(assistant.answer(turn, stream)).rejects.toThrow("the disk is gone");
+    await expect(
+      assistant.answer(turn, {
+        to: { platform: "web", channel: "unflushed", thread: "t-1" },
+        stream,
+        askApproval: async () => ({ id: "prompt" }),
+      }),
+    ).rejects.toThrow("the disk is gone");
     await background.drain();
     expect(shown).toEqual([]);
     expect((await conversations.messages(received!.conversationId)).map((message) => message.role)).toEqual(["user"]);

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SlackPeople } from "../../src/adapters/slack/people.js";
+import type { ApprovalFlow } from "../../src/agents/approvals/approval-flow.js";
 import type { AssistantDirectory } from "../../src/agents/assistant/assistant-directory.js";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import type { CommandContext } from "../../src/commands/index.js";
+import { ThreadQueue } from "../../src/core/thread-queue.js";
 import type { Database } from "../../src/db/client.js";
 import { createLogger } from "../../src/wiring/log.js";
 import { Router } from "../../src/wiring/router.js";
@@ -85,6 +87,8 @@ describe("commands are run once per delivery id", () => {
     router = new Router({
       conversations,
       assistants: {} as AssistantDirectory,
+      threads: new ThreadQueue(),
+      approvals: {} as ApprovalFlow,
       log: createLogger("silent"),
       commandContext: async () => {
         contexts += 1;

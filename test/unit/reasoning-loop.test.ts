@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runReasoningLoop } from "../../src/agents/assistant/reasoning-loop.js";
+import { type LoopOutcome, type LoopResult, runReasoningLoop } from "../../src/agents/assistant/reasoning-loop.js";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import type { ChatMessage, CompletionRequest, ToolCallRequest } from "../../src/agents/llm/types.js";
 import type { Database } from "../../src/db/client.js";
@@ -33,13 +33,15 @@ describe("reasoning loop", () => {
 
   const run = (brain: (request: CompletionRequest) => ScriptedReply, maxSteps = 8) => {
     llm = new ScriptedLlm({ always: brain });
-    return runReasoningLoop({
-      llm,
-      messages: [{ role: "user", content: "go" }],
-      tools: registry.all().map(toToolSpec),
-      maxSteps,
-      runTool: (call: ToolCallRequest) => executor.execute(registry.get(call.name), call, context),
-    });
+    return finished(
+      runReasoningLoop({
+        llm,
+        messages: [{ role: "user", content: "go" }],
+        tools: registry.all().map(toToolSpec),
+        maxSteps,
+        runTool: (call: ToolCallRequest) => executor.execute(registry.get(call.name), call, context),
+      }),
+    );
   };
 
   it("asks for an answer without tools once the step limit is reached", async () => {
@@ -126,3 +128,10 @@ describe("tool results", () => {
     ]);
   });
 });
+
+/** The loop's result, for loops given no approval rule (they never stop at a call). */
+async function finished(outcome: Promise<LoopOutcome>): Promise<LoopResult> {
+  const result = await outcome;
+  if ("paused" in result) throw new Error(`the loop stopped at ${result.call.name}`);
+  return result;
+}

@@ -1,10 +1,18 @@
 import type { REST } from "@discordjs/rest";
-import { type RESTPostAPIChannelMessageResult, type RESTPostAPIChannelThreadsResult, Routes } from "discord-api-types/v10";
+import {
+  ButtonStyle,
+  ComponentType,
+  type RESTPostAPIChannelMessageResult,
+  type RESTPostAPIChannelThreadsResult,
+  Routes,
+} from "discord-api-types/v10";
 import type { Logger } from "pino";
-import type { OpenedThread, PostedMessage, Poster, ReplyStream } from "../../core/poster.js";
+import { approvalText, decisionText } from "../../core/approval-text.js";
+import type { ApprovalOutcomeView, ApprovalPrompt, OpenedThread, PostedMessage, Poster, ReplyStream } from "../../core/poster.js";
 import { splitText } from "../../core/split-text.js";
 import type { ThreadRef } from "../../core/thread.js";
 import { type EditableMessage, EditStream } from "../edit-stream.js";
+import { approvalButtonId } from "./approval-buttons.js";
 
 export const DISCORD_MESSAGE_LIMIT = 2_000;
 // Discord shows "typing…" for ten seconds per call.
@@ -40,6 +48,39 @@ export class DiscordPoster implements Poster {
     const [first = "", ...rest] = splitText(text, DISCORD_MESSAGE_LIMIT);
     await this.rest.patch(Routes.channelMessage(to.thread, messageId), { body: { content: first } });
     await this.#postAll(to.thread, rest);
+  }
+
+  /** The prompt with Approve and Deny buttons (message components) whose custom ids carry the approval's id. */
+  async askApproval(to: ThreadRef, prompt: ApprovalPrompt): Promise<PostedMessage> {
+    const posted = (await this.rest.post(Routes.channelMessages(to.thread), {
+      body: {
+        content: cut(approvalText(prompt)),
+        allowed_mentions: { parse: [] },
+        components: [
+          {
+            type: ComponentType.ActionRow,
+            components: [
+              {
+                type: ComponentType.Button,
+                style: ButtonStyle.Success,
+                label: "Approve",
+                custom_id: approvalButtonId("approve", prompt.id),
+              },
+              { type: ComponentType.Button, style: ButtonStyle.Danger, label: "Deny", custom_id: approvalButtonId("deny", prompt.id) },
+            ],
+          },
+        ],
+      },
+    })) as RESTPostAPIChannelMessageResult;
+    return { id: posted.id };
+  }
+
+  /** The buttons give way to who decided and when, in each reader's own time zone. */
+  async showDecision(to: ThreadRef, messageId: string, prompt: ApprovalPrompt, outcome: ApprovalOutcomeView): Promise<void> {
+    const decided = decisionText(outcome, `<t:${Math.floor(outcome.at.getTime() / 1000)}:f>`);
+    await this.rest.patch(Routes.channelMessage(to.thread, messageId), {
+      body: { content: cut(`${approvalText(prompt)}\n${decided}`), components: [] },
+    });
   }
 
   stream(to: ThreadRef): ReplyStream {
@@ -84,4 +125,9 @@ export class DiscordPoster implements Poster {
       body: { content, allowed_mentions: { parse: [] } },
     }) as Promise<RESTPostAPIChannelMessageResult>;
   }
+}
+
+/** A message's content within Discord's limit (a prompt's arguments are cut before this matters). */
+function cut(text: string): string {
+  return text.length <= DISCORD_MESSAGE_LIMIT ? text : `${text.slice(0, DISCORD_MESSAGE_LIMIT - 1)}…`;
 }

@@ -1,10 +1,13 @@
 import type { WebClient } from "@slack/web-api";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
-import type { OpenedThread, PostedMessage, Poster, ReplyStream } from "../../core/poster.js";
+import { approvalText, decisionText } from "../../core/approval-text.js";
+import type { ApprovalOutcomeView, ApprovalPrompt, OpenedThread, PostedMessage, Poster, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
 import { EditStream } from "../edit-stream.js";
+import { APPROVAL_BLOCK, APPROVE_ACTION, DENY_ACTION } from "./approval-actions.js";
 import { slackEditable } from "./editable.js";
+import { toMrkdwn } from "./format.js";
 import { SlackMessages } from "./messages.js";
 import { SlackNativeStream } from "./reply-stream.js";
 
@@ -51,6 +54,50 @@ export class SlackPoster implements Poster {
 
   async update(to: ThreadRef, messageId: string, text: string): Promise<void> {
     await this.#messages.replace(to.channel, to.thread || undefined, messageId, text);
+  }
+
+  /** A Block Kit message with Approve and Deny buttons whose value is the approval's id. */
+  async askApproval(to: ThreadRef, prompt: ApprovalPrompt): Promise<PostedMessage> {
+    const text = toMrkdwn(approvalText(prompt));
+    const posted = await this.client.chat.postMessage({
+      channel: to.channel,
+      thread_ts: to.thread,
+      text,
+      blocks: [
+        { type: "section", text: { type: "mrkdwn", text } },
+        {
+          type: "actions",
+          block_id: APPROVAL_BLOCK,
+          elements: [
+            {
+              type: "button",
+              action_id: APPROVE_ACTION,
+              style: "primary",
+              text: { type: "plain_text", text: "Approve" },
+              value: prompt.id,
+            },
+            { type: "button", action_id: DENY_ACTION, style: "danger", text: { type: "plain_text", text: "Deny" }, value: prompt.id },
+          ],
+        },
+      ],
+    });
+    return { id: posted.ts ?? "" };
+  }
+
+  /** The buttons give way to who decided and when, in each reader's own time zone. */
+  async showDecision(to: ThreadRef, messageId: string, prompt: ApprovalPrompt, outcome: ApprovalOutcomeView): Promise<void> {
+    const text = toMrkdwn(approvalText(prompt));
+    const seconds = Math.floor(outcome.at.getTime() / 1000);
+    const decided = decisionText(outcome, `<!date^${seconds}^{date_short_pretty} {time}|${outcome.at.toISOString()}>`);
+    await this.client.chat.update({
+      channel: to.channel,
+      ts: messageId,
+      text: `${text}\n${decided}`,
+      blocks: [
+        { type: "section", text: { type: "mrkdwn", text } },
+        { type: "context", elements: [{ type: "mrkdwn", text: decided }] },
+      ],
+    });
   }
 
   stream(to: ThreadRef): ReplyStream {

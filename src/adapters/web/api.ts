@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { type Bot, type Health, ShuttingDownError } from "../../core/bot.js";
+import { decisionText } from "../../core/approval-text.js";
+import { type Bot, type HandledMessage, type Health, ShuttingDownError } from "../../core/bot.js";
 import { unavailableCause } from "../../core/unavailable.js";
 import type { ToolRisk } from "../../tools/approval-policy.js";
 import type { ToolStats } from "../../tools/stats.js";
@@ -11,7 +12,7 @@ import { consoleFiles, consolePage, consolePrefix } from "./console-files.js";
 import { authRoutes, type EdgeEnv, guardEdge, loginForm, operator } from "./edge.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
-import { channelName, chatBody, commandBody, pathId } from "./schemas.js";
+import { approvalBody, channelName, chatBody, commandBody, pathId } from "./schemas.js";
 
 /** Read-only views the console needs beside the bot itself. */
 export interface ConsoleBackend {
@@ -97,11 +98,33 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, log }
       // reply (a retry after a lost response must not get a second reply, nor an error for a send
       // that worked). Only a turn still running in another process gets 409.
       if (!handled) return c.json({ error: `Message ${eventId} is still being answered; its answer will be in the thread.` }, 409);
-      // The standard header for where a response's time went: here, the model's share of it.
-      c.header("Server-Timing", `llm;dur=${handled.llmMs.toFixed(2)}`);
-      // A failed turn's reply is the sentence in the thread that says so; `failed` marks it.
-      const failed = handled.ok ? {} : { failed: true };
-      return c.json({ thread: handled.thread, reply: handled.reply, toolCalls: handled.toolCalls, ...failed });
+      return turnResponse(c, handled);
+    });
+
+    app.post("/api/approvals/:id", async (c) => {
+      const id = pathId.safeParse(c.req.param("id"));
+      if (!id.success) return c.json({ error: `Bad approval id: ${id.error.issues[0]?.message}` }, 400);
+      const body = await readBody(c, approvalBody);
+      if (!body.ok) return body.response;
+      const decided = await bot.decideApproval(
+        { platform: "web", id: id.data, approve: body.data.approve, by: operator(body.data.user) },
+        poster,
+      );
+      switch (decided.status) {
+        case "unknown":
+          return c.json({ error: `No approval "${id.data}" is known in this console.` }, 404);
+        case "expired":
+          return c.json({ error: "This approval expired: nobody decided within 15 minutes, so the call was counted as denied." }, 410);
+        case "taken":
+          return c.json(
+            { error: `This approval was already decided: ${decisionText(decided.outcome)}`, state: decided.outcome.state },
+            409,
+          );
+        case "forbidden":
+          return c.json({ error: `Only ${decided.asker.name} or an admin can decide this approval.` }, 403);
+        case "decided":
+          return turnResponse(c, await decided.turn);
+      }
     });
 
     app.post("/api/commands", async (c) => {
@@ -150,6 +173,18 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, log }
     return c.json({ error: "The bot could not handle this request; its log says why." }, 500);
   });
   return app;
+}
+
+/**
+ * A turn as the chat API answers it: the reply, or the call it waits on (and no reply). A failed
+ * turn's reply is the sentence in the thread that says so; `failed` marks it.
+ */
+function turnResponse(c: Context, handled: HandledMessage): Response {
+  // The standard header for where a response's time went: here, the model's share of it.
+  c.header("Server-Timing", `llm;dur=${handled.llmMs.toFixed(2)}`);
+  if (handled.pendingApproval) return c.json({ thread: handled.thread, pendingApproval: handled.pendingApproval });
+  const failed = handled.ok ? {} : { failed: true };
+  return c.json({ thread: handled.thread, reply: handled.reply, toolCalls: handled.toolCalls, ...failed });
 }
 
 type Parsed<T> = { ok: true; data: T } | { ok: false; response: Response };

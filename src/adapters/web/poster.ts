@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { OpenedThread, Poster, ReplyStream } from "../../core/poster.js";
+import type { ApprovalOutcomeView, ApprovalPrompt, OpenedThread, PostedMessage, Poster, ReplyStream } from "../../core/poster.js";
 import type { ThreadRef } from "../../core/thread.js";
 import type { ConsoleEvents } from "./events.js";
 
@@ -22,6 +22,16 @@ export class WebPoster implements Poster {
 
   async update(to: ThreadRef, messageId: string, text: string) {
     this.hub.publish({ type: "message.done", channel: to.channel, thread: to.thread, messageId, text });
+  }
+
+  /** The browsers show the buttons; the approval's id is the prompt's id. */
+  async askApproval(to: ThreadRef, prompt: ApprovalPrompt): Promise<PostedMessage> {
+    this.hub.publish({ type: "approval.requested", channel: to.channel, thread: to.thread, approval: prompt });
+    return { id: prompt.id };
+  }
+
+  async showDecision(to: ThreadRef, _messageId: string, prompt: ApprovalPrompt, outcome: ApprovalOutcomeView): Promise<void> {
+    this.hub.publish({ type: "approval.decided", channel: to.channel, thread: to.thread, id: prompt.id, ...outcome });
   }
 
   stream(to: ThreadRef, options?: { replyId?: string }): ReplyStream {

@@ -36,3 +36,9 @@ export const commandBody = z.object({
     .regex(/^\/[a-z][a-z0-9_-]*$/i, "a command such as /memory"),
   text: z.string().max(20_000).default(""),
 });
+
+export const approvalBody = z.object({
+  approve: z.boolean(),
+  /** Who decides, as the console names its user; the operator decides in any case. */
+  user: z.string().trim().min(1).max(80).default("operator"),
+});

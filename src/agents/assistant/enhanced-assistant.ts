@@ -1,22 +1,36 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Background } from "../../core/background.js";
-import type { ReplyStream } from "../../core/poster.js";
+import type { ReplyStream, TurnOutput } from "../../core/poster.js";
+import { redactSecrets } from "../../core/redact.js";
 import { type Author, authorName } from "../../core/thread.js";
+import { type ApprovalSetting, needsApproval } from "../../tools/approval-policy.js";
 import type { ToolExecutor } from "../../tools/executor.js";
 import { type ToolRegistry, toToolSpec } from "../../tools/registry.js";
+import { type ApprovalStore, promptOf } from "../approvals/approval-store.js";
 import type { ChannelRow, ConversationStore, DeliveryKey } from "../conversation/conversation-store.js";
-import { type LlmClient, LlmError } from "../llm/types.js";
+import { type LlmClient, LlmError, type ToolCallRequest } from "../llm/types.js";
 import type { MemoryStore } from "../memory/store.js";
 import type { MemoryRecord } from "../memory/types.js";
 import { buildContext } from "./context-builder.js";
 import { holdReply } from "./held-reply.js";
-import { runReasoningLoop } from "./reasoning-loop.js";
+import type { PausedTurn } from "./paused-turn.js";
+import {
+  type Decision,
+  type LoopInput,
+  type LoopOutcome,
+  type LoopState,
+  resumeReasoningLoop,
+  runReasoningLoop,
+} from "./reasoning-loop.js";
 import { messageTokens } from "./tokens.js";
 
 export interface AssistantSettings {
   model: string;
   maxSteps: number;
   contextTokenBudget: number;
+  /** Which tool risks wait for a person's yes (`TOOL_APPROVAL`). */
+  approval: ApprovalSetting;
 }
 
 export interface AssistantDeps {
@@ -26,6 +40,7 @@ export interface AssistantDeps {
   tools: ToolRegistry;
   executor: ToolExecutor;
   settings: AssistantSettings;
+  approvals: ApprovalStore;
   background: Background;
   log: Logger;
 }
@@ -47,7 +62,10 @@ export interface Turn {
 }
 
 export interface TurnResult {
+  /** The answer; when the turn waits for a person, the message in the thread that says so. */
   reply: { id: string; text: string };
+  /** The call the turn waits on; the turn goes on once someone decides (see `resume`). */
+  pendingApproval?: { id: string; tool: string; args: unknown };
   toolCalls: { name: string; ok: boolean }[];
   ok: boolean;
   promptTokens: number;
@@ -88,13 +106,13 @@ export class EnhancedAssistant {
     return this.deps.memory.recall({ channelId: this.channel.id, externalThreadId, query: text, limit: RECALL_LIMIT });
   }
 
-  async answer(turn: Turn, unheld: ReplyStream): Promise<TurnResult> {
-    const { conversations, memory, tools, executor, settings, llm, log } = this.deps;
+  async answer(turn: Turn, out: TurnOutput): Promise<TurnResult> {
+    const { conversations, memory, settings, llm } = this.deps;
     // The user's message reaches the disk while the context is gathered and the model answers;
     // nothing of the answer is shown before it is there. If it cannot get there, the turn stops
     // (no more tool calls) and fails with that error, storing and showing nothing.
     const flushed = conversations.flush();
-    const stream = holdReply(unheld, flushed);
+    const stream = holdReply(out.stream, flushed);
     const unflushed = new AbortController();
     flushed.catch(() => unflushed.abort());
     const [history, recalled] = await Promise.all([
@@ -110,42 +128,116 @@ export class EnhancedAssistant {
       history,
       budget: settings.contextTokenBudget,
     });
+    const timed = timedLlm(llm);
+    const outcome = await this.#loop(turn, timed.llm, unflushed.signal, stream, (input) =>
+      runReasoningLoop({ ...input, messages: context.messages }),
+    );
+    await flushed;
+    const done = { ...turn, llmMs: timed.elapsedMs() };
+    return { ...(await this.#settle(done, turn.replyId, outcome, { ...out, stream }, turn.delivery)), promptTokens: context.tokens };
+  }
+
+  /**
+   * Goes on with a turn that waited for a person, from what was stored when it stopped: the call
+   * runs (or the model is told it was declined) and the turn answers in its thread, or stops at
+   * its next call that waits.
+   */
+  async resume(paused: PausedTurn, decision: Decision, conversationId: string, out: TurnOutput): Promise<TurnResult> {
+    const timed = timedLlm(this.deps.llm);
+    const turn = { conversationId, author: paused.author, text: paused.text };
+    const outcome = await this.#loop(turn, timed.llm, undefined, out.stream, (input) => resumeReasoningLoop(input, paused.loop, decision));
+    const done = { ...turn, llmMs: paused.llmMs + timed.elapsedMs() };
+    return { ...(await this.#settle(done, paused.replyId, outcome, out)), promptTokens: 0 };
+  }
+
+  /** Runs (or resumes) the tool loop with this author's tools; a failure becomes the text that says so. */
+  async #loop(
+    turn: Pick<Turn, "conversationId" | "author">,
+    llm: LlmClient,
+    signal: AbortSignal | undefined,
+    stream: ReplyStream,
+    run: (input: Omit<LoopInput, "messages">) => Promise<LoopOutcome>,
+  ): Promise<Outcome> {
+    const { tools, executor, settings, log } = this.deps;
     const author = tools.caller(this.channel.platform, turn.author);
     const available = tools.forCaller(this.channel, author);
     const toolContext = { channelId: this.channel.id, conversationId: turn.conversationId, author };
-    const timed = timedLlm(llm);
-
-    let outcome: { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string };
+    const find = (name: string) => available.find((tool) => tool.name === name);
     try {
-      const result = await runReasoningLoop({
-        llm: timed.llm,
+      const result = await run({
+        llm,
         model: this.model,
-        messages: context.messages,
         tools: available.map(toToolSpec),
         maxSteps: settings.maxSteps,
         onDelta: (delta) => stream.append(delta),
-        signal: unflushed.signal,
-        runTool: (call) =>
-          executor.execute(
-            available.find((tool) => tool.name === call.name),
-            call,
-            toolContext,
-          ),
+        signal,
+        needsApproval: (call) => {
+          const tool = find(call.name);
+          return tool !== undefined && needsApproval(tool.risk, settings.approval);
+        },
+        runTool: (call) => executor.execute(find(call.name), call, toolContext),
       });
+      if ("paused" in result) return { paused: result };
       const text = result.text.trim() === "" ? "(The model returned an empty answer. Try rephrasing the question.)" : result.text;
-      outcome = { text, toolCalls: result.toolCalls, ...result.usage };
+      return { text, toolCalls: result.toolCalls, ...result.usage };
     } catch (error) {
-      outcome = { text: failureText(error), toolCalls: [], error: error instanceof LlmError ? error.kind : "internal" };
       if (error instanceof LlmError && error.kind === "not_configured")
         log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
       else log.warn({ err: error, channel: this.channel.id }, "turn failed");
+      return { text: failureText(error), toolCalls: [], error: error instanceof LlmError ? error.kind : "internal" };
+    }
+  }
+
+  /**
+   * Stores and shows how the loop ended. The final text goes out once the reply is stored:
+   * whoever is told the answer is done can read it from the thread, and a redelivery finds the
+   * turn settled. A loop that stopped at a call stores the turn for whoever decides, says in the
+   * thread what it waits for, and asks.
+   */
+  async #settle(
+    turn: Pick<Turn, "conversationId" | "author" | "text"> & { llmMs: number },
+    replyId: string,
+    outcome: Outcome,
+    out: TurnOutput,
+    delivery?: DeliveryKey,
+  ): Promise<Omit<TurnResult, "promptTokens">> {
+    const { conversations, memory, approvals } = this.deps;
+    if ("paused" in outcome) {
+      const { paused, call } = outcome.paused;
+      const args = redactSecrets(parseOrText(call.arguments));
+      const lastSaid = paused.messages.findLast((message) => message.role === "assistant")?.content.trim();
+      const text = `${lastSaid ? `${lastSaid}\n\n` : ""}⏸️ Waiting for approval to run \`${call.name}\`.`;
+      const approval = await approvals.create({
+        channelId: this.channel.id,
+        conversationId: turn.conversationId,
+        to: out.to,
+        asker: turn.author,
+        tool: call.name,
+        args,
+        turn: { loop: paused, author: turn.author, text: turn.text, replyId: randomUUID(), llmMs: turn.llmMs },
+      });
+      await conversations.addMessage({
+        id: replyId,
+        conversationId: turn.conversationId,
+        role: "assistant",
+        author: "assistant",
+        content: text,
+        settles: delivery,
+      });
+      await out.stream.finish(text);
+      const prompt = await out.askApproval(promptOf(approval));
+      await approvals.setPromptMessage(approval.id, prompt.id);
+      return {
+        reply: { id: replyId, text },
+        pendingApproval: { id: approval.id, tool: call.name, args },
+        toolCalls: paused.toolCalls,
+        ok: true,
+        llmMs: turn.llmMs,
+      };
     }
     const { text, toolCalls, promptTokens, completionTokens, error } = outcome;
-    await flushed;
-    // The final text goes out once the reply is stored: whoever is told the answer is done can read
-    // it from the thread, and a redelivery finds the turn settled.
     await conversations.addMessage({
-      id: turn.replyId,
+      id: replyId,
       conversationId: turn.conversationId,
       role: "assistant",
       author: "assistant",
@@ -153,9 +245,9 @@ export class EnhancedAssistant {
       promptTokens,
       completionTokens,
       error,
-      settles: turn.delivery,
+      settles: delivery,
     });
-    await stream.finish(text, error ? { error } : undefined);
+    await out.stream.finish(text, error ? { error } : undefined);
     if (!error)
       this.deps.background.run("episodic memory", () =>
         memory.remember({
@@ -165,9 +257,13 @@ export class EnhancedAssistant {
           content: `${authorName(turn.author)} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
         }),
       );
-    return { reply: { id: turn.replyId, text }, toolCalls, ok: !error, promptTokens: context.tokens, llmMs: timed.elapsedMs() };
+    return { reply: { id: replyId, text }, toolCalls, ok: !error, llmMs: turn.llmMs };
   }
 }
+
+type Outcome =
+  | { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string }
+  | { paused: { paused: LoopState; call: ToolCallRequest } };
 
 /** The client, counting the time its calls take. */
 function timedLlm(llm: LlmClient): { llm: LlmClient; elapsedMs(): number } {
@@ -193,6 +289,15 @@ function failureText(error: unknown): string {
   if (error instanceof LlmError && error.kind === "not_configured") return `⚠️ I could not answer: ${error.message}`;
   const reason = error instanceof LlmError ? error.message : "an unexpected error.";
   return `⚠️ I could not answer: ${reason} Please try again in a moment.`;
+}
+
+/** Arguments as sent, parsed where they are JSON, for the person deciding. */
+function parseOrText(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function clip(text: string, max: number): string {

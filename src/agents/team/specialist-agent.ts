@@ -70,6 +70,8 @@ export async function runSpecialist(specialist: Specialist, task: SpecialistTask
       return outcome;
     },
   });
+  // No call of a specialist waits for a person yet: the loop is given no approval rule.
+  if ("paused" in result) throw new Error(`the ${specialist.name} specialist stopped at a call that waits for approval`);
   const text = result.text.trim();
   if (text === "") throw new Error(`the ${specialist.name} specialist returned an empty result`);
   const uncited = [...sources].filter((url) => !text.includes(url));

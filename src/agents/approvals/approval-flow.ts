@@ -1,0 +1,117 @@
+import type { Logger } from "pino";
+import type { ApprovalDecisionInput, ApprovalDecisionResult, HandledMessage } from "../../core/bot.js";
+import { CLAIM_STALE_MS, renewing } from "../../core/claim.js";
+import { type Poster, type PosterFor, turnOutput } from "../../core/poster.js";
+import { authorName, platforms } from "../../core/thread.js";
+import { type ThreadQueue, threadKey } from "../../core/thread-queue.js";
+import type { ToolRegistry } from "../../tools/registry.js";
+import type { AssistantDirectory } from "../assistant/assistant-directory.js";
+import type { Decision } from "../assistant/reasoning-loop.js";
+import type { ConversationStore } from "../conversation/conversation-store.js";
+import { type ApprovalRow, type ApprovalStore, outcomeOf, promptOf } from "./approval-store.js";
+
+export interface ApprovalFlowDeps {
+  store: ApprovalStore;
+  conversations: ConversationStore;
+  assistants: AssistantDirectory;
+  threads: ThreadQueue;
+  tools: ToolRegistry;
+  /** The platforms this process can write to; approvals of the others are left to their processes. */
+  posterFor: PosterFor;
+  log: Logger;
+}
+
+/**
+ * Decisions on calls that wait for a person, and the turns that go on after them: in the thread's
+ * order, in whichever process took the decision. A sweep expires approvals nobody decided (they
+ * count as denied) and takes up decided turns whose process died before they went on.
+ */
+export class ApprovalFlow {
+  readonly #running = new Set<Promise<unknown>>();
+  #sweeping: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: ApprovalFlowDeps) {}
+
+  async decide(input: ApprovalDecisionInput, poster: Poster): Promise<ApprovalDecisionResult> {
+    const { store, tools } = this.deps;
+    const row = await store.get(input.platform, input.id);
+    if (!row) return { status: "unknown" };
+    const by = tools.caller(input.platform, input.by);
+    if (by.id !== row.askerId && by.isAdmin !== true) return { status: "forbidden", asker: { id: row.askerId, name: row.askerName } };
+    const result = await store.decide(row, input.approve, authorName(by));
+    if (!result.decided) {
+      if (result.reason === "taken" && result.row) return { status: "taken", outcome: outcomeOf(result.row) };
+      return { status: result.reason === "unknown" ? "unknown" : "expired" };
+    }
+    return { status: "decided", outcome: outcomeOf(result.row), thread: row.thread, turn: this.#goOn(result.row, poster) };
+  }
+
+  /** Sweeps every `intervalMs` until `drain()`. */
+  start(intervalMs: number): void {
+    this.#sweeping = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.deps.log.warn({ err: error }, "approval sweep failed"));
+    }, intervalMs);
+    this.#sweeping.unref();
+  }
+
+  /** Goes on with the turns of expired approvals (as denied) and of decided ones nobody took up. */
+  async sweep(): Promise<void> {
+    const { store, posterFor } = this.deps;
+    const here = platforms.filter((platform) => posterFor(platform) !== undefined);
+    if (here.length === 0) return;
+    const rows = [...(await store.expireDue(here)), ...(await store.claimOrphans(here, CLAIM_STALE_MS))];
+    for (const row of rows) {
+      const poster = posterFor(row.platform);
+      if (poster)
+        this.#goOn(row, poster).catch((error: unknown) =>
+          this.deps.log.warn({ err: error, approval: row.id }, "approved turn did not go on"),
+        );
+    }
+  }
+
+  /** Stops sweeping and waits for the turns going on here. */
+  async drain(): Promise<void> {
+    clearInterval(this.#sweeping);
+    await Promise.allSettled([...this.#running]);
+  }
+
+  /** Shows the decision on the prompt, then goes on with the turn when its thread's turn comes. */
+  #goOn(row: ApprovalRow, poster: Poster): Promise<HandledMessage> {
+    const work = this.#resume(row, poster);
+    this.#running.add(work);
+    void work.finally(() => this.#running.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  async #resume(row: ApprovalRow, poster: Poster): Promise<HandledMessage> {
+    const { store, conversations, assistants, threads, log } = this.deps;
+    const to = { platform: row.platform, channel: row.channel, thread: row.thread };
+    if (row.promptMessageId)
+      await poster
+        .showDecision(to, row.promptMessageId, promptOf(row), outcomeOf(row))
+        .catch((error: unknown) => log.warn({ err: error, approval: row.id }, "decision not shown on its prompt"));
+    const channel = await conversations.channel(row.platform, row.channel);
+    const { turn } = row;
+    const conversationId = row.conversationId;
+    if (!conversationId) throw new Error(`approval ${row.id} has no conversation to go on in`);
+    return threads.run(threadKey(channel.id, row.thread), () =>
+      renewing(
+        (async () => {
+          // Taken up again after its answer was stored (its process died just after): the stored answer.
+          const stored = await conversations.message(turn.replyId);
+          const result = stored
+            ? { reply: { id: stored.id, text: stored.content }, toolCalls: [], ok: stored.error === null, llmMs: 0 }
+            : await assistants.for(channel).resume(turn, decisionOf(row), conversationId, turnOutput(poster, to, turn.replyId));
+          await store.markResumed(row.id);
+          return { ...result, thread: row.thread };
+        })(),
+        () => store.renewClaim(row.id),
+        log,
+      ),
+    );
+  }
+}
+
+function decisionOf(row: ApprovalRow): Decision {
+  return row.state === "approved" ? "approved" : row.state === "denied" ? "denied" : "expired";
+}
