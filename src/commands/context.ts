@@ -15,7 +15,7 @@ export interface CommandContext {
   tools: ToolRegistry;
   /** Runs `/tools run` under the same policy as the model's calls. */
   executor: ToolExecutor;
-  /** `TOOL_APPROVAL`, so `/tools` can say which calls would wait for a person. */
+  /** `TOOL_APPROVAL`, so `/tools` can say which calls wait for a person. */
   toolApproval: ApprovalSetting;
   /** Background projects; absent where this process runs none. */
   projects?: ProjectService;

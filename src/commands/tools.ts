@@ -50,19 +50,21 @@ export const toolsCommand: CommandHandler = {
     const byCategory = new Map<string, Tool[]>();
     for (const tool of available) byCategory.set(tool.category, [...(byCategory.get(tool.category) ?? []), tool]);
     const sections = [...byCategory].map(([category, list]) => `*${category}*\n${list.map(line).join("\n")}`);
-    const approval = `\nUnder TOOL_APPROVAL=${toolApproval}, calls marked "would wait for approval" will ask a person first once approvals in the thread arrive; today they run.`;
+    const approval = `\nUnder TOOL_APPROVAL=${toolApproval}, the assistant's calls marked "waits for approval" ask in the thread first (the asker or an admin decides); \`/tools run\` is your own decision and runs at once.`;
     return {
       text: `${sections.join("\n")}${off}${approval}\n\`/tools describe NAME\` shows a tool's parameters and use, \`/tools search WORDS\` finds one, \`/tools run NAME {json}\` runs it.`,
     };
   },
 };
 
-/** `read`, or `external, would wait for approval` when the setting holds calls of that risk. */
+/** `read`, or `external, waits for approval` when the setting holds calls of that risk. */
 function riskLabel(tool: Tool, setting: ApprovalSetting): string {
-  return needsApproval(tool.risk, setting) ? `${tool.risk}, would wait for approval` : tool.risk;
+  return needsApproval(tool.risk, setting) ? `${tool.risk}, waits for approval` : tool.risk;
 }
 
 function riskSentence(tool: Tool, setting: ApprovalSetting): string {
-  const wait = needsApproval(tool.risk, setting) ? "would wait for a person's approval" : "runs without approval";
-  return `${tool.risk}; ${wait} under TOOL_APPROVAL=${setting} (approvals in the thread are not in place yet).`;
+  const wait = needsApproval(tool.risk, setting)
+    ? "the assistant's calls wait for a person's approval in the thread"
+    : "the assistant's calls run without approval";
+  return `${tool.risk}; ${wait} under TOOL_APPROVAL=${setting}. \`/tools run\` is your own decision and runs at once.`;
 }

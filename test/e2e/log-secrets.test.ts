@@ -63,7 +63,9 @@ describe("logs of a whole scenario", () => {
         ? { toolCalls: [{ name: "http_request", arguments: JSON.stringify({ api: "internal", method: "GET", path: "/x" }) }] }
         : { content: "done" },
     );
-    const tooled = await t.post("/api/chat", { channel: "general", user: "ada", text: planted.privateText });
+    const paused = await t.post("/api/chat", { channel: "general", user: "ada", text: planted.privateText });
+    expect(paused.json.pendingApproval).toMatchObject({ tool: "http_request" });
+    const tooled = await t.post(`/api/approvals/${paused.json.pendingApproval.id}`, { approve: true });
     expect(tooled.json.toolCalls).toMatchObject([{ name: "http_request" }]);
 
     // A Slack mention, signed with the app's signing secret, answered with the bot token.

@@ -7,9 +7,11 @@ import { ConversationStore } from "../../src/agents/conversation/conversation-st
 import { MemoryStore } from "../../src/agents/memory/store.js";
 import { loadConfig } from "../../src/config.js";
 import { Background } from "../../src/core/background.js";
+import type { ApprovalDecisionResult } from "../../src/core/bot.js";
 import { ThreadQueue } from "../../src/core/thread-queue.js";
 import type { Database } from "../../src/db/client.js";
 import { builtinTools } from "../../src/tools/builtin/index.js";
+import type { Tool } from "../../src/tools/define.js";
 import { ToolExecutor } from "../../src/tools/executor.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import { createLogger } from "../../src/wiring/log.js";
@@ -32,13 +34,21 @@ export interface LocalBot {
   events: ConsoleEvent[];
   /** A message from the console, as POST /api/chat hands it to the bot; undefined for a duplicate. */
   chat(channel: string, text: string, options?: { user?: string; thread?: string; id?: string }): Promise<RoutedMessage | undefined>;
+  /** Decisions on calls that wait, and the sweep that expires them; `store` holds them. */
+  approvals: ApprovalFlow;
+  approvalStore: ApprovalStore;
+  /** A click on Approve or Deny in the console by `user` (not an admin unless ADMIN_USERS says so). */
+  decide(id: string, approve: boolean, user?: string): Promise<ApprovalDecisionResult>;
   /** A command from the console, as POST /api/commands hands it to the bot; the reply's text. */
   command(channel: string, command: string, text: string, user?: string): Promise<string>;
   close(): Promise<void>;
 }
 
-/** `env` as the app's settings (tools, agent limits); the model is `llm`, a fresh ScriptedLlm by default. */
-export async function startLocalBot(options: { env?: Record<string, string>; llm?: ScriptedLlm } = {}): Promise<LocalBot> {
+/**
+ * `env` as the app's settings (tools, agent limits); the model is `llm`, a fresh ScriptedLlm by
+ * default; `tools` join the built-in ones.
+ */
+export async function startLocalBot(options: { env?: Record<string, string>; llm?: ScriptedLlm; tools?: Tool[] } = {}): Promise<LocalBot> {
   const config = loadConfig({ LOG_LEVEL: "silent", ...options.env });
   const log = createLogger("silent");
   const llm = options.llm ?? new ScriptedLlm();
@@ -48,7 +58,10 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
   const conversations = new ConversationStore(db, database);
   const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity, relaxed: database.relaxed });
   const builtins = builtinTools(config.tools, memory);
-  const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
+  const tools = new ToolRegistry([...builtins.tools, ...(options.tools ?? [])], {
+    adminUsers: config.adminUsers,
+    unavailable: builtins.unavailable,
+  });
   const executor = new ToolExecutor(db, { background });
   const approvalStore = new ApprovalStore(db);
   const assistants = channelAssistants(
@@ -96,6 +109,9 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
         { platform: "web", eventId: id, channel, thread, author: { id: user, name: user }, text, receivedAt: new Date() },
         poster,
       ),
+    approvals,
+    approvalStore,
+    decide: (id, approve, user = "ada") => router.decideApproval({ platform: "web", id, approve, by: { id: user, name: user } }, poster),
     async command(channel, command, text, user = "ada") {
       const reply = await router.handleCommand({ platform: "web", channel, author: { id: user, name: user }, command, text });
       return reply.text;

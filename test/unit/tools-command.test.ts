@@ -52,7 +52,7 @@ describe("/tools in the web console", () => {
   });
 });
 
-describe("/tools shows each tool's risk and whether it would wait for approval", () => {
+describe("/tools shows each tool's risk and whether its calls wait for approval", () => {
   const apis = JSON.stringify([{ name: "status", baseUrl: "https://status.example.com" }]);
   const listed = async (approval: string) => {
     const bot = await startLocalBot({ env: { HTTP_APIS: apis, TOOL_APPROVAL: approval } });
@@ -68,24 +68,28 @@ describe("/tools shows each tool's risk and whether it would wait for approval",
     }
   };
 
-  it("under the default, only external calls would wait", async () => {
+  it("under the default, only external calls wait", async () => {
     const { list, describeHttp, describeRemember, search } = await listed("external");
     expect(list).toMatch(/• `calculator` \(read\): /);
     expect(list).toMatch(/• `remember` \(write\): /);
-    expect(list).toMatch(/• `http_request` \(external, would wait for approval\): /);
+    expect(list).toMatch(/• `http_request` \(external, waits for approval\): /);
     expect(list).toContain("TOOL_APPROVAL=external");
-    expect(describeHttp).toContain("Risk: external; would wait for a person's approval under TOOL_APPROVAL=external");
-    expect(describeRemember).toContain("Risk: write; runs without approval under TOOL_APPROVAL=external");
+    expect(describeHttp).toContain(
+      "Risk: external; the assistant's calls wait for a person's approval in the thread under TOOL_APPROVAL=external",
+    );
+    expect(describeRemember).toContain("Risk: write; the assistant's calls run without approval under TOOL_APPROVAL=external");
     expect(search).toMatch(/• `calculator` \(read\): /);
   });
 
-  it("under write, write calls would wait too; under none, nothing would", async () => {
+  it("under write, write calls wait too; under none, nothing does", async () => {
     const write = await listed("write");
-    expect(write.list).toMatch(/• `remember` \(write, would wait for approval\): /);
+    expect(write.list).toMatch(/• `remember` \(write, waits for approval\): /);
     expect(write.list).toMatch(/• `recall` \(read\): /);
-    expect(write.describeRemember).toContain("Risk: write; would wait for a person's approval under TOOL_APPROVAL=write");
+    expect(write.describeRemember).toContain(
+      "Risk: write; the assistant's calls wait for a person's approval in the thread under TOOL_APPROVAL=write",
+    );
     const none = await listed("none");
     expect(none.list).toMatch(/• `http_request` \(external\): /);
-    expect(none.describeHttp).toContain("Risk: external; runs without approval under TOOL_APPROVAL=none");
+    expect(none.describeHttp).toContain("Risk: external; the assistant's calls run without approval under TOOL_APPROVAL=none");
   });
 });

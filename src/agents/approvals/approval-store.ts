@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import type { ApprovalPrompt } from "../../core/poster.js";
+import { parseStorableJson } from "../../core/storable-text.js";
 import type { Author, Platform, ThreadRef } from "../../core/thread.js";
 import type { Db } from "../../db/client.js";
 import { type ApprovalState, toolApprovals } from "../../db/schema.js";
@@ -43,8 +44,9 @@ export class ApprovalStore {
         askerId: approval.asker.id,
         askerName: approval.asker.name ?? approval.asker.id,
         tool: approval.tool,
-        arguments: approval.args,
-        turn: approval.turn,
+        // What the model wrote can hold U+0000, which jsonb cannot.
+        arguments: storable(approval.args),
+        turn: storable(approval.turn),
         expiresAt: new Date(Date.now() + ttlMs),
       })
       .returning();
@@ -118,6 +120,10 @@ export class ApprovalStore {
   async release(id: string): Promise<void> {
     await this.db.update(toolApprovals).set({ claimedAt: null }).where(eq(toolApprovals.id, id));
   }
+}
+
+function storable<T>(value: T): T {
+  return parseStorableJson(JSON.stringify(value)) as T;
 }
 
 /** The approval as a thread shows it. */

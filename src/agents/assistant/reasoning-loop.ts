@@ -98,7 +98,7 @@ async function drive(input: LoopInput, state: LoopState, decision?: Decision): P
   let { pending, step } = state;
   for (;;) {
     for (const [index, request] of pending.entries()) {
-      const key = `${request.name}\u0000${canonicalArguments(request.arguments)}`;
+      const key = `${request.name}\n${canonicalArguments(request.arguments)}`;
       let run = seen.get(key);
       let note = "";
       if (run) note = "(Same call as earlier in this turn; not run again.) ";
