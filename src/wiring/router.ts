@@ -161,8 +161,8 @@ export class Router implements Bot {
     return dispatchCommand(invocation, context);
   }
 
+  /** Taken even while stopping: the decision is kept, and its turn goes on in a process that is not. */
   decideApproval(decision: ApprovalDecisionInput, poster: Poster): Promise<ApprovalDecisionResult> {
-    if (this.#closing) throw new ShuttingDownError("The bot is shutting down; decide again in a moment.");
     return this.deps.approvals.decide(decision, poster);
   }
 

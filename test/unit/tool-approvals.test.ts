@@ -155,6 +155,21 @@ describe("a call that needs approval waits for the asker or an admin", () => {
     expect(sent).toEqual(["ann@example.com"]);
   });
 
+  it("keeps a decision taken while the process stops, for the next process to go on with", async () => {
+    const { bot, sent } = await start();
+    const paused = await bot.chat("ops", "mail ann@example.com");
+    const id = paused!.pendingApproval!.id;
+    await bot.approvals.drain();
+    const result = decided(await bot.decide(id, true));
+    await expect(result.turn).rejects.toThrow("The decision is kept");
+    expect(await bot.approvalStore.get("web", id)).toMatchObject({ state: "approved", claimedAt: null, resumed: false });
+    expect(sent).toEqual([]);
+    // The sweep of the process that takes over (here, the same flow) goes on at once: the claim was given back.
+    await bot.approvals.sweep();
+    await waitFor(async () => (await bot.approvalStore.get("web", id))?.resumed === true);
+    expect(sent).toEqual(["ann@example.com"]);
+  });
+
   it("asks again for the next call of the same step after the first is decided, running read calls without asking", async () => {
     const { sent, tool } = mailer();
     const llm = new ScriptedLlm()

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { ApprovalDecisionInput, ApprovalDecisionResult, HandledMessage } from "../../core/bot.js";
+import { type ApprovalDecisionInput, type ApprovalDecisionResult, type HandledMessage, ShuttingDownError } from "../../core/bot.js";
 import { CLAIM_STALE_MS, renewing } from "../../core/claim.js";
 import { type Poster, type PosterFor, turnOutput } from "../../core/poster.js";
 import { authorName, platforms } from "../../core/thread.js";
@@ -29,6 +29,7 @@ export interface ApprovalFlowDeps {
 export class ApprovalFlow {
   readonly #running = new Set<Promise<unknown>>();
   #sweeping: NodeJS.Timeout | undefined;
+  #closing = false;
 
   constructor(private readonly deps: ApprovalFlowDeps) {}
 
@@ -43,14 +44,17 @@ export class ApprovalFlow {
       if (result.reason === "taken" && result.row) return { status: "taken", outcome: outcomeOf(result.row) };
       return { status: result.reason === "unknown" ? "unknown" : "expired" };
     }
-    return { status: "decided", outcome: outcomeOf(result.row), thread: row.thread, turn: this.#goOn(result.row, poster) };
+    // While this process stops, the decision is kept and its turn left to the next sweep of any process.
+    if (this.#closing) await store.release(row.id);
+    const turn = this.#closing ? restarting() : this.#goOn(result.row, poster);
+    return { status: "decided", outcome: outcomeOf(result.row), thread: row.thread, turn };
   }
 
-  /** Sweeps every `intervalMs` until `drain()`. */
+  /** Sweeps now (what a stopped process left) and every `intervalMs` until `drain()`. */
   start(intervalMs: number): void {
-    this.#sweeping = setInterval(() => {
-      this.sweep().catch((error: unknown) => this.deps.log.warn({ err: error }, "approval sweep failed"));
-    }, intervalMs);
+    const sweep = () => this.sweep().catch((error: unknown) => this.deps.log.warn({ err: error }, "approval sweep failed"));
+    void sweep();
+    this.#sweeping = setInterval(sweep, intervalMs);
     this.#sweeping.unref();
   }
 
@@ -71,6 +75,7 @@ export class ApprovalFlow {
 
   /** Stops sweeping and waits for the turns going on here. */
   async drain(): Promise<void> {
+    this.#closing = true;
     clearInterval(this.#sweeping);
     await Promise.allSettled([...this.#running]);
   }
@@ -110,6 +115,14 @@ export class ApprovalFlow {
       ),
     );
   }
+}
+
+function restarting(): Promise<never> {
+  const later = Promise.reject(
+    new ShuttingDownError("The decision is kept; the bot is restarting and goes on with the turn when it is back."),
+  );
+  later.catch(() => undefined);
+  return later;
 }
 
 function decisionOf(row: ApprovalRow): Decision {
