@@ -3,11 +3,11 @@ import type { Logger } from "pino";
 import type { Background } from "../../core/background.js";
 import type { ReplyStream, TurnOutput } from "../../core/poster.js";
 import { redactSecrets } from "../../core/redact.js";
-import { type Author, authorName } from "../../core/thread.js";
+import { type Author, authorName, type ThreadRef } from "../../core/thread.js";
 import { type ApprovalSetting, needsApproval } from "../../tools/approval-policy.js";
 import type { ToolExecutor } from "../../tools/executor.js";
 import { type ToolRegistry, toToolSpec } from "../../tools/registry.js";
-import { type ApprovalStore, promptOf } from "../approvals/approval-store.js";
+import { type ApprovalRow, type ApprovalStore, promptOf } from "../approvals/approval-store.js";
 import type { ChannelRow, ConversationStore, DeliveryKey } from "../conversation/conversation-store.js";
 import { type LlmClient, LlmError, type ToolCallRequest } from "../llm/types.js";
 import type { MemoryStore } from "../memory/store.js";
@@ -202,40 +202,8 @@ export class EnhancedAssistant {
     delivery?: DeliveryKey,
   ): Promise<Omit<TurnResult, "promptTokens">> {
     const { conversations, memory, approvals } = this.deps;
-    if ("paused" in outcome) {
-      const { paused, call } = outcome.paused;
-      const args = redactSecrets(parseOrText(call.arguments));
-      const lastSaid = paused.messages.findLast((message) => message.role === "assistant")?.content.trim();
-      const text = `${lastSaid ? `${lastSaid}\n\n` : ""}⏸️ Waiting for approval to run \`${call.name}\`.`;
-      const approval = await approvals.create({
-        channelId: this.channel.id,
-        conversationId: turn.conversationId,
-        to: out.to,
-        asker: turn.author,
-        tool: call.name,
-        args,
-        turn: { loop: paused, author: turn.author, text: turn.text, replyId: randomUUID(), llmMs: turn.llmMs },
-      });
-      await conversations.addMessage({
-        id: replyId,
-        conversationId: turn.conversationId,
-        role: "assistant",
-        author: "assistant",
-        content: text,
-        settles: delivery,
-      });
-      await out.stream.finish(text);
-      const prompt = await out.askApproval(promptOf(approval));
-      await approvals.setPromptMessage(approval.id, prompt.id);
-      return {
-        reply: { id: replyId, text },
-        pendingApproval: { id: approval.id, tool: call.name, args },
-        toolCalls: paused.toolCalls,
-        ok: true,
-        llmMs: turn.llmMs,
-      };
-    }
-    const { text, toolCalls, promptTokens, completionTokens, error } = outcome;
+    const settled = "paused" in outcome ? await this.#ask(turn, outcome.paused, out.to) : { said: outcome };
+    const { text, toolCalls, promptTokens, completionTokens, error } = settled.said;
     await conversations.addMessage({
       id: replyId,
       conversationId: turn.conversationId,
@@ -248,6 +216,12 @@ export class EnhancedAssistant {
       settles: delivery,
     });
     await out.stream.finish(text, error ? { error } : undefined);
+    if ("approval" in settled) {
+      const prompt = await out.askApproval(promptOf(settled.approval));
+      await approvals.setPromptMessage(settled.approval.id, prompt.id);
+      const { id, tool, arguments: args } = settled.approval;
+      return { reply: { id: replyId, text }, pendingApproval: { id, tool, args }, toolCalls, ok: true, llmMs: turn.llmMs };
+    }
     if (!error)
       this.deps.background.run("episodic memory", () =>
         memory.remember({
@@ -259,11 +233,30 @@ export class EnhancedAssistant {
       );
     return { reply: { id: replyId, text }, toolCalls, ok: !error, llmMs: turn.llmMs };
   }
+
+  /** Stores the stopped turn for whoever decides; what the thread is told while it waits. */
+  async #ask(
+    turn: Pick<Turn, "conversationId" | "author" | "text"> & { llmMs: number },
+    { paused, call }: { paused: LoopState; call: ToolCallRequest },
+    to: ThreadRef,
+  ): Promise<{ approval: ApprovalRow; said: Finished }> {
+    const lastSaid = paused.messages.findLast((message) => message.role === "assistant")?.content.trim();
+    const approval = await this.deps.approvals.create({
+      channelId: this.channel.id,
+      conversationId: turn.conversationId,
+      to,
+      asker: turn.author,
+      tool: call.name,
+      args: redactSecrets(parseOrText(call.arguments)),
+      turn: { loop: paused, author: turn.author, text: turn.text, replyId: randomUUID(), llmMs: turn.llmMs },
+    });
+    const text = `${lastSaid ? `${lastSaid}\n\n` : ""}⏸️ Waiting for approval to run \`${call.name}\`.`;
+    return { approval, said: { text, toolCalls: paused.toolCalls, ...paused.usage } };
+  }
 }
 
-type Outcome =
-  | { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string }
-  | { paused: { paused: LoopState; call: ToolCallRequest } };
+type Finished = { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string };
+type Outcome = Finished | { paused: { paused: LoopState; call: ToolCallRequest } };
 
 /** The client, counting the time its calls take. */
 function timedLlm(llm: LlmClient): { llm: LlmClient; elapsedMs(): number } {
