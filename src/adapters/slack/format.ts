@@ -14,3 +14,8 @@ export function slackPieces(markdown: string, limit = SLACK_MESSAGE_LIMIT): stri
   // Conversion can lengthen text (links, zero-width spaces around emphasis): leave it room.
   return splitText(markdown, Math.floor(limit * 0.9)).map(toMrkdwn);
 }
+
+/** A moment as Slack's date markup: each reader sees it in their own time zone, the ISO time where it cannot be shown. */
+export function slackDate(at: Date): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${at.toISOString()}>`;
+}

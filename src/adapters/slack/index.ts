@@ -3,6 +3,8 @@ import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
+import { APPROVE_ACTION, DENY_ACTION } from "./approval-actions.js";
+import { approvalClick, refusalText } from "./approval-click.js";
 import { isFromPerson, mentions, slackMessageEvent, stripMention } from "./events.js";
 import { toMrkdwn } from "./format.js";
 import { slackLogger } from "./logger.js";
@@ -20,7 +22,7 @@ export interface SlackAdapter {
   stop(): Promise<void>;
 }
 
-/** Slack through Bolt: events and slash commands in, thread replies out. It only translates. */
+/** Slack through Bolt: events, slash commands and approval clicks in, thread replies out. It only translates. */
 export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logger, posterOptions?: SlackPosterOptions): SlackAdapter {
   const logger = slackLogger(log);
   const clientOptions = { slackApiUrl: settings.apiUrl };
@@ -75,6 +77,44 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
 
   app.event("app_mention", async ({ event, body }) => onMessage(event, body.team_id));
   app.event("message", async ({ event, body }) => onMessage(event, body.team_id));
+
+  const onApprovalClick = async (raw: unknown) => {
+    const parsed = approvalClick.safeParse(raw);
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.map((issue) => issue.path.join(".")) }, "ignored a malformed Slack approval click");
+      return;
+    }
+    const click = parsed.data;
+    const person = await people.get(click.user.id);
+    // Slack streams to a named recipient outside DMs: the turn a click lets go on streams to the
+    // clicker, also in a process that never saw the question. A stream already running keeps its own.
+    poster.noteRecipient({ platform: "slack", channel: click.channel, thread: click.thread }, click.user.id, click.user.team);
+    try {
+      const result = await bot.decideApproval(
+        { platform: "slack", id: click.id, approve: click.approve, by: { ...person, name: person.name ?? click.user.name } },
+        poster,
+      );
+      if (result.status !== "decided") {
+        await app.client.chat.postEphemeral({
+          channel: click.channel,
+          user: click.user.id,
+          thread_ts: click.thread,
+          text: refusalText(result),
+        });
+        return;
+      }
+      await result.turn;
+    } catch (error) {
+      log.error({ err: error, approval: click.id }, "Slack approval click failed");
+    }
+  };
+
+  for (const actionId of [APPROVE_ACTION, DENY_ACTION])
+    app.action(actionId, async ({ ack, body }) => {
+      // Slack wants the ack within 3 s; the decision and the turn after it take longer.
+      await ack();
+      await onApprovalClick(body);
+    });
 
   app.command(/^\/[a-z][\w-]*$/i, async ({ command, ack, respond }) => {
     await ack();

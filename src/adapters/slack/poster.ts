@@ -7,7 +7,7 @@ import type { ThreadRef } from "../../core/thread.js";
 import { EditStream } from "../edit-stream.js";
 import { APPROVAL_BLOCK, APPROVE_ACTION, DENY_ACTION } from "./approval-actions.js";
 import { slackEditable } from "./editable.js";
-import { toMrkdwn } from "./format.js";
+import { slackDate, toMrkdwn } from "./format.js";
 import { SlackMessages } from "./messages.js";
 import { SlackNativeStream } from "./reply-stream.js";
 
@@ -87,8 +87,7 @@ export class SlackPoster implements Poster {
   /** The buttons give way to who decided and when, in each reader's own time zone. */
   async showDecision(to: ThreadRef, messageId: string, prompt: ApprovalPrompt, outcome: ApprovalOutcomeView): Promise<void> {
     const text = toMrkdwn(approvalText(prompt));
-    const seconds = Math.floor(outcome.at.getTime() / 1000);
-    const decided = decisionText(outcome, `<!date^${seconds}^{date_short_pretty} {time}|${outcome.at.toISOString()}>`);
+    const decided = decisionText(outcome, slackDate(outcome.at));
     await this.client.chat.update({
       channel: to.channel,
       ts: messageId,
