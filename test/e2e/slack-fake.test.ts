@@ -299,6 +299,80 @@ describe("fake Slack", () => {
     }
   });
 
+  it("sends a button click as Slack does: a signed payload form over HTTP, an interactive envelope over Socket Mode", async () => {
+    const message = slack.api.addMessage({
+      channel: "C0CLICK",
+      user: FAKE_SLACK.botUserId,
+      bot_id: FAKE_SLACK.botId,
+      text: "Go?",
+      thread_ts: "1700000000.000100",
+      blocks: [
+        {
+          type: "actions",
+          block_id: "choice",
+          elements: [{ type: "button", action_id: "go", value: "42", text: { type: "plain_text", text: "Go" } }],
+        },
+      ],
+    });
+    const payload = slack.blockActions({ message, action_id: "go", user: "U0BOB" });
+    expect(payload).toMatchObject({
+      type: "block_actions",
+      user: { id: "U0BOB", username: "bob", name: "bob", team_id: FAKE_SLACK.teamId },
+      team: { id: FAKE_SLACK.teamId },
+      channel: { id: "C0CLICK", name: "general" },
+      container: { type: "message", message_ts: message.ts, channel_id: "C0CLICK", is_ephemeral: false, thread_ts: "1700000000.000100" },
+      message: { ts: message.ts, thread_ts: "1700000000.000100", text: "Go?", blocks: message.blocks },
+      actions: [{ type: "button", action_id: "go", block_id: "choice", value: "42", text: { type: "plain_text", text: "Go" } }],
+      trigger_id: expect.any(String),
+      api_app_id: FAKE_SLACK.appId,
+      token: FAKE_SLACK.verificationToken,
+    });
+    expect(String(payload.response_url).startsWith(slack.api.origin)).toBe(true);
+    expect(() => slack.blockActions({ message, action_id: "stop" })).toThrow(/no button stop/);
+
+    const capture = await startCapture();
+    try {
+      await slack.sendInteraction(capture.url, payload);
+      const [request] = capture.requests;
+      expect(request!.headers["content-type"]).toBe("application/x-www-form-urlencoded");
+      expect(() =>
+        verifySlackRequest({
+          signingSecret: slack.signingSecret,
+          body: request!.body,
+          headers: {
+            "x-slack-signature": String(request!.headers["x-slack-signature"]),
+            "x-slack-request-timestamp": Number(request!.headers["x-slack-request-timestamp"]),
+          },
+        }),
+      ).not.toThrow();
+      const form = new URLSearchParams(request!.body);
+      expect([...form.keys()]).toEqual(["payload"]);
+      expect(JSON.parse(form.get("payload")!)).toEqual(payload);
+    } finally {
+      await capture.stop();
+    }
+
+    const socketClient = new SocketModeClient({
+      appToken: slack.appToken,
+      clientOptions: { slackApiUrl: slack.apiUrl },
+      logLevel: LogLevel.ERROR,
+    });
+    const seen: unknown[] = [];
+    socketClient.on("interactive", async ({ ack, body }: { ack: () => Promise<void>; body: unknown }) => {
+      seen.push(body);
+      await ack();
+    });
+    try {
+      await socketClient.start();
+      const envelopeId = slack.pushInteraction(payload);
+      await slack.socket.waitForAck(envelopeId);
+      expect(seen).toEqual([payload]);
+      expect(slack.socket.envelopes.at(-1)).toMatchObject({ type: "interactive", accepts_response_payload: false });
+    } finally {
+      await socketClient.disconnect();
+    }
+  });
+
   it("serves Socket Mode to the real SocketModeClient: hello, an events_api envelope, its ack", async () => {
     await expect(client.apiCall("apps.connections.open")).rejects.toSatisfy((error) => slackError(error) === "not_allowed_token_type");
 

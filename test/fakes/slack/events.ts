@@ -365,3 +365,118 @@ export function messageChanged(input: MessageChangedInput): SlackEvent {
     channel_type: input.channel_type ?? (channel.startsWith("D") ? "im" : "channel"),
   };
 }
+
+// ---- interactions ---------------------------------------------------------------------------
+
+/** An interaction payload (`block_actions`, `view_submission`, ...): the JSON inside the `payload` form field. */
+export type SlackInteraction = { type: string } & Record<string, unknown>;
+
+/** The message a button sits on, as the fake stores it (a FakeSlackMessage will do). */
+export interface ClickedMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  user?: string;
+  bot_id?: string;
+  blocks?: unknown[];
+}
+
+export interface BlockActionsInput {
+  message: ClickedMessage;
+  /** The clicked button's action_id; its block_id, value and text are read from the message's blocks. */
+  action_id: string;
+  /** Who clicks; default U0ADA. */
+  user?: string;
+  /** The clicker's handle; defaults like a slash command's user_name. */
+  username?: string;
+  channel_name?: string;
+  /** Defaults to a URL on the fake Web API when `responseUrls` is given, else a hooks.slack.com one. */
+  response_url?: string;
+  trigger_id?: string;
+}
+
+interface Button {
+  block_id: string;
+  action_id: string;
+  value?: string;
+  text?: unknown;
+  style?: string;
+}
+
+/** The button with `actionId` in a message's actions blocks, with its block's id. */
+function findButton(blocks: unknown[], actionId: string): Button | undefined {
+  for (const block of blocks as { type?: unknown; block_id?: unknown; elements?: unknown }[]) {
+    if (block?.type !== "actions" || !Array.isArray(block.elements)) continue;
+    const element = (block.elements as Omit<Button, "block_id">[]).find((e) => e?.action_id === actionId);
+    if (element) return { ...element, block_id: String(block.block_id) };
+  }
+  return undefined;
+}
+
+/**
+ * The `block_actions` payload Slack sends when a person clicks a button on a message in a
+ * channel: who clicked, the channel, the message (container and copy) and the one action.
+ */
+export function blockActions(input: BlockActionsInput, responseUrls?: ResponseUrlIssuer): SlackInteraction {
+  const button = findButton(input.message.blocks ?? [], input.action_id);
+  if (!button) throw new Error(`no button ${input.action_id} on message ${input.message.ts}`);
+  const { channel, ts, thread_ts: threadTs, text, user: author, bot_id: botId, blocks } = input.message;
+  const userId = input.user ?? "U0ADA";
+  const username = input.username ?? userId.toLowerCase().replace(/^u0/, "");
+  return {
+    type: "block_actions",
+    user: { id: userId, username, name: username, team_id: FAKE_SLACK.teamId },
+    api_app_id: FAKE_SLACK.appId,
+    token: FAKE_SLACK.verificationToken,
+    container: {
+      type: "message",
+      message_ts: ts,
+      channel_id: channel,
+      is_ephemeral: false,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+    },
+    trigger_id: input.trigger_id ?? `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomBytes(16).toString("hex")}`,
+    team: { id: FAKE_SLACK.teamId, domain: FAKE_SLACK.teamDomain },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: channel, name: input.channel_name ?? (channel.startsWith("D") ? "directmessage" : "general") },
+    message: {
+      type: "message",
+      ...(author ? { user: author } : {}),
+      ...(botId ? { bot_id: botId, app_id: FAKE_SLACK.appId } : {}),
+      text,
+      ts,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      team: FAKE_SLACK.teamId,
+      ...(blocks ? { blocks } : {}),
+    },
+    state: { values: {} },
+    response_url:
+      input.response_url ??
+      responseUrls?.newResponseUrl({ channel_id: channel, user_id: userId }) ??
+      `https://hooks.slack.com/actions/${FAKE_SLACK.teamId}/${Date.now()}/${randomBytes(12).toString("hex")}`,
+    actions: [
+      {
+        type: "button",
+        action_id: button.action_id,
+        block_id: button.block_id,
+        ...(button.value !== undefined ? { value: button.value } : {}),
+        ...(button.style ? { style: button.style } : {}),
+        text: button.text,
+        action_ts: nextTs(),
+      },
+    ],
+  };
+}
+
+/** Posts an interaction as Slack does: a signed form whose one field, `payload`, is the JSON. */
+export function sendInteraction(
+  url: string,
+  signingSecret: string,
+  payload: SlackInteraction,
+  options: SendOptions = {},
+): Promise<SlackHttpResult> {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return sendSignedRequest(url, signingSecret, body, "application/x-www-form-urlencoded", options);
+}

@@ -1,10 +1,14 @@
 import {
+  type BlockActionsInput,
+  blockActions,
   type SendEventOptions,
   type SendOptions,
   type SlackEvent,
   type SlackHttpResult,
+  type SlackInteraction,
   type SlashCommandInput,
   sendEvent,
+  sendInteraction,
   sendSlashCommand,
   sendUrlVerification,
 } from "./events.js";
@@ -50,6 +54,12 @@ export interface FakeSlack {
   sendUrlVerification(url: string, challenge: string, options?: SendOptions): Promise<SlackHttpResult>;
   /** Posts a signed slash command whose response_url points at this fake's Web API. */
   sendSlashCommand(url: string, input: SlashCommandInput, options?: SendOptions): Promise<SlackHttpResult>;
+  /** A person's click on a button of `input.message`: a block_actions payload whose response_url is on this fake. */
+  blockActions(input: BlockActionsInput): SlackInteraction;
+  /** Posts a signed interaction (`payload=<JSON>` form) to `url`. */
+  sendInteraction(url: string, payload: SlackInteraction, options?: SendOptions): Promise<SlackHttpResult>;
+  /** Pushes an `interactive` envelope with `payload` over Socket Mode. */
+  pushInteraction(payload: SlackInteraction): string;
   /** Pushes an events_api envelope over Socket Mode (seeding the store as sendEvent does). */
   pushEvent(event: SlackEvent, options?: PushEventOptions & { seed?: boolean }): string;
   /** Pushes a slash_commands envelope over Socket Mode, response_url on this fake. */
@@ -120,6 +130,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     sendUrlVerification: (url, challenge, opts) => sendUrlVerification(url, signingSecret, challenge, opts),
     sendSlashCommand: (url, input, opts = {}) => sendSlashCommand(url, signingSecret, input, { ...opts, responseUrls: api }),
+    blockActions: (input) => blockActions(input, api),
+    sendInteraction: (url, payload, opts) => sendInteraction(url, signingSecret, payload, opts),
+    pushInteraction: (payload) => socket.pushInteraction(payload),
     pushEvent(event, opts = {}) {
       if (opts.seed !== false) seed(event);
       return socket.pushEvent(event, opts);

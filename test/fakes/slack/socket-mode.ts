@@ -7,6 +7,7 @@ import {
   eventEnvelope,
   type ResponseUrlIssuer,
   type SlackEvent,
+  type SlackInteraction,
   type SlashCommandInput,
   slashCommandPayload,
 } from "./events.js";
@@ -68,6 +69,8 @@ export interface FakeSocketMode {
   pushEvent(event: SlackEvent, options?: PushEventOptions): string;
   /** Sends a slash_commands envelope; returns its envelope_id. */
   pushSlashCommand(input: SlashCommandInput, options?: { responseUrls?: ResponseUrlIssuer }): string;
+  /** Sends an `interactive` envelope around an interaction payload (a button click); returns its envelope_id. */
+  pushInteraction(payload: SlackInteraction): string;
   /** Sends any envelope (an envelope_id is made up when missing); returns its envelope_id. */
   pushEnvelope(envelope: Omit<SocketEnvelope, "envelope_id"> & { envelope_id?: string }): string;
   /** Every envelope sent, in order. */
@@ -213,6 +216,9 @@ export async function startFakeSocketMode(options: FakeSocketModeOptions = {}): 
         payload: slashCommandPayload(input, opts.responseUrls),
         accepts_response_payload: true,
       });
+    },
+    pushInteraction(payload) {
+      return pushEnvelope({ type: "interactive", payload, accepts_response_payload: false });
     },
     pushEnvelope,
     envelopes,
