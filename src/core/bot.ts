@@ -22,6 +22,8 @@ export interface ApprovalDecisionInput {
   id: string;
   approve: boolean;
   by: Author;
+  /** The platform's id of the message clicked: the prompt, known before its id may be stored. */
+  messageId?: string;
 }
 
 /**

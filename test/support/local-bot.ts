@@ -37,6 +37,9 @@ export interface LocalBot {
   /** Decisions on calls that wait, and the sweep that expires them; `store` holds them. */
   approvals: ApprovalFlow;
   approvalStore: ApprovalStore;
+  router: Router;
+  /** The console's poster, whose events land in `events`. */
+  poster: WebPoster;
   /** A click on Approve or Deny in the console by `user` (not an admin unless ADMIN_USERS says so). */
   decide(id: string, approve: boolean, user?: string): Promise<ApprovalDecisionResult>;
   /** A command from the console, as POST /api/commands hands it to the bot; the reply's text. */
@@ -111,6 +114,8 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
       ),
     approvals,
     approvalStore,
+    router,
+    poster,
     decide: (id, approve, user = "ada") => router.decideApproval({ platform: "web", id, approve, by: { id: user, name: user } }, poster),
     async command(channel, command, text, user = "ada") {
       const reply = await router.handleCommand({ platform: "web", channel, author: { id: user, name: user }, command, text });

@@ -20,6 +20,7 @@ describe("a Slack approval click", () => {
       user: { id: "U0BOB", name: "bob", team: "T0001" },
       channel: "C0GENERAL",
       thread: "1700000000.000100",
+      messageId: "1700000000.000300",
     });
     expect(approvalClick.parse(click({ action_id: "approval_approve" })).approve).toBe(true);
   });

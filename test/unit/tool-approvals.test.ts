@@ -92,6 +92,16 @@ describe("a call that needs approval waits for the asker or an admin", () => {
     expect(last.at(-1)).toMatchObject({ role: "tool", toolCallId: call?.role === "assistant" ? call.toolCalls?.[0]?.id : "" });
   });
 
+  it("shows the decision on the prompt clicked before its id was stored", async () => {
+    const { bot } = await start();
+    const paused = await bot.chat("ops", "mail ann@example.com");
+    const id = paused!.pendingApproval!.id;
+    await bot.database.db.execute(sql`update tool_approvals set prompt_message_id = null where id = ${id}`);
+    const result = await bot.router.decideApproval({ platform: "web", id, approve: true, by: { id: "ada" }, messageId: id }, bot.poster);
+    await decided(result).turn;
+    expect(bot.events).toContainEqual(expect.objectContaining({ type: "approval.decided", id, state: "approved" }));
+  });
+
   it("decides a double click once, and says so to the second", async () => {
     const { bot, sent } = await start();
     const paused = await bot.chat("ops", "mail ann@example.com");

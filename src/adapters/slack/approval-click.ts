@@ -29,6 +29,7 @@ export const approvalClick = z
     channel: channel.id,
     // The prompt is a reply in the asker's thread; a prompt outside any thread is its own.
     thread: message.thread_ts ?? message.ts,
+    messageId: message.ts,
   }));
 
 /** What the clicker alone is told when their click decided nothing, in Slack mrkdwn. */

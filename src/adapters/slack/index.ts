@@ -91,7 +91,13 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
     poster.noteRecipient({ platform: "slack", channel: click.channel, thread: click.thread }, click.user.id, click.user.team);
     try {
       const result = await bot.decideApproval(
-        { platform: "slack", id: click.id, approve: click.approve, by: { ...person, name: person.name ?? click.user.name } },
+        {
+          platform: "slack",
+          id: click.id,
+          approve: click.approve,
+          by: { ...person, name: person.name ?? click.user.name },
+          messageId: click.messageId,
+        },
         poster,
       );
       if (result.status !== "decided") {

@@ -46,7 +46,9 @@ export class ApprovalFlow {
     }
     // While this process stops, the decision is kept and its turn left to the next sweep of any process.
     if (this.#closing) await store.release(row.id);
-    const turn = this.#closing ? restarting() : this.#goOn(result.row, poster);
+    // A click can come before the prompt's id is stored (the prompt was just posted).
+    const decided = { ...result.row, promptMessageId: result.row.promptMessageId ?? input.messageId ?? null };
+    const turn = this.#closing ? restarting() : this.#goOn(decided, poster);
     return { status: "decided", outcome: outcomeOf(result.row), thread: row.thread, turn };
   }
 
