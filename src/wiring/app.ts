@@ -11,6 +11,7 @@ import { relayConsoleEvents } from "../adapters/web/relay.js";
 import { SessionStore, tokenFingerprint } from "../adapters/web/sessions.js";
 import { attachEventSocket } from "../adapters/web/socket.js";
 import { ApprovalFlow } from "../agents/approvals/approval-flow.js";
+import { promptOf } from "../agents/approvals/approval-store.js";
 import { type ConversationStore, channelKey } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { type Config, missingSettings } from "../config.js";
@@ -128,6 +129,11 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         createdAt: row.createdAt,
         ...(row.error === null ? {} : { failed: true }),
       }));
+    },
+    async approvals(thread) {
+      if (!(await conversations.findThreadOnPlatform("web", thread))) return undefined;
+      const rows = await services.approvals.pendingInThread("web", thread);
+      return rows.map((row) => ({ ...promptOf(row), state: "pending" as const }));
     },
     async project(id) {
       const project = await projects.service.store.get(id);

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import { decisionText } from "../../core/approval-text.js";
 import { type Bot, type HandledMessage, type Health, ShuttingDownError } from "../../core/bot.js";
+import type { ApprovalPrompt } from "../../core/poster.js";
 import { unavailableCause } from "../../core/unavailable.js";
 import type { ToolRisk } from "../../tools/approval-policy.js";
 import type { ToolStats } from "../../tools/stats.js";
@@ -23,6 +24,8 @@ export interface ConsoleBackend {
   hasThread(channel: string, thread: string): Promise<boolean>;
   /** Undefined when there is no such thread. */
   messages(thread: string): Promise<{ id: string; role: string; author: string; text: string; createdAt: Date }[] | undefined>;
+  /** The thread's calls still waiting for a decision; undefined when there is no such thread. */
+  approvals(thread: string): Promise<(ApprovalPrompt & { state: "pending" })[] | undefined>;
   project(id: string): Promise<ProjectView | undefined>;
   capabilities(): Promise<{
     tools: { name: string; description: string; category: string; risk: ToolRisk; stats: ToolStats | null }[];
@@ -161,6 +164,14 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, log }
       if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
       const messages = await backend.messages(thread.data);
       return messages ? c.json(messages) : c.json({ error: "No such thread." }, 404);
+    });
+
+    // A page opened after a reload shows the buttons of the calls its thread still waits on.
+    app.get("/api/threads/:thread/approvals", async (c) => {
+      const thread = pathId.safeParse(c.req.param("thread"));
+      if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
+      const approvals = await backend.approvals(thread.data);
+      return approvals ? c.json(approvals) : c.json({ error: "No such thread." }, 404);
     });
   }
 

@@ -61,6 +61,22 @@ export class ApprovalStore {
     return row as ApprovalRow | undefined;
   }
 
+  /** The thread's calls still waiting for a person (not past their time), oldest first. */
+  async pendingInThread(platform: Platform, thread: string): Promise<ApprovalRow[]> {
+    return (await this.db
+      .select()
+      .from(toolApprovals)
+      .where(
+        and(
+          eq(toolApprovals.platform, platform),
+          eq(toolApprovals.thread, thread),
+          eq(toolApprovals.state, "pending"),
+          sql`${toolApprovals.expiresAt} > now()`,
+        ),
+      )
+      .orderBy(toolApprovals.createdAt)) as ApprovalRow[];
+  }
+
   async setPromptMessage(id: string, messageId: string): Promise<void> {
     await this.db.update(toolApprovals).set({ promptMessageId: messageId }).where(eq(toolApprovals.id, id));
   }
