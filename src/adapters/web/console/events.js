@@ -5,7 +5,7 @@ import { ui } from "./dom.js";
 import { hashFor, truncate } from "./format.js";
 import { addItem, live, rekey, setFinal, setStreaming, setTag, withScroll } from "./items.js";
 import { knownThread, markUnread, renderThreads, scheduleRefresh } from "./sidebar.js";
-import { state } from "./state.js";
+import { rememberDone, state } from "./state.js";
 
 /** @typedef {import("./api.js").ConsoleEvent} ConsoleEvent */
 /** @typedef {import("./state.js").Pending} Pending */
@@ -148,7 +148,6 @@ function onDone(ev) {
   bindUnknownThread(ev.thread);
   claimReply(ev.thread, id);
   const s = state.streams.get(id);
-  state.streams.delete(id);
   rememberDone(id);
   const text = typeof ev.text === "string" ? ev.text : s ? s.text : "";
   const v = state.view;
@@ -159,15 +158,6 @@ function onDone(ev) {
     if (ev.failed) item.el.classList.add("failed");
   } else markUnread(ev.thread);
   scheduleRefresh();
-}
-
-/** Its final text is known: later deltas for it are stale. Keeps the last 500. @param {string} id */
-export function rememberDone(id) {
-  state.doneIds.add(id);
-  if (state.doneIds.size > 500) {
-    const oldest = state.doneIds.values().next().value;
-    if (oldest !== undefined) state.doneIds.delete(oldest);
-  }
 }
 
 /**

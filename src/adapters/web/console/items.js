@@ -169,6 +169,38 @@ export function setFinal(item, text) {
 }
 
 /**
+ * Shows a turn's answer as the API gave it: its final text (in the item its stream built, if
+ * any) and the tools it used.
+ * @param {View} v
+ * @param {import("./api.js").ChatReply} answer
+ * @returns {Item}
+ */
+export function showReply(v, answer) {
+  const id = String(answer.reply.id);
+  const item = v.items.get(id) || addItem(v, { id: id, role: "assistant", text: "" });
+  setFinal(item, typeof answer.reply.text === "string" ? answer.reply.text : item.text);
+  showToolCalls(item, answer.toolCalls);
+  return item;
+}
+
+/**
+ * @param {Item} item
+ * @param {import("./api.js").ToolCall[]} calls
+ */
+function showToolCalls(item, calls) {
+  if (!Array.isArray(calls) || !calls.length) return;
+  const old = item.main.querySelector(".tools");
+  if (old) old.remove();
+  const chips = calls
+    .filter((c) => c?.name)
+    .map((c) =>
+      h("span", { class: `chip${c.ok ? "" : " bad"}`, text: (c.ok ? "✓ " : "✗ ") + c.name, title: c.ok ? "tool ran" : "tool failed" }),
+    );
+  const label = h("span", { class: "sr-only", text: "Tools used:" });
+  item.main.append(h("div", { class: "tools" }, label, ...chips));
+}
+
+/**
  * Gives an item the server's id; when the view already shows that id, drops this one for it.
  * @param {View} v
  * @param {Item} item

@@ -2,11 +2,11 @@
 /* Sending: the composer, chat messages (POST /api/chat) and slash commands (POST /api/commands). */
 import { messageOf, postChat, postCommand } from "./api.js";
 import { h, toast, ui } from "./dom.js";
-import { adoptThread, rememberDone } from "./events.js";
+import { adoptThread } from "./events.js";
 import { deferred } from "./format.js";
-import { addItem, live, rekey, removeItem, setFinal, setTag, withScroll } from "./items.js";
+import { addItem, live, rekey, removeItem, setFinal, setTag, showReply, withScroll } from "./items.js";
 import { addLocalChannel, markUnread, scheduleRefresh } from "./sidebar.js";
-import { nextSeq, state, userName } from "./state.js";
+import { nextSeq, rememberDone, state, userName } from "./state.js";
 
 /** @typedef {import("./state.js").Item} Item */
 /** @typedef {import("./state.js").Pending} Pending */
@@ -82,32 +82,27 @@ async function sendChat(v, text, again) {
     return;
   }
   settle(p);
-  const thread = String(res.thread);
-  const replyId = String(res.reply.id);
-  const reply = res.reply;
-  const toolCalls = res.toolCalls;
+  const answer = res;
+  const thread = String(answer.thread);
   if (p.thread == null) p.thread = thread;
   // Release messages queued behind this one even if the user has left the view meanwhile.
   if (first && v.threadReady) v.threadReady.resolve(thread);
-  state.streams.delete(replyId);
-  rememberDone(replyId);
+  rememberDone(String(answer.reply.id));
 
   const cur = state.view;
   const here = cur && cur.channel === p.channel && (cur.key === p.viewKey ? !cur.thread || cur.thread === thread : cur.thread === thread);
   if (cur && here) {
     if (!cur.thread) adoptThread(cur, thread, text);
     withScroll(() => {
-      let item = cur.items.get(replyId);
-      const ph = live(p.placeholderItem) ? p.placeholderItem : null;
-      if (ph && ph.id === p.placeholderId) {
-        if (item) removeItem(cur, ph);
-        else item = rekey(cur, ph, replyId);
-      }
-      if (!item) item = addItem(cur, { id: replyId, role: "assistant", text: "" });
-      setFinal(item, typeof reply.text === "string" ? reply.text : item.text);
-      renderToolCalls(item, toolCalls);
       if (live(p.userItem)) p.userItem.el.classList.remove("sending");
-      if (res.failed) failTurn(p, item);
+      const ph = live(p.placeholderItem) && p.placeholderItem.id === p.placeholderId ? p.placeholderItem : null;
+      const replyId = String(answer.reply.id);
+      if (ph) {
+        if (cur.items.has(replyId)) removeItem(cur, ph);
+        else rekey(cur, ph, replyId);
+      }
+      const item = showReply(cur, answer);
+      if (answer.failed) failTurn(p, item);
     });
   } else if (cur && cur.channel === p.channel) {
     markUnread(thread);
@@ -119,23 +114,6 @@ async function sendChat(v, text, again) {
 function settle(p) {
   const i = state.pending.indexOf(p);
   if (i >= 0) state.pending.splice(i, 1);
-}
-
-/**
- * @param {Item} item
- * @param {import("./api.js").ToolCall[]} calls
- */
-function renderToolCalls(item, calls) {
-  if (!Array.isArray(calls) || !calls.length) return;
-  const old = item.main.querySelector(".tools");
-  if (old) old.remove();
-  const chips = calls
-    .filter((c) => c?.name)
-    .map((c) =>
-      h("span", { class: `chip${c.ok ? "" : " bad"}`, text: (c.ok ? "✓ " : "✗ ") + c.name, title: c.ok ? "tool ran" : "tool failed" }),
-    );
-  const label = h("span", { class: "sr-only", text: "Tools used:" });
-  item.main.append(h("div", { class: "tools" }, label, ...chips));
 }
 
 /**

@@ -104,6 +104,16 @@ export const state = {
   doneIds: new Set(),
 };
 
+/** Its final text is known: its stream is over, and later deltas for it are stale. Keeps the last 500. @param {string} id */
+export function rememberDone(id) {
+  state.streams.delete(id);
+  state.doneIds.add(id);
+  if (state.doneIds.size > 500) {
+    const oldest = state.doneIds.values().next().value;
+    if (oldest !== undefined) state.doneIds.delete(oldest);
+  }
+}
+
 let seq = 0;
 
 /** A number no other view, send or command of this page has. */
