@@ -78,12 +78,35 @@ describe("web console page", () => {
       "/api/threads/",
       "/messages",
       "/api/chat",
+      "/api/approvals/",
+      "/approvals",
       "/api/commands",
       "/api/events",
       "/api/logout",
     ]) {
       expect(code, path).toContain(path);
     }
+  });
+
+  it("shows a call that waits as text, with real Approve and Deny buttons", async () => {
+    // No DOM here: the card's module is read, and the texts it shows come from the pure format.js.
+    const card = source("approvals.js");
+    expect(card).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|renderMarkdown/);
+    expect(card).toMatch(/h\("button", \{[^}]*type: "button"[^}]*\}, "Approve"\)/);
+    expect(card).toMatch(/h\("button", \{[^}]*type: "button"[^}]*\}, "Deny"\)/);
+    expect(card).toMatch(/h\("pre", \{[^}]*text: argsText\(approval\.args\)/);
+
+    const format: {
+      argsText(args: unknown): string;
+      decisionLine(outcome: string, by: string | undefined, at: string | number): string;
+    } = await import(new URL("format.js", consoleDir).href);
+    const hostile = '<img src=x onerror="alert(1)">';
+    expect(format.argsText({ url: hostile })).toBe(`{\n  "url": ${JSON.stringify(hostile)}\n}`);
+    expect(format.argsText(hostile)).toBe(hostile);
+    const at = new Date(2026, 0, 2, 9, 5).toISOString();
+    expect(format.decisionLine("approved", "ada", at)).toBe("Approved by ada at 09:05");
+    expect(format.decisionLine("denied", "bob", at)).toBe("Denied by bob at 09:05");
+    expect(format.decisionLine("expired", undefined, at)).toBe("Expired at 09:05: nobody decided in time, so it counts as denied.");
   });
 
   it("parses and renders Markdown safely, in a module that needs no document", async () => {

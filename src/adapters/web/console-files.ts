@@ -15,6 +15,7 @@ const files: readonly (readonly [name: string, contentType: string])[] = [
   ["login.css", css],
   ["main.js", js],
   ["api.js", js],
+  ["approvals.js", js],
   ["dom.js", js],
   ["events.js", js],
   ["format.js", js],

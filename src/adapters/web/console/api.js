@@ -10,6 +10,13 @@
 /** @typedef {{ name: string, ok: boolean }} ToolCall */
 /** `failed`: the turn failed and `reply.text` says so; sending the same `id` again runs it again. */
 /** @typedef {{ thread: string, reply: { id: string, text: string }, toolCalls: ToolCall[], failed?: boolean }} ChatReply */
+/** A tool call that waits for the operator's yes; the events and GET .../approvals add who asked and until when. */
+/** @typedef {{ id: string, tool: string, args: unknown, asker?: { id: string, name: string }, expiresAt?: string }} Approval */
+/** A turn paused at a call that needs approval: no reply yet. */
+/** @typedef {{ thread: string, pendingApproval: Approval }} ChatPaused */
+/** How /api/chat and /api/approvals/:id answer a turn. */
+/** @typedef {ChatReply | ChatPaused} ChatAnswer */
+/** @typedef {"approved" | "denied" | "expired"} ApprovalState */
 /** `id`: this send's own id; sent again after a failure, a turn that worked answers with its reply, one that failed runs again. */
 /** @typedef {{ channel: string, user: string, text: string, thread?: string, id?: string }} ChatRequest */
 /** @typedef {{ channel: string, user: string, command: string, text: string }} CommandRequest */
@@ -21,6 +28,8 @@
  * @typedef {{ type: "message.user", channel: string, thread: string, messageId: string, author: string, text: string }
  *   | { type: "message.delta", channel: string, thread: string, messageId: string, delta: string }
  *   | { type: "message.done", channel: string, thread: string, messageId: string, text: string, failed?: boolean, error?: string }
+ *   | { type: "approval.requested", channel: string, thread: string, approval: Approval }
+ *   | { type: "approval.decided", channel: string, thread: string, id: string, state: ApprovalState, by?: string, at: string }
  *   | { type: "project.progress" | "project.done", channel: string, thread: string, projectId: string, text: string }} ConsoleEvent
  */
 
@@ -61,9 +70,20 @@ async function request(method, path, body) {
   if (!res.ok) {
     const error = data && typeof data === "object" && "error" in data ? data.error : undefined;
     const msg = typeof error === "string" ? error : raw && raw.length < 300 && !/^\s*</.test(raw) ? raw.trim() : res.statusText;
-    throw Object.assign(new Error(`${msg || "Request failed"} (HTTP ${res.status})`), { status: res.status });
+    throw Object.assign(new Error(`${msg || "Request failed"} (HTTP ${res.status})`), { status: res.status, detail: msg || "" });
   }
   return data;
+}
+
+/**
+ * The server's answer to a request that failed: its status and its `error` text; null when it
+ * never answered.
+ * @param {unknown} e
+ * @returns {{ status: number, detail: string } | null}
+ */
+export function refusal(e) {
+  if (!(e instanceof Error && "status" in e && typeof e.status === "number")) return null;
+  return { status: e.status, detail: "detail" in e && typeof e.detail === "string" ? e.detail : e.message };
 }
 
 /** Ends this browser's session; the page then shows the login form. */
@@ -93,12 +113,30 @@ export async function getMessages(thread) {
 }
 
 /**
- * Sends a message; resolves when the whole reply is stored.
+ * @param {string} thread
+ * @returns {Promise<Approval[] | null>} the calls the thread still waits on, oldest first
+ */
+export async function getApprovals(thread) {
+  return /** @type {Approval[] | null} */ (await request("GET", `/api/threads/${encodeURIComponent(thread)}/approvals`));
+}
+
+/**
+ * Sends a message; resolves when the whole reply is stored, or the turn waits for an approval.
  * @param {ChatRequest} body
- * @returns {Promise<ChatReply | null>}
+ * @returns {Promise<ChatAnswer | null>}
  */
 export async function postChat(body) {
-  return /** @type {ChatReply | null} */ (await request("POST", "/api/chat", body));
+  return /** @type {ChatAnswer | null} */ (await request("POST", "/api/chat", body));
+}
+
+/**
+ * Decides a call that waits; resolves when the turn that goes on is answered, or waits again.
+ * @param {string} id
+ * @param {{ approve: boolean, user: string }} body
+ * @returns {Promise<ChatAnswer | null>}
+ */
+export async function postApproval(id, body) {
+  return /** @type {ChatAnswer | null} */ (await request("POST", `/api/approvals/${encodeURIComponent(id)}`, body));
 }
 
 /**

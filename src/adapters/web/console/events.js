@@ -1,6 +1,7 @@
 // @ts-check
-/* Live events from the channel's socket: messages, streamed replies and project reports,
+/* Live events from the channel's socket: messages, streamed replies, approvals and project reports,
    matched to this page's own sends and shown where they belong. */
+import { onApprovalDecided, onApprovalRequested } from "./approvals.js";
 import { ui } from "./dom.js";
 import { hashFor, truncate } from "./format.js";
 import { addItem, live, rekey, setFinal, setStreaming, setTag, withScroll } from "./items.js";
@@ -23,6 +24,11 @@ export function onEvent(ev) {
       return onDelta(ev);
     case "message.done":
       return onDone(ev);
+    case "approval.requested":
+      bindUnknownThread(ev.thread);
+      return onApprovalRequested(ev);
+    case "approval.decided":
+      return onApprovalDecided(ev);
     case "project.progress":
       return onProject(ev, false);
     case "project.done":

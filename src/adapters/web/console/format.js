@@ -19,6 +19,29 @@ export function clockTime(v) {
   return d ? d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }) : "";
 }
 
+/** The local time as 24-hour HH:MM. @param {string | number | null | undefined} v */
+export function hourMinute(v) {
+  const d = toDate(v);
+  return d ? `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}` : "";
+}
+
+/**
+ * What became of a call that waited for approval, in one line.
+ * @param {import("./api.js").ApprovalState} outcome
+ * @param {string | undefined} by who decided; none when it expired
+ * @param {string | number} at when
+ */
+export function decisionLine(outcome, by, at) {
+  if (outcome === "expired") return `Expired at ${hourMinute(at)}: nobody decided in time, so it counts as denied.`;
+  return `${outcome === "approved" ? "Approved" : "Denied"} by ${by || "someone"} at ${hourMinute(at)}`;
+}
+
+/** A call's arguments as text: its JSON, indented, or the text the model sent. @param {unknown} args */
+export function argsText(args) {
+  if (typeof args === "string") return args;
+  return JSON.stringify(args, null, 2) ?? String(args);
+}
+
 /** @param {string | number | null | undefined} v */
 export function relTime(v) {
   const d = toDate(v);

@@ -64,7 +64,7 @@ export function wireScrolling() {
 /**
  * @typedef {object} ItemSpec
  * @property {string} id
- * @property {string} role "user", "assistant", "system" or "progress"
+ * @property {string} role "user", "assistant", "system", "progress" or "approval"
  * @property {string} [author]
  * @property {string} [text]
  * @property {string} [createdAt]

@@ -1,6 +1,7 @@
 // @ts-check
 /* Sending: the composer, chat messages (POST /api/chat) and slash commands (POST /api/commands). */
 import { messageOf, postChat, postCommand } from "./api.js";
+import { showApproval } from "./approvals.js";
 import { h, toast, ui } from "./dom.js";
 import { adoptThread } from "./events.js";
 import { deferred } from "./format.js";
@@ -71,7 +72,8 @@ async function sendChat(v, text, again) {
   let res;
   try {
     res = await postChat(body);
-    if (!res || res.thread == null || !res.reply || res.reply.id == null) throw new Error("The server sent an unexpected reply.");
+    if (!res || res.thread == null || !("reply" in res ? res.reply?.id != null : res.pendingApproval?.id != null))
+      throw new Error("The server sent an unexpected reply.");
   } catch (e) {
     settle(p);
     if (first && v.threadReady && !v.thread) {
@@ -87,7 +89,7 @@ async function sendChat(v, text, again) {
   if (p.thread == null) p.thread = thread;
   // Release messages queued behind this one even if the user has left the view meanwhile.
   if (first && v.threadReady) v.threadReady.resolve(thread);
-  rememberDone(String(answer.reply.id));
+  if ("reply" in answer) rememberDone(String(answer.reply.id));
 
   const cur = state.view;
   const here = cur && cur.channel === p.channel && (cur.key === p.viewKey ? !cur.thread || cur.thread === thread : cur.thread === thread);
@@ -96,6 +98,12 @@ async function sendChat(v, text, again) {
     withScroll(() => {
       if (live(p.userItem)) p.userItem.el.classList.remove("sending");
       const ph = live(p.placeholderItem) && p.placeholderItem.id === p.placeholderId ? p.placeholderItem : null;
+      if (!("reply" in answer)) {
+        // The turn waits: its message came as an event (or shows on the next load); the card says on what.
+        if (ph) removeItem(cur, ph);
+        showApproval(cur, answer.pendingApproval);
+        return;
+      }
       const replyId = String(answer.reply.id);
       if (ph) {
         if (cur.items.has(replyId)) removeItem(cur, ph);

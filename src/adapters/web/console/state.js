@@ -12,7 +12,7 @@ export const LS_NOTICE = "quorum.dismissedMissing";
  * A message shown in a view.
  * @typedef {object} Item
  * @property {string} id
- * @property {string} role "user", "assistant", "system" or "progress"
+ * @property {string} role "user", "assistant", "system", "progress" or "approval"
  * @property {View} view
  * @property {HTMLElement} el
  * @property {HTMLElement} body

@@ -2,6 +2,7 @@
 /* The main pane's view: a thread loaded from the server, or a new conversation, with the
    sends and streams still in flight put back in place. */
 import { getMessages, messageOf } from "./api.js";
+import { loadApprovals } from "./approvals.js";
 import { h, toast, ui } from "./dom.js";
 import { hashFor } from "./format.js";
 import { addItem, inBulk, scrollToBottom } from "./items.js";
@@ -77,6 +78,8 @@ export async function loadViewMessages(v) {
   if (state.view !== v) return;
   renderMessages(v, Array.isArray(list) ? list : []);
   ui.messages.removeAttribute("aria-busy");
+  // Cards are not messages: the render dropped them, and the calls still waiting come back.
+  loadApprovals(v);
 }
 
 /**
