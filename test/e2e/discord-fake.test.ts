@@ -1,7 +1,7 @@
 import { GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { FAKE_DISCORD, type FakeDiscord, startFakeDiscord } from "../fakes/discord/index.js";
+import { FAKE_DISCORD, type FakeDiscord, people, startFakeDiscord } from "../fakes/discord/index.js";
 
 /** The fake Discord on its own, spoken to with plain fetch and ws as Discord's docs describe. */
 
@@ -140,5 +140,73 @@ describe("fake Discord", () => {
     discord.sendMessage({ channel_id: FAKE_DISCORD.channelId, guild_id: FAKE_DISCORD.guildId, content: "for the bot", mentionBot: true });
     expect(await client.next()).toMatchObject({ t: "MESSAGE_CREATE", d: { content: `<@${FAKE_DISCORD.botUserId}> for the bot` } });
     client.close();
+  });
+
+  it("keeps a message's buttons, dispatches a click on one, and takes the component callbacks", async () => {
+    const api = `${discord.rest.apiUrl}/v10`;
+    const bot = { authorization: `Bot ${FAKE_DISCORD.token}`, "content-type": "application/json" };
+    const row = { type: 1, components: [{ type: 2, style: 1, label: "Go", custom_id: "go" }] };
+    const posted = await fetch(`${api}/channels/${FAKE_DISCORD.channelId}/messages`, {
+      method: "POST",
+      headers: bot,
+      body: JSON.stringify({ content: "pick", components: [row] }),
+    });
+    const { id } = (await posted.json()) as { id: string };
+    expect(discord.world.messages.get(id)?.components).toEqual([row]);
+    const tooLong = { type: 1, components: [{ ...row.components[0], custom_id: "x".repeat(101) }] };
+    const refused = await fetch(`${api}/channels/${FAKE_DISCORD.channelId}/messages`, {
+      method: "POST",
+      headers: bot,
+      body: JSON.stringify({ content: "pick", components: [tooLong] }),
+    });
+    expect(refused.status).toBe(400);
+    expect(() => discord.clickButton({ message_id: id, custom_id: "stop" })).toThrow(/no button stop/);
+
+    const click = discord.clickButton({ message_id: id, custom_id: "go", user: people.bob });
+    expect(click).toMatchObject({
+      type: 3,
+      version: 1,
+      data: { custom_id: "go", component_type: 2 },
+      message: { id, components: [row] },
+      member: { user: { id: people.bob.id }, permissions: expect.stringMatching(/^\d+$/) },
+      channel_id: FAKE_DISCORD.channelId,
+      guild_id: FAKE_DISCORD.guildId,
+      application_id: FAKE_DISCORD.applicationId,
+      entitlements: [],
+      context: 0,
+      authorizing_integration_owners: { 0: FAKE_DISCORD.guildId },
+    });
+    const callback = (body: object, interaction: { id: string; token: string } = click) =>
+      fetch(`${api}/interactions/${interaction.id}/${interaction.token}/callback`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    expect((await callback({ type: 7, data: { content: "picked", components: [] } })).status).toBe(204);
+    expect(discord.world.interactions.get(click.id)?.response?.type).toBe(7);
+    expect(discord.world.messages.get(id)).toMatchObject({ content: "picked", components: [] });
+    expect((await callback({ type: 6 })).status).toBe(400); // acknowledged once only
+
+    const command = discord.sendCommand({ name: "tools" });
+    expect((await callback({ type: 6 }, command)).status).toBe(400); // a slash command has no message to update
+
+    // PATCH replaces content and components; a follow-up after DEFERRED_UPDATE_MESSAGE may be ephemeral.
+    const again = await fetch(`${api}/channels/${FAKE_DISCORD.channelId}/messages/${id}`, {
+      method: "PATCH",
+      headers: bot,
+      body: JSON.stringify({ content: "pick again", components: [row] }),
+    });
+    expect(again.status).toBe(200);
+    expect(discord.world.messages.get(id)).toMatchObject({ content: "pick again", components: [row] });
+    const second = discord.clickButton({ message_id: id, custom_id: "go" });
+    expect((await callback({ type: 6 }, second)).status).toBe(204);
+    const followUp = await fetch(`${api}/webhooks/${FAKE_DISCORD.applicationId}/${second.token}?wait=true`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ content: "only you see this", flags: 64 }),
+    });
+    const { id: followUpId } = (await followUp.json()) as { id: string };
+    expect(discord.world.messages.get(followUpId)).toMatchObject({ ephemeral: true, flags: 64, channel_id: FAKE_DISCORD.channelId });
+    expect(discord.world.interactions.get(second.id)).toMatchObject({ response: { type: 6 }, followUps: [followUpId] });
   });
 });

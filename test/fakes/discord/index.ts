@@ -1,7 +1,19 @@
-import type { APIChatInputApplicationCommandInteraction, GatewayMessageCreateDispatchData } from "discord-api-types/v10";
+import type {
+  APIChatInputApplicationCommandInteraction,
+  APIMessageComponentButtonInteraction,
+  APIUser,
+  GatewayMessageCreateDispatchData,
+} from "discord-api-types/v10";
 import { type FakeGateway, type FakeGatewayOptions, startFakeGateway } from "./gateway.js";
 import { FAKE_DISCORD } from "./ids.js";
-import { type InteractionCreateInput, interactionCreate, type MessageCreateInput, messageCreate, PRIVILEGED_INTENTS } from "./payloads.js";
+import {
+  buttonInteractionCreate,
+  type InteractionCreateInput,
+  interactionCreate,
+  type MessageCreateInput,
+  messageCreate,
+  PRIVILEGED_INTENTS,
+} from "./payloads.js";
 import { type FakeDiscordRest, startFakeDiscordRest } from "./rest.js";
 import { DiscordWorld, type FakeDiscordMessage } from "./store.js";
 
@@ -38,6 +50,11 @@ export interface FakeDiscord {
   sendMessage(input: MessageCreateInput): GatewayMessageCreateDispatchData;
   /** A slash command: its interaction (and token) recorded, then INTERACTION_CREATE dispatched. */
   sendCommand(input: InteractionCreateInput): APIChatInputApplicationCommandInteraction;
+  /**
+   * A person clicks the button `custom_id` of a stored message (which must show it): the
+   * interaction recorded, then INTERACTION_CREATE dispatched with the message as it is now.
+   */
+  clickButton(input: { message_id: string; custom_id: string; user?: APIUser }): APIMessageComponentButtonInteraction;
   /** The bot's messages in a channel or thread, oldest first (ephemeral ones included). */
   botMessagesIn(channelId: string): FakeDiscordMessage[];
   stop(): Promise<void>;
@@ -67,6 +84,22 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
   });
   attached = gateway;
+
+  /** An interaction and its token, recorded as Discord does before it dispatches; `name` is the command's or the custom_id. */
+  const record = (d: APIChatInputApplicationCommandInteraction | APIMessageComponentButtonInteraction, name: string, messageId?: string) =>
+    world.interactions.set(d.id, {
+      id: d.id,
+      type: d.type,
+      token: d.token,
+      application_id: d.application_id,
+      name,
+      ...(messageId ? { message_id: messageId } : {}),
+      channel_id: d.channel.id,
+      ...(d.guild_id ? { guild_id: d.guild_id } : {}),
+      user: d.member?.user ?? d.user!,
+      dispatchedAt: Date.now(),
+      followUps: [],
+    });
 
   return {
     world,
@@ -109,17 +142,29 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     },
     sendCommand(input) {
       const d = interactionCreate(input);
-      world.interactions.set(d.id, {
-        id: d.id,
-        token: d.token,
-        application_id: d.application_id,
-        name: d.data.name,
-        channel_id: d.channel.id,
-        ...(d.guild_id ? { guild_id: d.guild_id } : {}),
-        user: d.member?.user ?? d.user!,
-        dispatchedAt: Date.now(),
-        followUps: [],
+      record(d, d.data.name);
+      gateway.dispatch("INTERACTION_CREATE", d);
+      return d;
+    },
+    clickButton({ message_id, custom_id, user }) {
+      const message = world.messages.get(message_id);
+      const shown = message?.components.some(
+        (row) => "components" in row && row.components.some((c) => "custom_id" in c && c.custom_id === custom_id),
+      );
+      if (!message || message.deleted || !shown) throw new Error(`no button ${custom_id} on message ${message_id} to click`);
+      const channel = world.channel(message.channel_id);
+      const d = buttonInteractionCreate({
+        message: world.messagePayload(message),
+        custom_id,
+        ...(user ? { user } : {}),
+        guild_id: message.guild_id ?? null,
+        ...(channel?.kind === "thread"
+          ? { channel_type: channel.type as 10 | 11 | 12, parent_id: channel.parent_id, channel_name: channel.name ?? "thread" }
+          : channel?.name
+            ? { channel_name: channel.name }
+            : {}),
       });
+      record(d, custom_id, message_id);
       gateway.dispatch("INTERACTION_CREATE", d);
       return d;
     },

@@ -17,17 +17,22 @@ export type { FakeDiscordMessage } from "./store/messages.js";
 
 export interface FakeInteraction {
   id: string;
+  /** 2 APPLICATION_COMMAND, 3 MESSAGE_COMPONENT. */
+  type: 2 | 3;
   token: string;
   application_id: string;
+  /** The command's name, or the clicked component's custom_id. */
   name: string;
+  /** For a component: the message it is on, which DEFERRED_UPDATE_MESSAGE and UPDATE_MESSAGE answer by. */
+  message_id?: string;
   channel_id: string;
   guild_id?: string;
   user: APIUser;
   /** Date.now() when INTERACTION_CREATE was dispatched: the 3-second and 15-minute clocks start here. */
   dispatchedAt: number;
-  /** The initial response (callback), once made. */
+  /** The initial response (callback), once made: 4 message, 5 deferred message, 6 deferred update, 7 update. */
   response?: { type: number; at: number; data?: Record<string, unknown> };
-  /** The id of the original response message (`@original`), once there is one. */
+  /** The id of the original response message (`@original`: for a component, the message it is on), once there is one. */
   originalMessageId?: string;
   followUps: string[];
 }

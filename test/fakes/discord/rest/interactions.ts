@@ -1,10 +1,10 @@
-import type { DiscordWorld, FakeInteraction } from "../store.js";
+import type { DiscordWorld, FakeDiscordMessage, FakeInteraction } from "../store.js";
 import { type BotMessages, content } from "./bot-messages.js";
 import { DiscordError, ok, param, type RecordedRequest, type RestRouter } from "./router.js";
 
 /**
  * Routes authorised by an interaction's token: the initial response (callback), the original
- * response message (`@original`) and follow-ups.
+ * response message (`@original`; for a component, the message it is on) and follow-ups.
  */
 export function interactionRoutes(router: RestRouter, world: DiscordWorld, messages: BotMessages): void {
   const interactionOr404 = (id: string, token: string): FakeInteraction => {
@@ -26,12 +26,22 @@ export function interactionRoutes(router: RestRouter, world: DiscordWorld, messa
     // The initial response must come within 3 seconds of the interaction.
     if (Date.now() - interaction.dispatchedAt > 3_000) throw new DiscordError(404, 10062, "Unknown interaction");
     const { type, data } = (call.body ?? {}) as { type?: unknown; data?: Record<string, unknown> };
-    if (type !== 4 && type !== 5) throw new DiscordError(400, 50035, "Invalid Form Body: type");
+    // 4 a message, 5 "thinking…" then a message; for components only, 6 nothing now and 7 an edit of the message they are on.
+    const updates = type === 6 || type === 7;
+    if ((type !== 4 && type !== 5 && !updates) || (updates && interaction.type !== 3))
+      throw new DiscordError(400, 50035, "Invalid Form Body: type");
+    let message: FakeDiscordMessage;
+    if (updates) {
+      message = messages.own(interaction.channel_id, interaction.message_id!);
+      if (type === 7) messages.edit(message, content(data, false));
+    } else message = messages.postForInteraction(interaction, content(data, type === 4), type === 5);
     interaction.response = { type, at: Date.now(), ...(data ? { data } : {}) };
-    const message = messages.postForInteraction(interaction, content(data, type === 4), type === 5);
     interaction.originalMessageId = message.id;
     if (call.query.with_response !== "true") return ok();
-    return ok({ interaction: { id: interaction.id, type: 2 }, resource: { type, message: world.messagePayload(message) } });
+    return ok({
+      interaction: { id: interaction.id, type: interaction.type },
+      resource: { type, ...(type === 6 ? {} : { message: world.messagePayload(message) }) },
+    });
   });
   const original = (call: RecordedRequest) => {
     const interaction = webhookInteraction(call);

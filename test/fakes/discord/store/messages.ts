@@ -8,6 +8,8 @@ export interface MessageEdit {
   content: string;
   at: number;
   embeds?: APIEmbed[];
+  /** Set when the edit changed them ([] when it removed them). */
+  components?: NonNullable<APIMessage["components"]>;
 }
 
 export interface FakeDiscordMessage {
@@ -30,8 +32,8 @@ export interface FakeDiscordMessage {
   mentions: APIUser[];
   webhook_id?: string;
   application_id?: string;
-  /** For interaction responses: the interaction they answer. */
-  interaction?: { id: string; name: string; user: APIUser };
+  /** For interaction responses: the interaction they answer (and, for a component's, the message it is on). */
+  interaction?: { id: string; type: 2 | 3; name: string; user: APIUser; message_id?: string };
   /** The id of the thread started from this message (equal to the message id, as on Discord). */
   thread_id?: string;
   /** Position inside a thread. */
@@ -74,16 +76,15 @@ export function storedMessagePayload(
     ...(m.webhook_id ? { webhook_id: m.webhook_id } : {}),
     ...(m.application_id ? { application_id: m.application_id } : {}),
     ...(m.position !== undefined ? { position: m.position } : {}),
-    ...(m.interaction
-      ? {
-          interaction_metadata: {
-            id: m.interaction.id,
-            type: 2,
-            user: m.interaction.user,
-            authorizing_integration_owners: m.guild_id ? { 0: m.guild_id } : { 0: "0" },
-          },
-        }
-      : {}),
+    ...(m.interaction ? { interaction_metadata: interactionMetadata(m.interaction, m.guild_id) } : {}),
     ...(related.thread ? { thread: related.thread } : {}),
   });
+}
+
+/** What Discord says on an interaction's messages about it; a component's names the message whose button was clicked. */
+function interactionMetadata(interaction: NonNullable<FakeDiscordMessage["interaction"]>, guildId: string | undefined) {
+  const common = { id: interaction.id, user: interaction.user, authorizing_integration_owners: guildId ? { 0: guildId } : { 0: "0" } };
+  return interaction.type === 3 && interaction.message_id
+    ? { ...common, type: 3 as const, interacted_message_id: interaction.message_id }
+    : { ...common, type: 2 as const };
 }
