@@ -1,4 +1,5 @@
 import {
+  type ButtonInteraction,
   Client,
   Events,
   GatewayIntentBits,
@@ -12,8 +13,9 @@ import {
 import { Routes } from "discord-api-types/v10";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
-import type { Bot } from "../../core/bot.js";
+import type { ApprovalDecisionResult, Bot } from "../../core/bot.js";
 import { splitText } from "../../core/split-text.js";
+import { parseApprovalButton, refusalText } from "./approval-buttons.js";
 import { commandText, discordCommands } from "./commands.js";
 import { DISCORD_MESSAGE_LIMIT, DiscordPoster } from "./poster.js";
 
@@ -32,7 +34,7 @@ const THREAD_ALREADY_CREATED = 160004;
 const ADMIN_PERMISSIONS = [PermissionFlagsBits.Administrator, PermissionFlagsBits.ManageGuild];
 const isAdmin = (permissions: Readonly<PermissionsBitField> | null | undefined): boolean => permissions?.any(ADMIN_PERMISSIONS) === true;
 
-/** Discord through the discord.js gateway client: mentions, threads, DMs and slash commands. It only translates. */
+/** Discord through the discord.js gateway client: mentions, threads, DMs, slash commands and approval buttons. It only translates. */
 export function createDiscordAdapter(
   settings: DiscordSettings,
   bot: Bot,
@@ -105,7 +107,54 @@ export function createDiscordAdapter(
     }
   };
 
+  /**
+   * A click on Approve or Deny. Acknowledged before anything is looked up, so Discord's 3 seconds
+   * never depend on the database; the flow then edits the prompt, and anyone whose click decided
+   * nothing is told why, privately.
+   */
+  const onButton = async (interaction: ButtonInteraction) => {
+    const choice = parseApprovalButton(interaction.customId);
+    if (!choice) return;
+    const context = { approval: choice.id, user: interaction.user.id };
+    try {
+      await interaction.deferUpdate();
+    } catch (error) {
+      // Unacknowledged, the person was shown "This interaction failed": nothing is decided for them.
+      log.warn({ err: error, ...context }, "discord approval click not acknowledged");
+      return;
+    }
+    const { member, user } = interaction;
+    let result: ApprovalDecisionResult | undefined;
+    try {
+      result = await bot.decideApproval(
+        {
+          platform: "discord",
+          id: choice.id,
+          approve: choice.approve,
+          by: {
+            id: user.id,
+            // A member the cache knows has a display name; an uncached one comes as Discord's raw member.
+            name: (member && "displayName" in member ? member.displayName : member?.nick) ?? user.displayName ?? user.username,
+            isAdmin: isAdmin(interaction.memberPermissions),
+          },
+        },
+        poster,
+      );
+    } catch (error) {
+      log.error({ err: error, ...context }, "discord approval not decided");
+    }
+    if (result?.status === "decided") {
+      await result.turn.catch((error: unknown) => log.error({ err: error, ...context }, "approved turn failed"));
+      return;
+    }
+    const content = result ? refusalText(result) : "⚠️ Your decision could not be recorded. Please try again in a moment.";
+    await interaction
+      .followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } })
+      .catch((error: unknown) => log.warn({ err: error, ...context }, "discord approval reply failed"));
+  };
+
   const onInteraction = async (interaction: Interaction) => {
+    if (interaction.isButton()) return onButton(interaction);
     if (!interaction.isChatInputCommand()) return;
     // Deferred at once: Discord wants an answer within 3 seconds.
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });

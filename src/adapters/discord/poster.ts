@@ -12,7 +12,7 @@ import type { ApprovalOutcomeView, ApprovalPrompt, OpenedThread, PostedMessage, 
 import { splitText } from "../../core/split-text.js";
 import type { ThreadRef } from "../../core/thread.js";
 import { type EditableMessage, EditStream } from "../edit-stream.js";
-import { approvalButtonId } from "./approval-buttons.js";
+import { approvalButtonId, discordTime } from "./approval-buttons.js";
 
 export const DISCORD_MESSAGE_LIMIT = 2_000;
 // Discord shows "typing…" for ten seconds per call.
@@ -77,7 +77,7 @@ export class DiscordPoster implements Poster {
 
   /** The buttons give way to who decided and when, in each reader's own time zone. */
   async showDecision(to: ThreadRef, messageId: string, prompt: ApprovalPrompt, outcome: ApprovalOutcomeView): Promise<void> {
-    const decided = decisionText(outcome, `<t:${Math.floor(outcome.at.getTime() / 1000)}:f>`);
+    const decided = decisionText(outcome, discordTime(outcome.at));
     await this.rest.patch(Routes.channelMessage(to.thread, messageId), {
       body: { content: cut(`${approvalText(prompt)}\n${decided}`), components: [] },
     });
