@@ -13,7 +13,7 @@ import {
 import { Routes } from "discord-api-types/v10";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
-import type { ApprovalDecisionResult, Bot } from "../../core/bot.js";
+import { type ApprovalDecisionResult, type Bot, ShuttingDownError } from "../../core/bot.js";
 import { splitText } from "../../core/split-text.js";
 import { parseApprovalButton, refusalText } from "./approval-buttons.js";
 import { commandText, discordCommands } from "./commands.js";
@@ -137,6 +137,7 @@ export function createDiscordAdapter(
             name: (member && "displayName" in member ? member.displayName : member?.nick) ?? user.displayName ?? user.username,
             isAdmin: isAdmin(interaction.memberPermissions),
           },
+          messageId: interaction.message.id,
         },
         poster,
       );
@@ -144,7 +145,11 @@ export function createDiscordAdapter(
       log.error({ err: error, ...context }, "discord approval not decided");
     }
     if (result?.status === "decided") {
-      await result.turn.catch((error: unknown) => log.error({ err: error, ...context }, "approved turn failed"));
+      await result.turn.catch((error: unknown) => {
+        // Stopping, the process keeps the decision for the next one to go on with.
+        if (error instanceof ShuttingDownError) log.info(context, "decided turn left to the next process");
+        else log.error({ err: error, ...context }, "decided turn failed");
+      });
       return;
     }
     const content = result ? refusalText(result) : "⚠️ Your decision could not be recorded. Please try again in a moment.";
