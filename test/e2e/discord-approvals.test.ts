@@ -3,7 +3,15 @@ import type { AddressInfo } from "node:net";
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import type { APIUser } from "discord.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FAKE_DISCORD, type FakeDiscord, type FakeDiscordMessage, type FakeInteraction, people } from "../fakes/discord/index.js";
+import {
+  botUser,
+  FAKE_DISCORD,
+  type FakeDiscord,
+  type FakeDiscordMessage,
+  type FakeInteraction,
+  people,
+  snowflake,
+} from "../fakes/discord/index.js";
 import { scriptLlm, type TestApp } from "../support/app.js";
 import { type DiscordApp, startDiscordApp } from "../support/discord-app.js";
 import { waitFor } from "../support/wait.js";
@@ -167,5 +175,38 @@ describe("Discord tool approvals (buttons on a prompt, clicked in a fake Discord
     expect(prompt.components).toEqual([]);
     expect(prompt.content).toMatch(/🚫 Denied by Alice at/);
     expect(toolMessages).toEqual([expect.stringContaining("declined this call, so it did not run")]);
+  });
+
+  it("leaves other buttons alone, and says privately when an approval is not known", async () => {
+    const seeded = discord.world.storeMessage({
+      id: snowflake(),
+      channel_id: FAKE_DISCORD.channelId,
+      guild_id: FAKE_DISCORD.guildId,
+      author: botUser(),
+      content: "an old prompt",
+      embeds: [],
+      components: [
+        {
+          type: 1,
+          components: [
+            { type: 2, style: 1, label: "Other", custom_id: "poll:yes" },
+            { type: 2, style: 3, label: "Approve", custom_id: "approval:approve:no-such-approval" },
+          ],
+        },
+      ],
+      attachments: [],
+      flags: 0,
+      type: 0,
+      mentions: [],
+      source: "seed",
+      ephemeral: false,
+    });
+    const other = click(seeded, "poll:yes", people.alice);
+    const unknown = click(seeded, "approval:approve:no-such-approval", people.alice);
+    const reply = await privateReply(unknown);
+    expect(reply).toMatchObject({ ephemeral: true, content: "This approval is not known here any more." });
+    // Clicked first, handled without a round trip: had it been answered, it would be by now.
+    expect(other.response).toBeUndefined();
+    expect(seeded.edits).toEqual([]);
   });
 });
