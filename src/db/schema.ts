@@ -169,6 +169,8 @@ export const projects = pgTable(
     creatorRole: text("creator_role", { enum: ["member", "admin"] })
       .notNull()
       .default("member"),
+    /** The creator's display name when the project started, for the prompts of calls that wait for them. */
+    creatorName: text("creator_name"),
     /** Where the project posts: the platform thread of its conversation, and its status message there. */
     thread: text("thread").notNull(),
     statusMessageId: text("status_message_id"),
@@ -179,6 +181,12 @@ export const projects = pgTable(
     report: text("report"),
     reportPostedAt: timestamp("report_posted_at", { withTimezone: true }),
     error: text("error"),
+    /**
+     * Time spent with a task waiting for a person, which PROJECT_TIMEOUT_MS does not count: the
+     * waits that ended, and since when one is going on now (null when no task waits).
+     */
+    waitedMs: bigint("waited_ms", { mode: "number" }).notNull().default(0),
+    waitingSince: timestamp("waiting_since", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
@@ -201,6 +209,11 @@ export const projectTasks = pgTable(
     result: text("result"),
     error: text("error"),
     attempts: integer("attempts").notNull().default(0),
+    /**
+     * The approval (tool_approvals) the task waits on, or, once decided, goes on from; only that
+     * approval's job may take the task up again. Null for a task that never waited.
+     */
+    approvalId: text("approval_id"),
     /** Set once the task's summary reply is in the thread, so a retried job does not post it again. */
     summaryPostedAt: timestamp("summary_posted_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),

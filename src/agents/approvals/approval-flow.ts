@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { decisionText } from "../../core/approval-text.js";
 import { type ApprovalDecisionInput, type ApprovalDecisionResult, type HandledMessage, ShuttingDownError } from "../../core/bot.js";
 import { CLAIM_STALE_MS, renewing } from "../../core/claim.js";
 import { type Poster, type PosterFor, turnOutput } from "../../core/poster.js";
@@ -8,7 +9,7 @@ import type { ToolRegistry } from "../../tools/registry.js";
 import type { AssistantDirectory } from "../assistant/assistant-directory.js";
 import type { Decision } from "../assistant/reasoning-loop.js";
 import type { ConversationStore } from "../conversation/conversation-store.js";
-import { type ApprovalRow, type ApprovalStore, outcomeOf, promptOf } from "./approval-store.js";
+import { type ApprovalRow, type ApprovalStore, isTaskApproval, outcomeOf, promptOf, type TaskApprovalRow } from "./approval-store.js";
 
 export interface ApprovalFlowDeps {
   store: ApprovalStore;
@@ -18,6 +19,11 @@ export interface ApprovalFlowDeps {
   tools: ToolRegistry;
   /** The platforms this process can write to; approvals of the others are left to their processes. */
   posterFor: PosterFor;
+  /**
+   * Hands a decided approval of a project's task to the project workers, which go on with the
+   * task. Absent where this process runs no projects: the workers' sweep finds the decision.
+   */
+  resumeTask?: (row: TaskApprovalRow) => Promise<void>;
   log: Logger;
 }
 
@@ -82,25 +88,51 @@ export class ApprovalFlow {
     await Promise.allSettled([...this.#running]);
   }
 
-  /** Shows the decision on the prompt, then goes on with the turn when its thread's turn comes. */
+  /**
+   * Shows the decision on the prompt, then goes on with the turn when its thread's turn comes, or
+   * hands a project's task to the project workers.
+   */
   #goOn(row: ApprovalRow, poster: Poster): Promise<HandledMessage> {
-    const work = this.#resume(row, poster);
+    const work = isTaskApproval(row) ? this.#handOver(row, poster) : this.#resume(row, poster);
     this.#running.add(work);
     void work.finally(() => this.#running.delete(work)).catch(() => undefined);
     return work;
   }
 
-  async #resume(row: ApprovalRow, poster: Poster): Promise<HandledMessage> {
-    const { store, conversations, assistants, threads, log } = this.deps;
+  async #show(row: ApprovalRow, poster: Poster): Promise<void> {
     const to = { platform: row.platform, channel: row.channel, thread: row.thread };
     if (row.promptMessageId)
       await poster
         .showDecision(to, row.promptMessageId, promptOf(row), outcomeOf(row))
-        .catch((error: unknown) => log.warn({ err: error, approval: row.id }, "decision not shown on its prompt"));
+        .catch((error: unknown) => this.deps.log.warn({ err: error, approval: row.id }, "decision not shown on its prompt"));
+  }
+
+  /**
+   * A project task's decision: the project workers go on with the task in the background (a job
+   * per approval; they mark it resumed), so the answer here only says what was decided. Should
+   * the job not reach the queue, the workers' sweep queues it from Postgres.
+   */
+  async #handOver(row: TaskApprovalRow, poster: Poster): Promise<HandledMessage> {
+    await this.#show(row, poster);
+    const decided = `${decisionText(outcomeOf(row))} The project's task \`${row.turn.taskKey}\``;
+    let text = `${decided} goes on.`;
+    try {
+      await this.deps.resumeTask?.(row);
+    } catch (error) {
+      this.deps.log.warn({ err: error, approval: row.id }, "project task not handed to the workers; their sweep will");
+      text = `${decided} goes on once the project workers can take it up.`;
+    }
+    return { thread: row.thread, reply: { id: row.promptMessageId ?? row.id, text }, toolCalls: [], ok: true, llmMs: 0 };
+  }
+
+  async #resume(row: ApprovalRow, poster: Poster): Promise<HandledMessage> {
+    const { store, conversations, assistants, threads, log } = this.deps;
+    const to = { platform: row.platform, channel: row.channel, thread: row.thread };
+    await this.#show(row, poster);
     const channel = await conversations.channel(row.platform, row.channel);
     const { turn } = row;
     const conversationId = row.conversationId;
-    if (!conversationId) throw new Error(`approval ${row.id} has no conversation to go on in`);
+    if (turn.kind !== "turn" || !conversationId) throw new Error(`approval ${row.id} has no conversation to go on in`);
     return threads.run(threadKey(channel.id, row.thread), () =>
       renewing(
         (async () => {
@@ -127,6 +159,7 @@ function restarting(): Promise<never> {
   return later;
 }
 
-function decisionOf(row: ApprovalRow): Decision {
+/** How the call a paused loop waits on was decided; anything but a yes counts as declined. */
+export function decisionOf(row: ApprovalRow): Decision {
   return row.state === "approved" ? "approved" : row.state === "denied" ? "denied" : "expired";
 }

@@ -5,21 +5,24 @@ import { parseStorableJson } from "../../core/storable-text.js";
 import type { Author, Platform, ThreadRef } from "../../core/thread.js";
 import type { Db } from "../../db/client.js";
 import { type ApprovalState, toolApprovals } from "../../db/schema.js";
-import type { PausedTurn } from "../assistant/paused-turn.js";
+import type { PausedTask, PausedWork } from "../assistant/paused-turn.js";
 
 /** How long a call waits for a person before it counts as denied. */
 export const APPROVAL_TTL_MS = 15 * 60_000;
 
-export type ApprovalRow = Omit<typeof toolApprovals.$inferSelect, "turn" | "platform"> & { platform: Platform; turn: PausedTurn };
+export type ApprovalRow = Omit<typeof toolApprovals.$inferSelect, "turn" | "platform"> & { platform: Platform; turn: PausedWork };
+/** An approval a project's task waits on. */
+export type TaskApprovalRow = ApprovalRow & { turn: PausedTask };
 
 export interface NewApproval {
   channelId: string;
-  conversationId: string;
+  /** The paused turn's conversation; null for a project's task. */
+  conversationId: string | null;
   to: ThreadRef;
   asker: Author;
   tool: string;
   args: unknown;
-  turn: PausedTurn;
+  turn: PausedWork;
 }
 
 /** A decision that took: the row as it now is. */
@@ -132,6 +135,11 @@ export class ApprovalStore {
     await this.db.update(toolApprovals).set({ resumed: true }).where(eq(toolApprovals.id, id));
   }
 
+  /** Withdraws an approval nobody was asked yet (what it would pause has ended meanwhile). */
+  async discard(id: string): Promise<void> {
+    await this.db.delete(toolApprovals).where(and(eq(toolApprovals.id, id), eq(toolApprovals.state, "pending")));
+  }
+
   /** Gives a claimed turn back, so the next sweep (of any process) goes on with it. */
   async release(id: string): Promise<void> {
     await this.db.update(toolApprovals).set({ claimedAt: null }).where(eq(toolApprovals.id, id));
@@ -140,6 +148,10 @@ export class ApprovalStore {
 
 function storable<T>(value: T): T {
   return parseStorableJson(JSON.stringify(value)) as T;
+}
+
+export function isTaskApproval(row: ApprovalRow): row is TaskApprovalRow {
+  return row.turn.kind === "task";
 }
 
 /** The approval as a thread shows it. */

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { Background } from "../../core/background.js";
 import type { ReplyStream, TurnOutput } from "../../core/poster.js";
-import { redactSecrets } from "../../core/redact.js";
 import { type Author, authorName, type ThreadRef } from "../../core/thread.js";
 import { type ApprovalSetting, needsApproval } from "../../tools/approval-policy.js";
 import type { ToolExecutor } from "../../tools/executor.js";
@@ -14,7 +13,7 @@ import type { MemoryStore } from "../memory/store.js";
 import type { MemoryRecord } from "../memory/types.js";
 import { buildContext } from "./context-builder.js";
 import { holdReply } from "./held-reply.js";
-import type { PausedTurn } from "./paused-turn.js";
+import { type PausedTurn, shownArguments } from "./paused-turn.js";
 import {
   type Decision,
   type LoopInput,
@@ -247,8 +246,8 @@ export class EnhancedAssistant {
       to,
       asker: turn.author,
       tool: call.name,
-      args: redactSecrets(parseOrText(call.arguments)),
-      turn: { loop: paused, author: turn.author, text: turn.text, replyId: randomUUID(), llmMs: turn.llmMs },
+      args: shownArguments(call.arguments),
+      turn: { kind: "turn", loop: paused, author: turn.author, text: turn.text, replyId: randomUUID(), llmMs: turn.llmMs },
     });
     const text = `${lastSaid ? `${lastSaid}\n\n` : ""}⏸️ Waiting for approval to run \`${call.name}\`.`;
     return { approval, said: { text, toolCalls: paused.toolCalls, ...paused.usage } };
@@ -282,15 +281,6 @@ function failureText(error: unknown): string {
   if (error instanceof LlmError && error.kind === "not_configured") return `⚠️ I could not answer: ${error.message}`;
   const reason = error instanceof LlmError ? error.message : "an unexpected error.";
   return `⚠️ I could not answer: ${reason} Please try again in a moment.`;
-}
-
-/** Arguments as sent, parsed where they are JSON, for the person deciding. */
-function parseOrText(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
 }
 
 function clip(text: string, max: number): string {

@@ -1,8 +1,10 @@
+import { redactSecrets } from "../../core/redact.js";
 import type { Author } from "../../core/thread.js";
 import type { LoopState } from "./reasoning-loop.js";
 
-/** A turn stopped at a call that waits for a person: all any process needs to go on with it. */
+/** A chat turn stopped at a call that waits for a person: all any process needs to go on with it. */
 export interface PausedTurn {
+  kind: "turn";
   loop: LoopState;
   author: Author;
   /** The message the turn answers, for the record of the turn kept in memory. */
@@ -11,4 +13,30 @@ export interface PausedTurn {
   replyId: string;
   /** Time spent in calls to the model so far. */
   llmMs: number;
+}
+
+/** A project's task stopped at a call that waits for its creator: the project workers go on with it. */
+export interface PausedTask {
+  kind: "task";
+  projectId: string;
+  taskKey: string;
+  /** The specialist doing the task. */
+  specialist: string;
+  loop: LoopState;
+  /** The URLs the task's tools returned so far, for the result's sources. */
+  sources: string[];
+}
+
+/** What a stored approval goes on with once decided, by its `kind`. */
+export type PausedWork = PausedTurn | PausedTask;
+
+/** A call's arguments as shown to the person deciding: parsed where they are JSON, secrets hidden. */
+export function shownArguments(raw: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    value = raw;
+  }
+  return redactSecrets(value);
 }
