@@ -12,6 +12,8 @@ const projectJob = z.discriminatedUnion("name", [
   z.object({ name: z.literal("plan"), data: z.object({ projectId }) }),
   /** A specialist works on one task of the plan (project queue). */
   z.object({ name: z.literal("task"), data: z.object({ projectId, key: z.string().min(1) }) }),
+  /** A specialist goes on with a task that waited for a person, once the approval is decided (project queue). */
+  z.object({ name: z.literal("resume"), data: z.object({ projectId, approvalId: z.string().min(1) }) }),
   /** The report is posted and the project closed (post queue). */
   z.object({ name: z.literal("finish"), data: z.object({ projectId }) }),
   /** The status message is edited (post queue). */

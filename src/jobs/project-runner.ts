@@ -1,8 +1,18 @@
 import type { Logger } from "pino";
+import { decisionOf } from "../agents/approvals/approval-flow.js";
+import { type ApprovalRow, type ApprovalStore, isTaskApproval, promptOf } from "../agents/approvals/approval-store.js";
+import { shownArguments } from "../agents/assistant/paused-turn.js";
 import type { ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { Coordinator, ProjectPlan } from "../agents/team/coordinator.js";
-import { runSpecialist, type SpecialistDeps } from "../agents/team/specialist-agent.js";
+import {
+  type PausedSpecialist,
+  resumeSpecialist,
+  runSpecialist,
+  type SpecialistDeps,
+  type SpecialistOutcome,
+} from "../agents/team/specialist-agent.js";
 import type { Specialist } from "../agents/team/specialists.js";
+import { renewing } from "../core/claim.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
 import type { Author, ThreadRef } from "../core/thread.js";
 import type { ToolRegistry } from "../tools/registry.js";
@@ -20,6 +30,8 @@ export interface RunnerDeps {
   tools: ToolRegistry;
   specialist: SpecialistDeps;
   conversations: ConversationStore;
+  /** Where a task's call that waits for a person is stored, and found again once decided. */
+  approvals: ApprovalStore;
   posters: PosterFor;
   events: ProjectEvents;
   leases: Leases;
@@ -48,6 +60,8 @@ export class ProjectRunner {
         return this.plan(job.data.projectId, last, abort);
       case "task":
         return this.task(job.data.projectId, job.data.key, last, abort);
+      case "resume":
+        return this.resume(job.data.projectId, job.data.approvalId, last, abort);
       case "finish":
         return this.finish(job.data.projectId);
       case "progress":
@@ -89,16 +103,19 @@ export class ProjectRunner {
   }
 
   async task(projectId: string, key: string, last: boolean, signal: AbortSignal): Promise<void> {
-    const { store, roster, log } = this.deps;
+    const { store, log } = this.deps;
     const started = await store.startTask(projectId, key);
-    if (!started) return void (await this.advance(projectId));
+    if (!started) {
+      // Run again after it stopped at a call but before the prompt was out: ask now.
+      await this.#askAgain(projectId, key);
+      return void (await this.advance(projectId));
+    }
     const { project, task, dependencies } = started;
     // The status edit is queued while the specialist works.
     const announced = this.#changed(projectId).catch((error: unknown) => log.warn({ projectId, err: error }, "status edit not queued"));
-    const specialist = roster.find((candidate) => candidate.name === task.specialist) ?? roster[0]!;
-    let result: string;
-    try {
-      result = await runSpecialist(
+    const specialist = this.#specialist(task);
+    const outcome = await this.#attempt(projectId, key, specialist, last, async () =>
+      runSpecialist(
         specialist,
         {
           projectId,
@@ -112,10 +129,65 @@ export class ProjectRunner {
           signal,
         },
         this.deps.specialist,
-      );
+      ),
+    );
+    await announced;
+    if (outcome) await this.#settle(project, task, specialist, outcome);
+  }
+
+  /**
+   * Goes on with a task that waited on `approvalId`, now decided: the specialist's loop from its
+   * stored state, the call run (or the model told it was declined). Marks the approval resumed
+   * once the task went past it, so a retried or duplicated job, or a decision handed over twice,
+   * goes on once.
+   */
+  async resume(projectId: string, approvalId: string, last: boolean, signal: AbortSignal): Promise<void> {
+    const { store, approvals, log } = this.deps;
+    const project = await store.get(projectId);
+    if (!project) return;
+    const row = await approvals.get((await store.target(project)).platform, approvalId);
+    if (!row || !isTaskApproval(row) || row.state === "pending" || row.resumed) return;
+    const { turn } = row;
+    const resumed = await store.resumeTask(projectId, turn.taskKey, approvalId);
+    if (!resumed) {
+      // The task no longer waits on it: the project ended, or this decision was gone past already.
+      await approvals.markResumed(approvalId);
+      return void (await this.advance(projectId, false));
+    }
+    const announced = this.#changed(projectId).catch((error: unknown) => log.warn({ projectId, err: error }, "status edit not queued"));
+    const specialist = this.#specialist(resumed.task);
+    const work = this.#attempt(projectId, turn.taskKey, specialist, last, async () =>
+      resumeSpecialist(
+        specialist,
+        { tools: await this.#toolsFor(resumed.project, specialist), channelId: project.channelId, author: creatorOf(project), signal },
+        turn,
+        decisionOf(row),
+        this.deps.specialist,
+      ),
+    );
+    // The approval sweep leaves a decision alone while its task goes on here.
+    const outcome = await renewing(work, () => approvals.renewClaim(approvalId), log);
+    await announced;
+    if (outcome) await this.#settle(resumed.project, resumed.task, specialist, outcome);
+    await approvals.markResumed(approvalId);
+  }
+
+  /**
+   * The specialist's work; undefined when it failed for good (recorded, and the project moved on)
+   * or its project stopped. A failure with a retry to come is thrown.
+   */
+  async #attempt(
+    projectId: string,
+    key: string,
+    specialist: Specialist,
+    last: boolean,
+    work: () => Promise<SpecialistOutcome>,
+  ): Promise<SpecialistOutcome | undefined> {
+    const { store, log } = this.deps;
+    try {
+      return await work();
     } catch (error) {
-      await announced;
-      if (await this.#stopped(projectId)) return;
+      if (await this.#stopped(projectId)) return undefined;
       const reason = (error as Error).message || String(error);
       if (!last) {
         log.warn({ projectId, task: key, err: error }, "project task failed; it will be retried");
@@ -129,9 +201,18 @@ export class ProjectRunner {
         kind: "failure",
         content: `${key}: ${reason}${skipped.length ? `; skipped ${skipped.join(", ")}` : ""}`,
       });
-      return void (await this.advance(projectId));
+      await this.advance(projectId);
+      return undefined;
     }
-    await announced;
+  }
+
+  /** What came of a task's work: its result recorded and the project moved on, or the call it waits on asked about. */
+  async #settle(project: ProjectRow, task: TaskRow, specialist: Specialist, outcome: SpecialistOutcome): Promise<void> {
+    const { store } = this.deps;
+    const { id: projectId } = project;
+    const { key } = task;
+    if ("paused" in outcome) return this.#wait(project, key, specialist, outcome.paused);
+    const { result } = outcome;
     // Posted before the task counts as done, so the report always comes after every summary. A
     // summary that cannot be posted is not worth the task's result.
     const summary =
@@ -155,6 +236,56 @@ export class ProjectRunner {
         : undefined,
     ]);
     await this.advance(projectId);
+  }
+
+  /**
+   * A task stopped at a call that waits for a person: the call and the task's state are stored
+   * for whoever decides (the project's creator, or an admin), the task waits, and the thread is
+   * asked. The job ends there; the decision queues the job that goes on (see `resume`).
+   */
+  async #wait(project: ProjectRow, key: string, specialist: Specialist, paused: PausedSpecialist): Promise<void> {
+    const { store, approvals } = this.deps;
+    const target = await store.target(project);
+    const approval = await approvals.create({
+      channelId: project.channelId,
+      conversationId: null,
+      to: target,
+      asker: { ...creatorOf(project), name: project.creatorName ?? project.createdBy },
+      tool: paused.call.name,
+      args: shownArguments(paused.call.arguments),
+      turn: { kind: "task", projectId: project.id, taskKey: key, specialist: specialist.name, loop: paused.loop, sources: paused.sources },
+    });
+    if (!(await store.waitTask(project.id, key, approval.id))) {
+      // The project ended while the specialist worked: nobody is to be asked.
+      await approvals.discard(approval.id);
+      return;
+    }
+    await store.note(project.id, {
+      from: specialist.name,
+      to: project.creatorName ?? project.createdBy,
+      kind: "approval",
+      content: `${key}: waits for approval to run ${paused.call.name}`,
+    });
+    // Should the prompt not go out, the job is retried, and the retry asks (see `#askAgain`).
+    await this.#ask(target, approval);
+    await this.#changed(project.id);
+  }
+
+  async #ask(target: ThreadRef, approval: ApprovalRow): Promise<void> {
+    const prompt = await this.#poster(target).askApproval(target, promptOf(approval));
+    await this.deps.approvals.setPromptMessage(approval.id, prompt.id);
+  }
+
+  /** Posts the prompt of the call a task waits on, if it never went out. */
+  async #askAgain(projectId: string, key: string): Promise<void> {
+    const { store, approvals } = this.deps;
+    const task = await store.task(projectId, key);
+    if (task?.status !== "waiting_approval" || !task.approvalId) return;
+    const project = await store.get(projectId);
+    if (!project) return;
+    const target = await store.target(project);
+    const approval = await approvals.get(target.platform, task.approvalId);
+    if (approval?.state === "pending" && !approval.promptMessageId) await this.#ask(target, approval);
   }
 
   /**
@@ -237,6 +368,11 @@ export class ProjectRunner {
     }
     const now = await store.withTasks(projectId);
     if (now && stateOf(now.project, now.tasks) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS);
+  }
+
+  #specialist(task: TaskRow): Specialist {
+    const { roster } = this.deps;
+    return roster.find((candidate) => candidate.name === task.specialist) ?? roster[0]!;
   }
 
   /** The specialist's tools that this channel allows the project's creator, in the role they started it with. */

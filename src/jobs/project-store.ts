@@ -6,7 +6,7 @@ import { dependantsOf } from "../agents/team/planner.js";
 import type { Platform, ThreadRef } from "../core/thread.js";
 import type { Db } from "../db/client.js";
 import { rowsOf } from "../db/rows.js";
-import { agentMessages, projects, projectTasks } from "../db/schema.js";
+import { agentMessages, projects, projectTasks, toolApprovals } from "../db/schema.js";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type TaskRow = typeof projectTasks.$inferSelect;
@@ -14,9 +14,10 @@ export type AgentMessageRow = typeof agentMessages.$inferSelect;
 
 export const projectStatuses = ["planning", "running", "done", "failed", "cancelled"] as const;
 export type ProjectStatus = (typeof projectStatuses)[number];
-export type TaskStatus = "pending" | "queued" | "running" | "done" | "failed" | "skipped" | "cancelled";
+/** `waiting_approval`: stopped at a tool call until the project's creator (or an admin) decides it. */
+export type TaskStatus = "pending" | "queued" | "running" | "waiting_approval" | "done" | "failed" | "skipped" | "cancelled";
 
-const OPEN_TASK: TaskStatus[] = ["pending", "queued", "running"];
+const OPEN_TASK: TaskStatus[] = ["pending", "queued", "running", "waiting_approval"];
 const LIVE_PROJECT: ProjectStatus[] = ["planning", "running"];
 
 export interface NewProject {
@@ -27,6 +28,7 @@ export interface NewProject {
   goal: string;
   createdBy: string;
   creatorRole: ProjectRow["creatorRole"];
+  creatorName?: string;
   statusMessageId: string;
 }
 
@@ -172,7 +174,7 @@ export class ProjectStore {
           and not exists (
             select 1 from project_tasks d
             where d.project_id = t.project_id and d.key in (select jsonb_array_elements_text(t.depends_on))
-              and case when t.key = p.report_task then d.status in ('pending', 'queued', 'running') else d.status <> 'done' end)
+              and case when t.key = p.report_task then d.status in ('pending', 'queued', 'running', 'waiting_approval') else d.status <> 'done' end)
         returning t.key),
       ended as (
         update projects p set
@@ -182,19 +184,27 @@ export class ProjectStore {
           updated_at = now()
         from project_tasks r
         where p.id = ${projectId} and p.status = 'running' and r.project_id = p.id and r.key = p.report_task
-          and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ('pending', 'queued', 'running'))
+          and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ('pending', 'queued', 'running', 'waiting_approval'))
         returning p.id)
       select (select array_agg(key) from ready) as ready, exists (select 1 from ended) as ended`);
     const [row] = rowsOf<{ ready: string[] | null; ended: boolean }>(rows);
     return { ready: row?.ready ?? [], ended: row?.ended === true };
   }
 
-  /** Tasks queued or running, whose jobs must exist. */
+  /** Tasks queued or running, whose jobs must exist, and those waiting for a person, whose job exists once it is decided. */
   async inFlight(projectId: string): Promise<TaskRow[]> {
     return this.db
       .select()
       .from(projectTasks)
-      .where(and(eq(projectTasks.projectId, projectId), inArray(projectTasks.status, ["queued", "running"])));
+      .where(and(eq(projectTasks.projectId, projectId), inArray(projectTasks.status, ["queued", "running", "waiting_approval"])));
+  }
+
+  async task(projectId: string, key: string): Promise<TaskRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(projectTasks)
+      .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key)));
+    return row;
   }
 
   /**
@@ -212,6 +222,8 @@ export class ProjectStore {
             eq(projectTasks.projectId, projectId),
             eq(projectTasks.key, key),
             inArray(projectTasks.status, ["queued", "running"]),
+            // A task that waited for a person goes on only from that approval (resumeTask).
+            isNull(projectTasks.approvalId),
             sql`exists (select 1 from ${projects} where ${projects.id} = ${projectId} and ${projects.status} = 'running')`,
           ),
         )
@@ -239,6 +251,78 @@ export class ProjectStore {
         dependencies: rows.flatMap((row) => (row.dependency ? [row.dependency] : [])),
       }
     );
+  }
+
+  /**
+   * Stops a running task of a running project at a call that waits for `approvalId`; its project's
+   * clock stops while any task waits. False when the task no longer runs (the project ended).
+   */
+  async waitTask(projectId: string, key: string, approvalId: string): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const waiting = await tx
+        .update(projectTasks)
+        .set({ status: "waiting_approval", approvalId })
+        .where(
+          and(
+            eq(projectTasks.projectId, projectId),
+            eq(projectTasks.key, key),
+            eq(projectTasks.status, "running"),
+            sql`exists (select 1 from ${projects} where ${projects.id} = ${projectId} and ${projects.status} = 'running')`,
+          ),
+        )
+        .returning({ key: projectTasks.key });
+      if (waiting.length === 0) return false;
+      await tx
+        .update(projects)
+        .set({ waitingSince: sql`coalesce(${projects.waitingSince}, now())` })
+        .where(eq(projects.id, projectId));
+      return true;
+    });
+  }
+
+  /**
+   * Takes a task that waits on `approvalId` (or went on from it, for a retry) back into running,
+   * with its project; the time the project spent with no task running but waiting tasks is added
+   * to what its timeout does not count. Undefined when the task no longer waits on it or the
+   * project ended.
+   */
+  async resumeTask(projectId: string, key: string, approvalId: string): Promise<{ project: ProjectRow; task: TaskRow } | undefined> {
+    return this.db.transaction(async (tx) => {
+      // The project's row first: a wait that ends and one that begins meet there one at a time.
+      const [project] = await tx
+        .select()
+        .from(projects)
+        .where(and(eq(projects.id, projectId), eq(projects.status, "running")))
+        .for("update");
+      if (!project) return undefined;
+      const [task] = await tx
+        .update(projectTasks)
+        .set({ status: "running" })
+        .where(
+          and(
+            eq(projectTasks.projectId, projectId),
+            eq(projectTasks.key, key),
+            eq(projectTasks.approvalId, approvalId),
+            inArray(projectTasks.status, ["waiting_approval", "running"]),
+          ),
+        )
+        .returning();
+      if (!task) return undefined;
+      const [waiting] = await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(projectTasks)
+        .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.status, "waiting_approval")));
+      if ((waiting?.n ?? 0) > 0 || !project.waitingSince) return { project, task };
+      const [now] = await tx
+        .update(projects)
+        .set({
+          waitedMs: sql`${projects.waitedMs} + floor(extract(epoch from now() - ${projects.waitingSince}) * 1000)::bigint`,
+          waitingSince: null,
+        })
+        .where(eq(projects.id, projectId))
+        .returning();
+      return { project: now ?? project, task };
+    });
   }
 
   /** Marks a running task done with its result and records `note`, in one statement; false when it was not running. */
@@ -306,6 +390,18 @@ export class ProjectStore {
         .update(projectTasks)
         .set({ status: "cancelled", finishedAt: sql`now()` })
         .where(and(eq(projectTasks.projectId, projectId), inArray(projectTasks.status, OPEN_TASK)));
+      // Calls its tasks wait on are not to be decided any more: the next approval sweep expires
+      // them, which takes their buttons away.
+      await tx
+        .update(toolApprovals)
+        .set({ expiresAt: sql`now()` })
+        .where(
+          and(
+            eq(toolApprovals.state, "pending"),
+            isNull(toolApprovals.conversationId),
+            sql`${toolApprovals.turn}->>'projectId' = ${projectId}`,
+          ),
+        );
       return row;
     });
   }
@@ -370,6 +466,15 @@ export class ProjectStore {
   async notes(projectId: string, limit = 50): Promise<AgentMessageRow[]> {
     return this.db.select().from(agentMessages).where(eq(agentMessages.projectId, projectId)).orderBy(agentMessages.id).limit(limit);
   }
+}
+
+/**
+ * How long a project has been at work, for PROJECT_TIMEOUT_MS: time while a task of it waits for
+ * a person does not count (each wait is bounded by the approval's expiry).
+ */
+export function workingMs(project: Pick<ProjectRow, "createdAt" | "waitedMs" | "waitingSince">, now = Date.now()): number {
+  const until = project.waitingSince?.getTime() ?? now;
+  return until - project.createdAt.getTime() - project.waitedMs;
 }
 
 /** A message between agents: assignments, completions, failures. */

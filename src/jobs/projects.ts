@@ -78,6 +78,7 @@ export class ProjectService {
       goal: request.goal,
       createdBy: request.author.id,
       creatorRole: request.author.isAdmin ? "admin" : "member",
+      creatorName: request.author.name,
       statusMessageId: opened.messageId,
     });
     try {
@@ -88,6 +89,15 @@ export class ProjectService {
       throw error;
     }
     return { ok: true, project };
+  }
+
+  /**
+   * Queues the job that goes on with a task whose approval was decided; bounded like every queue
+   * command on a request's path (the command still reaches Redis once it is back, and the
+   * workers' sweep queues it from Postgres otherwise).
+   */
+  async resume(projectId: string, approvalId: string): Promise<void> {
+    await this.#redis(this.deps.queue.resume(projectId, approvalId), "The task goes on once Redis is back.");
   }
 
   /** Why projects cannot run now, when Redis does not answer; for replies that work without it. */

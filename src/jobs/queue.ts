@@ -19,6 +19,8 @@ export const cancelChannel = (prefix: string) => `${prefix}:project-cancel`;
 export const jobIds = {
   plan: (projectId: string) => `plan.${projectId}`,
   task: (projectId: string, key: string) => `task.${projectId}.${key}`,
+  /** One per approval: a decision goes on once, however often it is handed over. */
+  resume: (approvalId: string) => `resume.${approvalId}`,
   finish: (projectId: string) => `finish.${projectId}`,
   progress: (projectId: string, slot: number) => `progress.${projectId}.${slot}`,
 };
@@ -67,6 +69,14 @@ export class ProjectQueue {
         ...({ name: "task", data: { projectId, key } } satisfies ProjectJob),
         opts: { jobId: jobIds.task(projectId, key), attempts: this.settings.taskAttempts, backoff: this.#backoff() },
       })),
+    );
+  }
+
+  /** The task that waited on `approvalId` goes on, now that it is decided. */
+  resume(projectId: string, approvalId: string) {
+    return this.#add(
+      { name: "resume", data: { projectId, approvalId } },
+      { jobId: jobIds.resume(approvalId), attempts: this.settings.taskAttempts, backoff: this.#backoff() },
     );
   }
 

@@ -1,8 +1,9 @@
 import { type Job, Worker } from "bullmq";
 import type { Logger } from "pino";
+import type { ApprovalStore } from "../agents/approvals/approval-store.js";
 import { validJob } from "./payloads.js";
 import type { ProjectRunner } from "./project-runner.js";
-import type { ProjectStore } from "./project-store.js";
+import { type ProjectRow, type ProjectStore, type TaskRow, workingMs } from "./project-store.js";
 import { bullConnection, cancelChannel, jobIds, POST_QUEUE, PROJECT_QUEUE, type ProjectQueue } from "./queue.js";
 
 const POST_CONCURRENCY = 8;
@@ -13,7 +14,7 @@ export interface WorkerSettings {
   concurrency: number;
   /** A job whose worker stops renewing its lock this long is taken over by another worker. */
   lockMs: number;
-  /** How long a project may run before it is ended as failed. */
+  /** How long a project may work (waits for a person aside) before it is ended as failed. */
   timeoutMs: number;
   sweepMs?: number;
 }
@@ -33,6 +34,7 @@ export function startProjectWorkers(
   runner: ProjectRunner,
   store: ProjectStore,
   queue: ProjectQueue,
+  approvals: Pick<ApprovalStore, "get">,
   settings: WorkerSettings,
   log: Logger,
 ): ProjectWorkers {
@@ -81,7 +83,7 @@ export function startProjectWorkers(
 
   let sweeping: Promise<void> | undefined;
   const sweep = () => {
-    sweeping ??= sweepOnce(runner, store, queue, settings.timeoutMs, log).finally(() => (sweeping = undefined));
+    sweeping ??= sweepOnce({ runner, store, queue, approvals }, settings.timeoutMs, log).finally(() => (sweeping = undefined));
     return sweeping;
   };
   const timer = setInterval(
@@ -113,10 +115,19 @@ function isLastAttempt(job: Job<unknown>): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
+interface Sweeping {
+  runner: ProjectRunner;
+  store: ProjectStore;
+  queue: ProjectQueue;
+  approvals: Pick<ApprovalStore, "get">;
+}
+
 /** Makes the queue agree with Postgres, which holds the truth. */
-async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: ProjectQueue, timeoutMs: number, log: Logger): Promise<void> {
+async function sweepOnce(parts: Sweeping, timeoutMs: number, log: Logger): Promise<void> {
+  const { runner, store, queue } = parts;
   for (const project of await store.live()) {
-    if (Date.now() - project.createdAt.getTime() > timeoutMs) {
+    // Time waiting for a person does not count; each wait ends when its approval expires.
+    if (workingMs(project) > timeoutMs) {
       const tasks = await store.tasks(project.id);
       if (await store.fail(project.id, `it did not finish within ${duration(timeoutMs)}`)) {
         log.warn({ projectId: project.id }, "project timed out");
@@ -136,9 +147,14 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
       continue;
     }
     for (const task of await store.inFlight(project.id)) {
-      const job = await queue.queue.getJob(jobIds.task(project.id, task.key));
+      if (task.status === "waiting_approval") {
+        await sweepWaiting(parts, project, task);
+        continue;
+      }
+      // A task that went on after a decision runs in that decision's job.
+      const job = await queue.queue.getJob(task.approvalId ? jobIds.resume(task.approvalId) : jobIds.task(project.id, task.key));
       // Lost with Redis (a restart without persistence): queue it again.
-      if (!job) await queue.tasks(project.id, [task.key]);
+      if (!job) await (task.approvalId ? queue.resume(project.id, task.approvalId) : queue.tasks(project.id, [task.key]));
       // Died with its workers more often than allowed: it has failed for good.
       else if ((await job.getState()) === "failed") await store.failTask(project.id, task.key, job.failedReason || "its worker stopped");
     }
@@ -152,6 +168,26 @@ async function sweepOnce(runner: ProjectRunner, store: ProjectStore, queue: Proj
     if (state === "waiting" || state === "delayed" || state === "active" || state === "prioritized") continue;
     await job?.remove();
     await queue.finish(project.id);
+  }
+}
+
+/**
+ * A task waiting for a person whose approval was decided goes on in that approval's job: queued
+ * again here when Redis lost it, or when the process that took the decision died before queueing it.
+ */
+async function sweepWaiting({ store, queue, approvals }: Sweeping, project: ProjectRow, task: TaskRow): Promise<void> {
+  const approval = task.approvalId ? await approvals.get((await store.target(project)).platform, task.approvalId) : undefined;
+  if (!approval) {
+    await store.failTask(project.id, task.key, "the call it waited on is no longer known");
+    return;
+  }
+  if (approval.state === "pending" || approval.resumed) return;
+  const job = await queue.queue.getJob(jobIds.resume(approval.id));
+  const state = job ? await job.getState() : "missing";
+  if (state === "failed") await store.failTask(project.id, task.key, job?.failedReason || "its worker stopped");
+  else if (state === "completed" || state === "missing") {
+    await job?.remove();
+    await queue.resume(project.id, approval.id);
   }
 }
 

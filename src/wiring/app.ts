@@ -52,7 +52,11 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const { database, redis, llm, conversations, memory, tools, executor } = services;
   const { db } = database;
   const assistants = channelAssistants(services, config, config.llm.model, log);
-  const projects = startProjectSystem(config, { db, llm, tools, executor, conversations, redis, log }, config.projects.runWorkers);
+  const projects = startProjectSystem(
+    config,
+    { db, llm, tools, executor, conversations, approvals: services.approvals, redis, log },
+    config.projects.runWorkers,
+  );
   const missing = missingSettings(config);
   const llmProblem = config.llm.configured || overrides.llm ? undefined : missing[0];
   const threads = new ThreadQueue();
@@ -65,6 +69,8 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     threads,
     tools,
     posterFor: (platform) => posters.get(platform),
+    // A project's task that waited goes on in the project workers, wherever they run.
+    resumeTask: (row) => projects.resumeTask(row),
     log,
   });
   const router = new Router({

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { postersFromConfig } from "../adapters/posters.js";
 import { consoleProjectEvents, RedisConsoleEvents } from "../adapters/web/relay.js";
+import type { ApprovalStore, TaskApprovalRow } from "../agents/approvals/approval-store.js";
 import type { ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { Coordinator } from "../agents/team/coordinator.js";
@@ -23,6 +24,8 @@ export interface ProjectSystemDeps {
   tools: ToolRegistry;
   executor: ToolExecutor;
   conversations: ConversationStore;
+  /** Calls of project tasks that wait for a person are stored with the chat turns' (TOOL_APPROVAL). */
+  approvals: ApprovalStore;
   redis: RedisConnection;
   log: Logger;
 }
@@ -32,12 +35,14 @@ export interface ProjectSystem {
   roster: Specialist[];
   /** Present where this process runs project jobs. */
   workers?: ProjectWorkers;
+  /** Queues the job that goes on with a task whose approval was decided (ApprovalFlow's hook). */
+  resumeTask(row: TaskApprovalRow): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Projects as one part: the queue, the runner and its posters, and (optionally) workers in this process. */
 export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runWorkers: boolean): ProjectSystem {
-  const { db, llm, tools, executor, conversations, redis, log } = deps;
+  const { db, llm, tools, executor, conversations, approvals, redis, log } = deps;
   const settings = config.projects;
   const connection = bullConnection(config.redisUrl);
   const prefix = config.redisPrefix;
@@ -55,8 +60,9 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
           coordinator: new Coordinator(llm, roster, config.llm.model),
           roster,
           tools,
-          specialist: { llm, model: config.llm.model, executor, maxSteps: config.agent.maxSteps },
+          specialist: { llm, model: config.llm.model, executor, maxSteps: config.agent.maxSteps, approval: config.tools.approval },
           conversations,
+          approvals,
           posters,
           events: consoleProjectEvents(consoleEvents),
           leases: new Leases(connection, prefix),
@@ -64,6 +70,7 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
         }),
         store,
         queue,
+        approvals,
         { redisUrl: config.redisUrl, prefix, concurrency: settings.concurrency, lockMs: settings.lockMs, timeoutMs: settings.timeoutMs },
         log,
       )
@@ -72,6 +79,7 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
     service,
     roster,
     workers,
+    resumeTask: (row) => service.resume(row.turn.projectId, row.id),
     async close() {
       // Without Redis nothing can be finished gracefully: drop the connections at once.
       if ((await redis.status()) === "ok") {

@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { type Job, Queue, UnrecoverableError } from "bullmq";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ApprovalStore } from "../../src/agents/approvals/approval-store.js";
 import { type ProjectJob, validJob } from "../../src/jobs/payloads.js";
 import type { ProjectRunner } from "../../src/jobs/project-runner.js";
 import type { ProjectStore } from "../../src/jobs/project-store.js";
@@ -75,6 +76,7 @@ describe("a project worker given an invalid payload", () => {
       runner,
       store,
       {} as ProjectQueue,
+      {} as ApprovalStore,
       { redisUrl: REDIS_URL, prefix, concurrency: 2, lockMs: 5_000, timeoutMs: 60_000 },
       log,
     );
