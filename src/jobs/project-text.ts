@@ -4,6 +4,7 @@ const MARK: Record<string, string> = {
   pending: "⏳",
   queued: "⏳",
   running: "🔄",
+  waiting_approval: "⏸️",
   done: "✅",
   failed: "❌",
   skipped: "⏭️",
@@ -24,15 +25,20 @@ export type ProjectHeadline = Pick<ProjectRow, "id" | "goal" | "status" | "creat
 // The status message is edited in place: it must stay one message on every platform (Discord: 2,000).
 const STATUS_LIMIT = 1_900;
 
+/** How a task's state reads in the checklist. */
+const STATE: Record<string, string> = { waiting_approval: "waiting for approval" };
+
 export function statusText(project: ProjectHeadline, tasks: TaskRow[], now = new Date()): string {
   const done = tasks.filter((task) => task.status === "done").length;
+  const waiting = project.status === "running" && tasks.some((task) => task.status === "waiting_approval");
+  const headline = waiting ? "waiting for approval" : (HEADLINE[project.status] ?? project.status);
   const lines = [
     `📋 *Project ${shortId(project.id)}*: ${clip(project.goal, 200)}`,
-    `Status: ${HEADLINE[project.status] ?? project.status}${tasks.length ? ` · ${done}/${tasks.length} tasks done` : ""} · ${elapsed(project.createdAt, project.status === "running" || project.status === "planning" ? now : project.updatedAt)}`,
+    `Status: ${headline}${tasks.length ? ` · ${done}/${tasks.length} tasks done` : ""} · ${elapsed(project.createdAt, project.status === "running" || project.status === "planning" ? now : project.updatedAt)}`,
     ...tasks.map((task) => {
       const time = task.startedAt ? ` · ${elapsed(task.startedAt, task.finishedAt ?? now)}` : "";
       const why = task.status === "failed" || task.status === "skipped" ? ` (${clip(task.error ?? task.status, 120)})` : "";
-      return `${MARK[task.status] ?? "•"} \`${task.key}\` ${task.specialist} · ${task.status}${time}${why}`;
+      return `${MARK[task.status] ?? "•"} \`${task.key}\` ${task.specialist} · ${STATE[task.status] ?? task.status}${time}${why}`;
     }),
   ];
   if (project.planNote) lines.push(`_${clip(project.planNote, 200)}_`);
