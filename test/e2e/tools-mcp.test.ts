@@ -348,7 +348,11 @@ await connections.close();
       const outcome = await Promise.race([exited, timeout]);
       if (outcome === "hung") child.kill("SIGKILL");
       expect(outcome).toBe(0);
-      expect(JSON.parse(output)).toEqual(["up", "remote"]);
+      // On a loaded machine the stdio fake (compiled by tsx) may miss its handshake deadline and be
+      // in backoff too; the process must exit either way.
+      const connected = JSON.parse(output) as string[];
+      expect(connected).toContain("remote");
+      expect(["up", "remote"]).toEqual(expect.arrayContaining(connected));
     } finally {
       await remote.stop();
     }
