@@ -1,8 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
-import { createDiscordAdapter } from "../adapters/discord/index.js";
-import { createSlackAdapter } from "../adapters/slack/index.js";
 import { ConsoleAccess } from "../adapters/web/access.js";
 import { type ConsoleBackend, createWebApi } from "../adapters/web/api.js";
 import { EventHub } from "../adapters/web/events.js";
@@ -179,8 +177,11 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const access = new ConsoleAccess({ token, publicUrl, bindHost: config.host, sessions });
   const webPoster = new WebPoster(hub);
   const api = createWebApi({ bot: router, backend, hub, poster: webPoster, enabled: config.webConsole, access, log });
-  const slack = config.slack ? createSlackAdapter(config.slack, router, log) : undefined;
-  const discord = config.discord ? createDiscordAdapter(config.discord, router, log) : undefined;
+  // Bolt and discord.js are loaded only where they are used: they are much of a start's time.
+  const slack = config.slack ? (await import("../adapters/slack/index.js")).createSlackAdapter(config.slack, router, log) : undefined;
+  const discord = config.discord
+    ? (await import("../adapters/discord/index.js")).createDiscordAdapter(config.discord, router, log)
+    : undefined;
   posters.set("web", webPoster);
   if (slack) posters.set("slack", slack.poster);
   if (discord) posters.set("discord", discord.poster);

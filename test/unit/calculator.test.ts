@@ -9,8 +9,8 @@ describe("calculator", () => {
     ["max(3, 9, 4)", 9],
     ["cos(pi)", -1],
     ["10 mod 3", 1],
-  ])("%s = %d", (expression, value) => {
-    expect(calculate(expression)).toBeCloseTo(value, 10);
+  ])("%s = %d", async (expression, value) => {
+    expect(await calculate(expression)).toBeCloseTo(value, 10);
   });
 
   it.each([
@@ -27,7 +27,7 @@ describe("calculator", () => {
     ['"text"', /Only numbers/],
     ["1 +", /parse/],
     [`${"1+".repeat(300)}1`, /longer than/],
-  ])("refuses %s", (expression, error) => {
-    expect(() => calculate(expression)).toThrow(error);
+  ])("refuses %s", async (expression, error) => {
+    await expect(calculate(expression)).rejects.toThrow(error);
   });
 });

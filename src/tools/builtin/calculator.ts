@@ -1,9 +1,6 @@
-import { all, create, type FactoryFunctionMap, type MathNode } from "mathjs";
+import type { FactoryFunctionMap, MathJsInstance, MathNode } from "mathjs";
 import { z } from "zod";
 import { defineTool } from "../define.js";
-
-// mathjs types `all` as possibly undefined; it is always present at run time.
-const math = create(all as FactoryFunctionMap, { number: "number" });
 
 const FUNCTIONS = new Set([
   "abs",
@@ -68,14 +65,26 @@ const bounded =
       throw new CalculatorError(`${name} is limited to arguments up to ${MAX_ARGUMENT}.`);
     return fn(...args);
   };
-math.import(
-  {
-    factorial: bounded("factorial", math.factorial as (n: number) => number),
-    combinations: bounded("combinations", math.combinations as (n: number, k: number) => number),
-    permutations: bounded("permutations", math.permutations as (n: number, k?: number) => number),
-  },
-  { override: true },
-);
+
+let loading: Promise<MathJsInstance> | undefined;
+
+/** mathjs, loaded at the first calculation: it is most of what the bot's start would otherwise import. */
+function mathjs(): Promise<MathJsInstance> {
+  loading ??= import("mathjs").then(({ all, create }) => {
+    // mathjs types `all` as possibly undefined; it is always present at run time.
+    const math = create(all as FactoryFunctionMap, { number: "number" });
+    math.import(
+      {
+        factorial: bounded("factorial", math.factorial as (n: number) => number),
+        combinations: bounded("combinations", math.combinations as (n: number, k: number) => number),
+        permutations: bounded("permutations", math.permutations as (n: number, k?: number) => number),
+      },
+      { override: true },
+    );
+    return math;
+  });
+  return loading;
+}
 
 function check(root: MathNode): void {
   let nodes = 0;
@@ -100,8 +109,9 @@ function check(root: MathNode): void {
 }
 
 /** Evaluates arithmetic only: no assignment, imports, function definitions or unbounded work. */
-export function calculate(expression: string): number {
+export async function calculate(expression: string): Promise<number> {
   if (expression.length > MAX_LENGTH) throw new CalculatorError(`Expression longer than ${MAX_LENGTH} characters.`);
+  const math = await mathjs();
   let root: MathNode;
   try {
     root = math.parse(expression);
@@ -127,5 +137,5 @@ export const calculatorTool = defineTool({
   risk: "read",
   policy: { timeoutMs: 2_000 },
   input: z.object({ expression: z.string().min(1).max(MAX_LENGTH).describe("The expression to evaluate") }),
-  run: ({ expression }) => ({ expression, result: calculate(expression) }),
+  run: async ({ expression }) => ({ expression, result: await calculate(expression) }),
 });
