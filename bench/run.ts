@@ -6,6 +6,7 @@ import { benchPromptTokens } from "./prompt-tokens.js";
 import { benchRecall } from "./recall.js";
 import type { BenchResult } from "./result.js";
 import { benchSlack } from "./slack.js";
+import { benchStart } from "./start.js";
 import { benchTools } from "./tools.js";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   projects: async () => [...(await benchProjects({ projects: 200, workers: 2, concurrency: 2 })), ...(await benchProjects())],
   tools: () => benchTools(),
   discord: () => benchDiscord(),
+  start: () => benchStart(),
 };
 
 // `npm run bench -- chat-pglite recall` runs a subset.
