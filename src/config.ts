@@ -77,6 +77,14 @@ export const configSchema = z
       // Whoever guesses it owns the bot, and wrong guesses are only slowed per address.
       .refine((token) => token === "" || token.length >= 16, "expected at least 16 characters, e.g. the output of `openssl rand -hex 32`")
       .optional(),
+    METRICS_TOKEN: z
+      .string()
+      .trim()
+      .max(200, "expected at most 200 characters")
+      .regex(/^[\x21-\x7e]*$/, "expected printable ASCII without spaces, e.g. the output of `openssl rand -hex 32`")
+      // Only reads /metrics; still a secret, as scrapes show what the bot is doing.
+      .refine((token) => token === "" || token.length >= 16, "expected at least 16 characters, e.g. the output of `openssl rand -hex 32`")
+      .optional(),
     PUBLIC_URL: z
       .string()
       .trim()
@@ -209,6 +217,8 @@ export const configSchema = z
         // Unset: a new random token at each start, printed in the login link only.
         token: env.CONSOLE_TOKEN || randomBytes(24).toString("base64url"),
         tokenGenerated: !env.CONSOLE_TOKEN,
+        /** A second token that opens GET /metrics alone, for a Prometheus scraper. */
+        metricsToken: env.METRICS_TOKEN || undefined,
         /** The console's origin behind a proxy, e.g. https://quorum.example.com. */
         publicUrl: env.PUBLIC_URL,
       },

@@ -30,6 +30,8 @@ export interface ExecutorOptions {
   backoffMs?: number;
   /** Writes audit rows off the call's path; without it each call awaits its row. */
   background?: Background;
+  /** Told of every finished call (metrics). */
+  onCall?: (tool: string, ok: boolean) => void;
 }
 
 const MINUTE = 60_000;
@@ -43,6 +45,7 @@ export class ToolExecutor {
   private readonly limiter: RateLimiter;
   private readonly backoffMs: number;
   readonly #audit: AuditLog;
+  readonly #onCall: ((tool: string, ok: boolean) => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -51,6 +54,7 @@ export class ToolExecutor {
     this.limiter = options.limiter ?? new MemoryRateLimiter();
     this.backoffMs = options.backoffMs ?? 250;
     this.#audit = new AuditLog(db, options.background);
+    this.#onCall = options.onCall;
   }
 
   /** Per-tool statistics from the audit table, including every call made so far. */
@@ -72,6 +76,7 @@ export class ToolExecutor {
     else if (!checked.ok) outcome = failure(tool.name, `invalid arguments for ${tool.name}: ${checked.error}`);
     else outcome = (await this.#refusal(tool, checked.sent, context)) ?? (await this.#ran(tool, checked.args, context, signal));
     outcome.content = storableText(outcome.content);
+    this.#onCall?.(call.name, outcome.ok);
 
     await this.#audit.record({
       channelId: context.channelId,

@@ -174,13 +174,16 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const sessions = new SessionStore(db, tokenFingerprint(token, tokenGenerated));
   // Sessions gone idle, or made under a token since rotated, end here.
   await sessions.prune();
-  const access = new ConsoleAccess({ token, publicUrl, bindHost: config.host, sessions });
+  const access = new ConsoleAccess({ token, publicUrl, bindHost: config.host, sessions, metricsToken: config.console.metricsToken });
   const webPoster = new WebPoster(hub);
-  const api = createWebApi({ bot: router, backend, hub, poster: webPoster, enabled: config.webConsole, access, log });
+  // What the adapters and the API talk to: the router, counted for /metrics.
+  const bot = services.metrics.bot(router);
+  const metrics = () => services.metrics.scrape();
+  const api = createWebApi({ bot, backend, hub, poster: webPoster, enabled: config.webConsole, access, metrics, log });
   // Bolt and discord.js are loaded only where they are used: they are much of a start's time.
-  const slack = config.slack ? (await import("../adapters/slack/index.js")).createSlackAdapter(config.slack, router, log) : undefined;
+  const slack = config.slack ? (await import("../adapters/slack/index.js")).createSlackAdapter(config.slack, bot, log) : undefined;
   const discord = config.discord
-    ? (await import("../adapters/discord/index.js")).createDiscordAdapter(config.discord, router, log)
+    ? (await import("../adapters/discord/index.js")).createDiscordAdapter(config.discord, bot, log)
     : undefined;
   posters.set("web", webPoster);
   if (slack) posters.set("slack", slack.poster);

@@ -14,6 +14,7 @@ import { McpConnections } from "../tools/mcp/connections.js";
 import { RedisRateLimiter } from "../tools/rate-limiter.js";
 import { ToolRegistry } from "../tools/registry.js";
 import type { Logger } from "./log.js";
+import { Metrics } from "./metrics.js";
 
 /** What the bot and its workers share: storage, the model, memory and the tools. */
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   executor: ToolExecutor;
   /** Tool calls waiting for a person, and the turns paused behind them. */
   approvals: ApprovalStore;
+  /** Prometheus metrics of this process; the model and the executor report to it. */
+  metrics: Metrics;
   /** Bookkeeping off the reply path; close() waits for it. */
   background: Background;
   close(): Promise<void>;
@@ -42,15 +45,21 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
   const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
   const mcp = new McpConnections(tools, log);
   await mcp.start(config.tools.mcpServers);
+  const metrics = new Metrics(db);
   return {
     database,
     redis,
-    llm: llm ?? createLlmClient(config.llm),
+    llm: metrics.llm(llm ?? createLlmClient(config.llm)),
     conversations: new ConversationStore(db, database),
     memory,
     approvals: new ApprovalStore(db),
     tools,
-    executor: new ToolExecutor(db, { limiter: new RedisRateLimiter(redis.client, config.redisPrefix), background }),
+    executor: new ToolExecutor(db, {
+      limiter: new RedisRateLimiter(redis.client, config.redisPrefix),
+      background,
+      onCall: (tool, ok) => metrics.toolCall(tool, ok),
+    }),
+    metrics,
     background,
     async close() {
       await background.drain();

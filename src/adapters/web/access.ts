@@ -21,6 +21,8 @@ export interface AccessOptions {
   /** The address the server binds (HOST). */
   bindHost: string;
   sessions: SessionStore;
+  /** METRICS_TOKEN: opens GET /metrics alone. */
+  metricsToken?: string | undefined;
 }
 
 /** The headers the checks read, from a Fetch request or a Node upgrade request alike. */
@@ -39,6 +41,7 @@ export interface EdgeHeaders {
 export class ConsoleAccess {
   readonly sessions: SessionStore;
   readonly #digest: Buffer;
+  readonly #metricsDigest: Buffer | undefined;
   readonly #hosts: ReadonlySet<string>;
   readonly #publicUrl: URL | undefined;
   readonly #failures = new LRUCache<string, { count: number }>({ max: 10_000, ttl: 60_000, noUpdateTTL: true });
@@ -47,6 +50,7 @@ export class ConsoleAccess {
   constructor(options: AccessOptions) {
     this.sessions = options.sessions;
     this.#digest = digest(options.token);
+    this.#metricsDigest = options.metricsToken ? digest(options.metricsToken) : undefined;
     this.#publicUrl = options.publicUrl;
     this.#hosts = allowedHosts(options.bindHost, options.publicUrl);
   }
@@ -81,6 +85,12 @@ export class ConsoleAccess {
   /** Compares in constant time: both sides are hashed to the same length first. */
   tokenMatches(candidate: string): boolean {
     return timingSafeEqual(digest(candidate), this.#digest);
+  }
+
+  /** The request carries METRICS_TOKEN as its bearer token (compared in constant time). */
+  isMetricsToken(authorization: string | undefined): boolean {
+    const token = authorization === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
+    return token !== undefined && this.#metricsDigest !== undefined && timingSafeEqual(digest(token), this.#metricsDigest);
   }
 
   /** A try at the token from `address`: a wrong one counts against it, and past the limit none is looked at. */

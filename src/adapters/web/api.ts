@@ -55,10 +55,12 @@ export interface WebApiDeps {
   enabled: boolean;
   /** Who may ask: the operator's token and sessions, the Host names and Origin of the console. */
   access: ConsoleAccess;
+  /** Prometheus text of this process. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
   log: Logger;
 }
 
-export function createWebApi({ bot, backend, hub, poster, enabled, access, log }: WebApiDeps): Hono<EdgeEnv> {
+export function createWebApi({ bot, backend, hub, poster, enabled, access, metrics, log }: WebApiDeps): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
   guardEdge(app, access);
   authRoutes(app, access);
@@ -73,6 +75,12 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, log }
   });
 
   app.get("/api/capabilities", async (c) => c.json(await backend.capabilities()));
+
+  // With the console's credentials or METRICS_TOKEN (see edge.ts).
+  app.get("/metrics", async (c) => {
+    const { contentType, body } = await metrics();
+    return c.body(body, 200, { "Content-Type": contentType });
+  });
 
   // The console itself only where it is enabled (WEB_CONSOLE); the service routes always answer.
   if (enabled) {

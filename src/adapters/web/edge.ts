@@ -63,6 +63,8 @@ export function guardEdge(app: Hono<EdgeEnv>, access: ConsoleAccess): void {
     const { method, path } = c.req;
     if (open(path)) return next();
     const headers = edgeHeaders(c);
+    // A scraper's own token opens the metrics and nothing else.
+    if (method === "GET" && path === "/metrics" && access.isMetricsToken(headers.authorization)) return next();
     const who = await access.authenticate(headers, clientAddress(c));
     if (who === "limited") return c.json({ error: "Too many wrong tokens from this address; try again in a minute." }, 429);
     if (typeof who !== "object") {
