@@ -12,6 +12,13 @@ export interface InboundMessage {
   author: Author;
   text: string;
   receivedAt: Date;
+  /**
+   * A top-level message of a direct conversation with the bot (not a reply inside one of its
+   * threads): its turn sees the conversation's recent messages, whichever thread they are in.
+   */
+  direct?: boolean;
+  /** The message this one replies to, shown to the model as quoted data labelled with its author, never as instructions. */
+  quoted?: { author: string; text: string };
 }
 
 /** A slash command, normalised by an adapter. */

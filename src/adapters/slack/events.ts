@@ -21,12 +21,3 @@ const ANSWERABLE_SUBTYPES = new Set([undefined, "thread_broadcast", "file_share"
 export function isFromPerson(event: SlackMessageEvent, botUserId: string | undefined): boolean {
   return ANSWERABLE_SUBTYPES.has(event.subtype) && event.bot_id === undefined && event.user !== undefined && event.user !== botUserId;
 }
-
-export function mentions(text: string, botUserId: string | undefined): boolean {
-  return botUserId !== undefined && text.includes(`<@${botUserId}>`);
-}
-
-/** The text without the bot's own mention, which only addressed it. */
-export function stripMention(text: string, botUserId: string | undefined): string {
-  return (botUserId ? text.replaceAll(`<@${botUserId}>`, "") : text).replace(/ {2,}/g, " ").trim();
-}

@@ -3,14 +3,18 @@ import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
+import { directChannelName } from "../direct-channel.js";
 import { APPROVE_ACTION, DENY_ACTION } from "./approval-actions.js";
 import { approvalClick, refusalText } from "./approval-click.js";
-import { isFromPerson, mentions, slackMessageEvent, stripMention } from "./events.js";
+import { SlackChannels } from "./channels.js";
+import { isFromPerson, slackMessageEvent } from "./events.js";
 import { toMrkdwn } from "./format.js";
 import { slackLogger } from "./logger.js";
+import { SlackMessageText } from "./message-text.js";
 import { SlackPeople } from "./people.js";
 import { SlackPoster, type SlackPosterOptions } from "./poster.js";
 import { refuseOutsideReplayWindow } from "./request-age.js";
+import { mentionsSlackUser } from "./text.js";
 
 export type SlackSettings = NonNullable<Config["slack"]>;
 
@@ -34,6 +38,8 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
   const poster = new SlackPoster(app.client, log, posterOptions);
   // Names and workspace roles (admins and owners are the bot's admins too).
   const people = new SlackPeople(app.client.users);
+  // Mentions and channels by name, as people read them.
+  const messageText = new SlackMessageText(people, new SlackChannels(app.client.conversations));
   let botUserId: string | undefined;
 
   const onMessage = async (raw: unknown, teamId: string | undefined) => {
@@ -45,7 +51,7 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
     const event = parsed.data;
     if (!isFromPerson(event, botUserId)) return;
     const direct = event.channel_type === "im";
-    const addressed = event.type === "app_mention" || direct || mentions(event.text, botUserId);
+    const addressed = event.type === "app_mention" || direct || mentionsSlackUser(event.text, botUserId);
     if (!addressed && !(event.thread_ts && (await bot.knowsThread("slack", event.channel, event.thread_ts)))) return;
 
     const thread = { platform: "slack" as const, channel: event.channel, thread: event.thread_ts ?? event.ts };
@@ -56,16 +62,24 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
       () => false,
     );
     try {
+      const [author, text, channelName] = await Promise.all([
+        people.get(event.user!),
+        messageText.read(event.text, botUserId),
+        direct ? undefined : messageText.channelName(event.channel),
+      ]);
       // A mention arrives as both `message` and `app_mention`; keying on the message makes them one delivery.
       await bot.handleMessage(
         {
           platform: "slack",
           eventId: `${event.channel}:${event.ts}`,
           channel: event.channel,
+          channelName: direct ? directChannelName(author) : channelName,
           thread: thread.thread,
-          author: await people.get(event.user!),
-          text: stripMention(event.text, botUserId),
+          author,
+          text,
           receivedAt: new Date(),
+          // A DM's top-level messages are one conversation, though each gets its own thread.
+          direct: direct && event.thread_ts === undefined,
         },
         poster,
       );
@@ -124,14 +138,20 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
 
   app.command(/^\/[a-z][\w-]*$/i, async ({ command, ack, respond }) => {
     await ack();
-    const person = await people.get(command.user_id);
+    const found = await people.get(command.user_id);
+    const person = { ...found, name: found.name ?? command.user_name };
+    // Named as messages name it: Slack calls every DM "directmessage" here.
+    const channelName =
+      command.channel_name === "directmessage"
+        ? directChannelName(person)
+        : ((await messageText.channelName(command.channel_id)) ?? command.channel_name);
     const reply = await bot.handleCommand({
       platform: "slack",
       // One request per person's action: a replayed or redelivered one carries the same trigger_id.
       deliveryId: `trigger:${command.trigger_id}`,
       channel: command.channel_id,
-      channelName: command.channel_name,
-      author: { ...person, name: person.name ?? command.user_name },
+      channelName,
+      author: person,
       command: command.command.toLowerCase(),
       text: command.text ?? "",
     });
