@@ -13,6 +13,7 @@
  * Names come from lookups the adapter makes (users.info, conversations.info): `slackReferences`
  * says which ids need one, `slackTextAsWritten` renders with what was found. Both are pure.
  */
+import { renderMarkup } from "../markup.js";
 
 export interface SlackReferences {
   /** Users mentioned, whose display names are wanted. */
@@ -60,29 +61,7 @@ export function mentionsSlackUser(text: string, id: string | undefined): boolean
  * left out, since they only addressed it.
  */
 export function slackTextAsWritten(text: string, names: SlackNames = {}, botUserId?: string): string {
-  let out = "";
-  // After a dropped mention of the bot, the spaces that separated it go too.
-  let dropped = false;
-  let last = 0;
-  const add = (piece: string) => {
-    if (dropped) {
-      piece = piece.replace(/^[ \t]+/, "");
-      if (piece !== "" && out !== "" && !/\s$/.test(out) && !/^[\s,.;:!?)]/.test(piece)) out += " ";
-      if (piece !== "") dropped = false;
-    }
-    out += piece;
-  };
-  for (const match of text.matchAll(MARKUP)) {
-    add(decodeSlackEntities(text.slice(last, match.index)));
-    last = match.index + match[0].length;
-    const shown = markup(match[1] ?? "", names, botUserId);
-    if (shown === undefined) {
-      out = out.replace(/[ \t]+$/, "");
-      dropped = true;
-    } else add(shown);
-  }
-  add(decodeSlackEntities(text.slice(last)));
-  return out.trim();
+  return renderMarkup(text, MARKUP, (match) => markup(match[1] ?? "", names, botUserId), decodeSlackEntities);
 }
 
 /** One `<…>`'s inner text as a person reads it; undefined for a mention of the bot. */
