@@ -15,8 +15,10 @@ import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import { type ApprovalDecisionResult, type Bot, ShuttingDownError } from "../../core/bot.js";
 import { splitText } from "../../core/split-text.js";
+import { directChannelName } from "../direct-channel.js";
 import { parseApprovalButton, refusalText } from "./approval-buttons.js";
 import { commandText, discordCommands } from "./commands.js";
+import { authorName, quotedMessage, readDiscordMessage } from "./message-text.js";
 import { DISCORD_MESSAGE_LIMIT, DiscordPoster } from "./poster.js";
 
 export type DiscordSettings = NonNullable<Config["discord"]>;
@@ -57,8 +59,8 @@ export function createDiscordAdapter(
   const onMessage = async (message: Message) => {
     const me = client.user?.id;
     if (!me || message.author.bot || message.system) return;
-    const mentioned = message.mentions.users.has(me);
-    const text = message.content.replaceAll(new RegExp(`<@!?${me}>`, "g"), "").trim();
+    // As readers see it; a mention of the bot's own role is a mention too.
+    const { text, mentioned } = readDiscordMessage(message, me);
     let channel: string;
     let thread: string;
     if (message.channel.isDMBased()) {
@@ -72,24 +74,24 @@ export function createDiscordAdapter(
       channel = message.channelId;
       thread = await startThread(message, text);
     }
+    const author = {
+      id: message.author.id,
+      name: authorName(message),
+      // From the member's roles in the guild (the owner has every permission); none in DMs.
+      isAdmin: isAdmin(message.member?.permissions),
+    };
     await bot.handleMessage(
       {
         platform: "discord",
         // Message ids are unique; a MESSAGE_CREATE replayed after a resume is the same delivery.
         eventId: message.id,
         channel,
-        channelName:
-          "name" in message.channel && typeof message.channel.name === "string" && !message.channel.isThread()
-            ? message.channel.name
-            : undefined,
+        channelName: message.channel.isDMBased() ? directChannelName(author) : channelNameOf(message.channel),
         thread,
-        author: {
-          id: message.author.id,
-          name: message.member?.displayName ?? message.author.displayName ?? message.author.username,
-          // From the member's roles in the guild (the owner has every permission); none in DMs.
-          isAdmin: isAdmin(message.member?.permissions),
-        },
+        author,
         text: text === "" ? "(no text)" : text,
+        direct: message.channel.isDMBased(),
+        quoted: await quotedMessage(message),
         receivedAt: message.createdAt,
       },
       poster,
@@ -231,6 +233,12 @@ async function registerCommands(client: Client, settings: DiscordSettings, log: 
     : Routes.applicationCommands(settings.applicationId);
   await client.rest.put(route, { body: discordCommands });
   log.info({ scope: settings.guildId ? `guild ${settings.guildId}` : "global" }, "Discord slash commands registered");
+}
+
+/** The name of the guild channel a message belongs to (a thread's parent's). */
+function channelNameOf(channel: Message["channel"]): string | undefined {
+  if (channel.isThread()) return channel.parent?.name;
+  return "name" in channel && typeof channel.name === "string" ? channel.name : undefined;
 }
 
 function threadName(text: string): string {
