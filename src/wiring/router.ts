@@ -19,6 +19,9 @@ import { storableText } from "../core/storable-text.js";
 import { authorName, type Platform } from "../core/thread.js";
 import { type ThreadQueue, threadKey } from "../core/thread-queue.js";
 
+/** The queue of a DM's top-level messages, in place of a thread id (which is never empty). */
+const DIRECT_QUEUE = "";
+
 export interface RoutedMessage extends TurnResult, HandledMessage {
   conversationId: string;
   userMessageId: string;
@@ -71,7 +74,9 @@ export class Router implements Bot {
     const { conversations, assistants } = this.deps;
     const channel = await conversations.channel(message.platform, message.channel, message.channelName);
     const externalThread = message.thread ?? randomUUID();
-    const key = threadKey(channel.id, externalThread);
+    // A DM's top-level messages are one conversation: answered one at a time, whichever thread each opened.
+    const queueKey = (thread: string) => threadKey(channel.id, message.direct ? DIRECT_QUEUE : thread);
+    const key = queueKey(externalThread);
     const assistant = assistants.for(channel);
     // With no turn of this thread ahead of this one, nothing a turn could still remember is missed:
     // recall while the message is stored. (A duplicate delivery wastes it, bumping what it found.)
@@ -106,9 +111,21 @@ export class Router implements Bot {
         // rerun's message was stored long ago, and its thread may not be the one recalled for.
         const early = arrival.overtaken || !received ? undefined : recalled;
         const to = { platform: message.platform, channel: message.channel, thread: turn.thread };
-        const answer = this.deps.threads.run(threadKey(channel.id, turn.thread), () =>
+        const { direct, quoted } = message;
+        const answer = this.deps.threads.run(queueKey(turn.thread), () =>
           assistant.answer(
-            { conversationId, replyId, author: message.author, text: message.text, userSeq: seq, opened, recalled: early, delivery },
+            {
+              conversationId,
+              replyId,
+              author: message.author,
+              text: message.text,
+              userSeq: seq,
+              opened,
+              recalled: early,
+              delivery,
+              direct,
+              quoted,
+            },
             turnOutput(poster, to, replyId),
           ),
         );
@@ -176,9 +193,12 @@ export class Router implements Bot {
 /** What users wrote, as Postgres can store it, whichever platform it came from. */
 function storable<T extends InboundMessage | CommandInvocation>(input: T): T {
   const { author } = input;
+  const quoted = "quoted" in input ? input.quoted : undefined;
   return {
     ...input,
     text: storableText(input.text),
     author: { ...author, id: storableText(author.id), ...(author.name === undefined ? {} : { name: storableText(author.name) }) },
+    // Quoted in the prompt, which a turn that waits for approval stores.
+    ...(quoted && { quoted: { author: storableText(quoted.author), text: storableText(quoted.text) } }),
   };
 }

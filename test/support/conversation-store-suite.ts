@@ -64,4 +64,31 @@ export const conversationStoreSuite = (_engine: "pglite" | "postgres", open: () 
         ["assistant", "answer"],
       ]);
     });
+
+    it("gives a turn in a direct conversation the channel's last day, across its threads, up to its message", async () => {
+      const dm = (await store.ensureChannel("web", "store-dm", "DM with ada")).id;
+      const said = (eventId: string, thread: string, content: string) =>
+        store.receive({ ...delivery(eventId, thread, content), channelId: dm });
+      const answer = (conversationId: string, content: string, error?: string) =>
+        store.addMessage({ conversationId, role: "assistant", author: "assistant", content, ...(error ? { error } : {}) });
+      const old = (await said("dm1", "old", "last week's question"))!;
+      await answer(old.conversationId, "last week's answer");
+      await database.db.execute(
+        sql`update messages set created_at = now() - interval '3 days' where conversation_id = ${old.conversationId}`,
+      );
+      await database.db.execute(sql`update conversations set updated_at = now() - interval '3 days' where id = ${old.conversationId}`);
+      const first = (await said("dm2", "a", "my name is ada"))!;
+      await answer(first.conversationId, "hello ada");
+      const failed = (await said("dm3", "b", "this one failed"))!;
+      await answer(failed.conversationId, "⚠️ I could not answer", "timeout");
+      const asked = (await said("dm4", "c", "what is my name?"))!;
+      await said("dm5", "d", "a message queued behind it");
+      const history = await store.recentInChannel(dm, asked.conversationId, asked.seq, 24 * 3_600_000, 10);
+      // Failed turns are not fed back (their replies); the message that failed is still what was said.
+      expect(history.map((m) => m.content)).toEqual(["what is my name?", "this one failed", "hello ada", "my name is ada"]);
+      expect((await store.recentInChannel(dm, asked.conversationId, asked.seq, 24 * 3_600_000, 2)).map((m) => m.content)).toEqual([
+        "what is my name?",
+        "this one failed",
+      ]);
+    });
   });

@@ -54,6 +54,10 @@ export interface Turn {
   userSeq: number;
   /** The message opened its thread, so its history is the message alone. */
   opened?: boolean;
+  /** A top-level message of a DM: its history is the DM's recent conversation, across its threads. */
+  direct?: boolean;
+  /** The message this one replies to, quoted to the model as its author's words. */
+  quoted?: { author: string; text: string };
   /** What `recall()` found while the message was being stored; recalled in the turn when absent. */
   recalled?: Promise<MemoryRecord[]>;
   /** The delivery that brought the message: the stored reply records how its turn ended. */
@@ -74,6 +78,8 @@ export interface TurnResult {
 
 // Enough rows to fill any sensible budget; the context builder trims to tokens.
 const HISTORY_ROWS = 200;
+/** How far back a DM's conversation reaches for a top-level message in it. */
+const DIRECT_HISTORY_MS = 24 * 3_600_000;
 const RECALL_LIMIT = 6;
 
 /** The assistant of one channel: builds its context, runs the tool loop, streams and stores the answer. */
@@ -115,9 +121,11 @@ export class EnhancedAssistant {
     const unflushed = new AbortController();
     flushed.catch(() => unflushed.abort());
     const [history, recalled] = await Promise.all([
-      turn.opened
-        ? [{ role: "user" as const, author: authorName(turn.author), content: turn.text, tokens: messageTokens(turn.text) }]
-        : conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
+      turn.direct
+        ? conversations.recentInChannel(this.channel.id, turn.conversationId, turn.userSeq, DIRECT_HISTORY_MS, HISTORY_ROWS)
+        : turn.opened
+          ? [{ role: "user" as const, author: authorName(turn.author), content: turn.text, tokens: messageTokens(turn.text) }]
+          : conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
       turn.recalled ??
         memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
     ]);
@@ -125,6 +133,7 @@ export class EnhancedAssistant {
       systemPrompt: this.systemPrompt(),
       memories: recalled,
       history,
+      quoted: turn.quoted,
       budget: settings.contextTokenBudget,
     });
     const timed = timedLlm(llm);

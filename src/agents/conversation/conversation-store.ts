@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lte, ne, or, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Platform } from "../../core/thread.js";
 import type { Database, Db } from "../../db/client.js";
@@ -325,6 +325,37 @@ export class ConversationStore {
           // Failed turns stay visible in the thread but are not fed back to the model.
           isNull(messages.error),
           or(lte(messages.seq, userSeq), ne(messages.role, "user")),
+        ),
+      )
+      .orderBy(sql`${messages.seq} = ${userSeq} desc`, desc(messages.seq))
+      .limit(limit) as Promise<HistoryMessage[]>;
+  }
+
+  /**
+   * A direct conversation (a DM) as the turn answering user message `userSeq` of thread
+   * `conversationId` sees it: that message first, then the channel's messages of the last
+   * `windowMs`, from all its threads, newest first, up to `limit`. As in `history`, user messages
+   * stored after it wait for their own turns and failed turns are left out.
+   */
+  async recentInChannel(
+    channelId: string,
+    conversationId: string,
+    userSeq: number,
+    windowMs: number,
+    limit: number,
+  ): Promise<HistoryMessage[]> {
+    const since = sql`now() - ${windowMs} * interval '1 millisecond'`;
+    return this.db
+      .select({ role: messages.role, author: messages.author, content: messages.content, tokens: messages.tokens })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .where(
+        and(
+          eq(conversations.channelId, channelId),
+          // A thread touched in the window: what (channel_id, updated_at) finds without reading the channel's past.
+          or(eq(conversations.id, conversationId), gte(conversations.updatedAt, since)),
+          isNull(messages.error),
+          or(eq(messages.seq, userSeq), and(gte(messages.createdAt, since), or(lte(messages.seq, userSeq), ne(messages.role, "user")))),
         ),
       )
       .orderBy(sql`${messages.seq} = ${userSeq} desc`, desc(messages.seq))
