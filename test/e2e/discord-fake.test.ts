@@ -1,7 +1,7 @@
 import { GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { FAKE_DISCORD, type FakeDiscord, people, startFakeDiscord } from "../fakes/discord/index.js";
+import { botRoleId, FAKE_DISCORD, type FakeDiscord, people, startFakeDiscord } from "../fakes/discord/index.js";
 
 /** The fake Discord on its own, spoken to with plain fetch and ws as Discord's docs describe. */
 
@@ -139,6 +139,38 @@ describe("fake Discord", () => {
     expect(await client.next()).toMatchObject({ t: "MESSAGE_CREATE", d: { content: "" } });
     discord.sendMessage({ channel_id: FAKE_DISCORD.channelId, guild_id: FAKE_DISCORD.guildId, content: "for the bot", mentionBot: true });
     expect(await client.next()).toMatchObject({ t: "MESSAGE_CREATE", d: { content: `<@${FAKE_DISCORD.botUserId}> for the bot` } });
+    client.close();
+  });
+
+  it("sends a reply with the message it points to, and serves a message by id", async () => {
+    const client = await connect(discord.gateway.url + query);
+    await client.next();
+    client.send({ op: GatewayOpcodes.Identify, d: { token: FAKE_DISCORD.token, intents: INTENTS, properties: {} } });
+    await client.next(); // READY
+    await client.next(); // GUILD_CREATE
+    const where = { channel_id: FAKE_DISCORD.channelId, guild_id: FAKE_DISCORD.guildId };
+    const original = discord.sendMessage({ ...where, content: "the deploy is on friday", author: people.bob });
+    await client.next();
+    discord.sendMessage({ ...where, content: "is it?", message_reference: { message_id: original.id, ...where } });
+    expect(await client.next()).toMatchObject({
+      t: "MESSAGE_CREATE",
+      d: {
+        type: 19,
+        message_reference: { message_id: original.id },
+        referenced_message: { id: original.id, content: "the deploy is on friday" },
+      },
+    });
+    const url = `${discord.rest.apiUrl}/v10/channels/${FAKE_DISCORD.channelId}/messages`;
+    const headers = { authorization: `Bot ${FAKE_DISCORD.token}` };
+    expect(await (await fetch(`${url}/${original.id}`, { headers })).json()).toMatchObject({
+      id: original.id,
+      author: { id: people.bob.id },
+    });
+    expect((await fetch(`${url}/1102927468953699999`, { headers })).status).toBe(404);
+    // The bot's managed role, as "@Quorum" picked from the role list writes it.
+    discord.sendMessage({ ...where, content: "summarise", mentionBotRole: true });
+    const roleId = botRoleId(FAKE_DISCORD.guildId);
+    expect(await client.next()).toMatchObject({ d: { content: `<@&${roleId}> summarise`, mention_roles: [roleId], mentions: [] } });
     client.close();
   });
 

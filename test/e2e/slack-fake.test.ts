@@ -186,6 +186,14 @@ describe("fake Slack", () => {
       user: { id: "U0ADA", profile: { display_name: expect.any(String) } },
     });
 
+    // conversations.info: a channel named after its id unless named, a DM with its person, nothing else.
+    slack.api.addChannel({ id: "C0RENAMED", name: "launch-plans" });
+    expect(await client.conversations.info({ channel: "C0GENERAL" })).toMatchObject({ channel: { name: "general", is_channel: true } });
+    expect(await client.conversations.info({ channel: "C0RENAMED" })).toMatchObject({ channel: { name: "launch-plans" } });
+    expect((await client.conversations.info({ channel: "D0ADA" })).channel).toMatchObject({ is_im: true, user: "U0ADA" });
+    expect((await client.conversations.info({ channel: "D0ADA" })).channel?.name).toBeUndefined();
+    await expect(client.conversations.info({ channel: "X1" })).rejects.toSatisfy((error) => slackError(error) === "channel_not_found");
+
     await client.reactions.add({ channel: "C0LONG", timestamp: "1700000000.000100", name: "eyes" });
     await expect(client.reactions.add({ channel: "C0LONG", timestamp: "1700000000.000100", name: "eyes" })).rejects.toSatisfy(
       (error) => slackError(error) === "already_reacted",

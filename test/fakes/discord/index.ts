@@ -45,7 +45,8 @@ export interface FakeDiscord {
   /**
    * A user's message, as Discord handles it: stored in its channel, then dispatched (a second
    * send of the same payload is a redelivery: dispatched again, stored once). For a DM, pass
-   * the channel of `world.dmChannelWith(user)` and no guild_id.
+   * the channel of `world.dmChannelWith(user)` and no guild_id. A reply (`message_reference`)
+   * gets its `referenced_message` from the world unless given.
    */
   sendMessage(input: MessageCreateInput): GatewayMessageCreateDispatchData;
   /** A slash command: its interaction (and token) recorded, then INTERACTION_CREATE dispatched. */
@@ -113,8 +114,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     }),
     sendMessage(input) {
       const type = world.channel(input.channel_id)?.type;
+      // A reply carries the message it points to (null once that is deleted), as Discord sends it.
+      const referencedId = input.message_reference?.message_id;
       const d = messageCreate({
         ...input,
+        ...(referencedId && input.referenced_message === undefined ? { referenced_message: world.referencedMessage(referencedId) } : {}),
         ...(input.channel_type === undefined && type !== undefined
           ? { channel_type: type as NonNullable<MessageCreateInput["channel_type"]> }
           : {}),
@@ -133,6 +137,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           type: d.type,
           timestamp: d.timestamp,
           mentions: d.mentions,
+          ...(d.message_reference ? { message_reference: d.message_reference } : {}),
           source: "gateway",
           ephemeral: false,
         });

@@ -175,12 +175,13 @@ export class DiscordWorld {
     const thread = m.thread_id ? this.channels.get(m.thread_id) : undefined;
     const referencedId = m.message_reference?.message_id;
     return storedMessagePayload(m, {
-      ...(referencedId ? { referenced: this.referenced(referencedId) } : {}),
+      ...(referencedId ? { referenced: this.referencedMessage(referencedId) } : {}),
       ...(thread ? { thread: this.threadPayload(thread) } : {}),
     });
   }
 
-  private referenced(id: string): APIMessage | null {
+  /** The message a reply points to, as Discord nests it in the reply: null once deleted. */
+  referencedMessage(id: string): APIMessage | null {
     const found = this.messages.get(id);
     if (!found || found.deleted) return null;
     const { referenced_message: _nested, ...payload } = this.messagePayload(found);

@@ -8,6 +8,7 @@ import { type RouteHandler, SlackRouter, type TokenRules } from "./web-api/route
 import { type FakeSlackScript, SlackScript } from "./web-api/script.js";
 import {
   type EphemeralMessage,
+  type FakeSlackChannel,
   type FakeSlackMessage,
   type FakeSlackUser,
   type SeedMessage,
@@ -21,7 +22,7 @@ export type { RecordedCall } from "./web-api/args.js";
 export type { ResponseUrlContext, ResponseUrlPost } from "./web-api/response-url.js";
 export type { RouteHandler } from "./web-api/router.js";
 export type { FakeSlackScript } from "./web-api/script.js";
-export type { EphemeralMessage, FakeSlackMessage, FakeSlackUser, ThreadStatus } from "./web-api/state.js";
+export type { EphemeralMessage, FakeSlackChannel, FakeSlackMessage, FakeSlackUser, ThreadStatus } from "./web-api/state.js";
 
 /**
  * A fake Slack Web API on loopback (`POST /api/<method>`), speaking the wire format of the real
@@ -69,6 +70,8 @@ export interface FakeSlackApi {
   editMessage(channel: string, ts: string, text: string): void;
   deleteMessage(channel: string, ts: string): void;
   addUser(user: FakeSlackUser): void;
+  /** Names a conversation for conversations.info (any `C0…` id is already the channel named after it). */
+  addChannel(channel: FakeSlackChannel): void;
   /** Reaction names currently on a message (whether or not the message itself is stored). */
   reactionsOn(channel: string, ts: string): string[];
   ephemerals: EphemeralMessage[];
@@ -143,6 +146,7 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
     editMessage: (channel, ts, text) => state.userEdit(channel, ts, text),
     deleteMessage: (channel, ts) => state.delete(channel, ts),
     addUser: (user) => state.addUser(user),
+    addChannel: (channel) => state.addChannel(channel),
     reactionsOn: (channel, ts) => state.reactionsOn(channel, ts),
     ephemerals: state.ephemerals,
     statuses: state.statuses,

@@ -9,7 +9,7 @@ import type {
 } from "discord.js";
 import { FAKE_DISCORD, snowflakeTime } from "../ids.js";
 import { textChannel } from "./channels.js";
-import { ADMINISTRATOR, ALL_PERMISSIONS, botUser, EVERYONE_PERMISSIONS, guildMember, MANAGE_GUILD, people } from "./users.js";
+import { ADMINISTRATOR, ALL_PERMISSIONS, botRoleId, botUser, EVERYONE_PERMISSIONS, guildMember, MANAGE_GUILD, people } from "./users.js";
 
 /** The guild the bot is in: its roles and its GUILD_CREATE. */
 
@@ -45,7 +45,7 @@ export function everyoneRole(guildId: string): APIRole {
 export function botRole(guildId: string): APIRole {
   return {
     ...everyoneRole(guildId),
-    id: (BigInt(guildId) + 100n).toString(),
+    id: botRoleId(guildId),
     name: FAKE_DISCORD.applicationName,
     position: 1,
     permissions: ALL_PERMISSIONS,

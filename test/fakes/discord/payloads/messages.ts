@@ -8,7 +8,7 @@ import type {
   GatewayMessageCreateDispatchData,
 } from "discord.js";
 import { FAKE_DISCORD, mention, snowflake, snowflakeTime } from "../ids.js";
-import { guildMember, knownUser, people, user } from "./users.js";
+import { botRoleId, guildMember, knownUser, people, user } from "./users.js";
 
 /** Message objects, and the MESSAGE_CREATE a user's message arrives as. */
 
@@ -93,6 +93,11 @@ export interface MessageCreateInput extends Omit<MessageInput, "author" | "conte
   /** Prefixes `<@BOT> ` to the content (unless already there) and lists the bot in `mentions`. */
   mentionBot?: boolean;
   /**
+   * Prefixes `<@&ROLE> ` for the bot's managed role (how "@Quorum" from the role list looks) and
+   * lists the role in `mention_roles`; the bot user is not in `mentions`.
+   */
+  mentionBotRole?: boolean;
+  /**
    * The channel's type: 0 guild text (default with `guild_id`), 11 public thread, 12 private
    * thread, 1 DM (default without `guild_id`). discord.js needs it to build an uncached DM channel.
    */
@@ -112,7 +117,12 @@ export function messageCreate(input: MessageCreateInput): GatewayMessageCreateDi
   if (input.mentionBot && !content.includes(botMention) && !content.includes(`<@!${FAKE_DISCORD.botUserId}>`)) {
     content = content ? `${botMention} ${content}` : botMention;
   }
-  const { mentionBot: _mentionBot, channel_type: channelType, member, ...rest } = input;
+  const { mentionBot: _mentionBot, mentionBotRole, channel_type: channelType, member, ...rest } = input;
+  const roleId = botRoleId(input.guild_id ?? FAKE_DISCORD.guildId);
+  if (mentionBotRole) {
+    content = content.includes(`<@&${roleId}>`) ? content : `<@&${roleId}> ${content}`.trim();
+    rest.mention_roles = [...new Set([...(rest.mention_roles ?? []), roleId])];
+  }
   const base = messagePayload({ ...rest, author, content });
   const inGuild = input.guild_id !== undefined;
   const mentions = base.mentions.map((u) => (inGuild ? { ...u, member: memberNoUser(u) } : u));

@@ -71,6 +71,11 @@ export function knownUser(id: string): APIUser | undefined {
   return Object.values(people).find((u) => u.id === id);
 }
 
+/** The id of the managed role Discord gives the bot in a guild (tagged with the bot's id). */
+export function botRoleId(guildId: string): string {
+  return (BigInt(guildId) + 100n).toString();
+}
+
 /** All permissions (the bot is an administrator in the fake guild), as Discord's decimal string. */
 export const ALL_PERMISSIONS = ((1n << 53n) - 1n).toString();
 /** @everyone's permissions in the fake guild: view, send, threads, history, mentions, embeds, files. */

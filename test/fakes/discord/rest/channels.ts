@@ -10,6 +10,13 @@ export function channelRoutes(
   dispatch: (event: string, data: unknown) => void,
 ): void {
   router.route("GET /channels/:channel", "bot", (call) => ok(world.channelPayload(messages.channelOr404(param(call, "channel")))));
+  router.route("GET /channels/:channel/messages/:message", "bot", (call) => {
+    messages.channelOr404(param(call, "channel"));
+    const found = world.messages.get(param(call, "message"));
+    if (!found || found.deleted || found.ephemeral || found.channel_id !== param(call, "channel"))
+      throw new DiscordError(404, 10008, "Unknown Message");
+    return ok(world.messagePayload(found));
+  });
   router.route("POST /channels/:channel/typing", "bot", (call) => {
     messages.channelOr404(param(call, "channel"));
     return ok();

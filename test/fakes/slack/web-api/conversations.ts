@@ -1,3 +1,4 @@
+import { FAKE_SLACK } from "../ids.js";
 import { required, type SlackArgs, SlackError, type SlackMethods, str } from "./args.js";
 import type { SlackState } from "./state.js";
 
@@ -22,6 +23,46 @@ export function conversationMethods(state: SlackState): SlackMethods {
         .reverse();
       const { page, next } = paginate(top, args, 100);
       return { messages: page.map(wire), has_more: next !== "", pin_count: 0, response_metadata: { next_cursor: next } };
+    },
+
+    // Slack's shapes for a channel and for a DM (an IM has no name, only the person in it).
+    "conversations.info": (args) => {
+      const id = required(args, "channel", "channel_not_found");
+      const found = state.channel(id);
+      if (!found) throw new SlackError("channel_not_found");
+      const created = 1_449_252_889;
+      if (found.name === undefined)
+        return { channel: { id, created, is_im: true, is_org_shared: false, user: found.user, is_user_deleted: false, priority: 0 } };
+      return {
+        channel: {
+          id,
+          name: found.name,
+          is_channel: !found.is_private,
+          is_group: found.is_private ?? false,
+          is_im: false,
+          is_mpim: false,
+          is_private: found.is_private ?? false,
+          created,
+          is_archived: false,
+          is_general: found.name === "general",
+          unlinked: 0,
+          name_normalized: found.name,
+          is_shared: false,
+          is_org_shared: false,
+          is_ext_shared: false,
+          is_pending_ext_shared: false,
+          pending_shared: [],
+          context_team_id: FAKE_SLACK.teamId,
+          parent_conversation: null,
+          creator: "U0ADA",
+          shared_team_ids: [FAKE_SLACK.teamId],
+          pending_connected_team_ids: [],
+          is_member: true,
+          topic: { value: "", creator: "", last_set: 0 },
+          purpose: { value: "", creator: "", last_set: 0 },
+          previous_names: [],
+        },
+      };
     },
 
     "reactions.add": (args) => {

@@ -64,6 +64,16 @@ export interface FakeSlackUser {
   is_owner?: boolean;
 }
 
+/** A conversation conversations.info describes; any other `C…`/`G…` id is a channel named after it, `D…` a DM. */
+export interface FakeSlackChannel {
+  id: string;
+  /** Absent for a DM. */
+  name?: string;
+  is_private?: boolean;
+  /** For a DM: the person in it. */
+  user?: string;
+}
+
 /** A message as a user (or another app) posts it, for seeding the store. */
 export interface SeedMessage {
   channel: string;
@@ -86,6 +96,7 @@ export class SlackState {
   readonly ephemerals: EphemeralMessage[] = [];
   readonly statuses: ThreadStatus[] = [];
   readonly users = new Map<string, FakeSlackUser>();
+  readonly channels = new Map<string, FakeSlackChannel>();
 
   constructor(users: FakeSlackUser[]) {
     this.addUser({ id: FAKE_SLACK.botUserId, name: FAKE_SLACK.botName, real_name: "Quorum", display_name: "Quorum", is_bot: true });
@@ -94,6 +105,19 @@ export class SlackState {
 
   addUser(user: FakeSlackUser): void {
     this.users.set(user.id, user);
+  }
+
+  addChannel(channel: FakeSlackChannel): void {
+    this.channels.set(channel.id, channel);
+  }
+
+  /** A known conversation, or the one its id implies: `C0GENERAL` is #general, `D0ADA` a DM with U0ADA. */
+  channel(id: string): FakeSlackChannel | undefined {
+    const known = this.channels.get(id);
+    if (known) return known;
+    if (/^[CG]0[A-Z0-9]+$/.test(id)) return { id, name: id.slice(2).toLowerCase(), is_private: id.startsWith("G") };
+    if (/^D0[A-Z0-9]+$/.test(id)) return { id, user: `U${id.slice(1)}` };
+    return undefined;
   }
 
   // ---- messages ----------------------------------------------------------------------------
