@@ -1,3 +1,4 @@
+import type { Attachment } from "./attachment.js";
 import type { Author, Platform } from "./thread.js";
 
 /** A user's message, normalised by an adapter. Nothing platform-specific passes this line. */
@@ -11,6 +12,8 @@ export interface InboundMessage {
   thread?: string;
   author: Author;
   text: string;
+  /** Files and images attached to the message; fetched only when its turn runs. */
+  attachments?: Attachment[];
   receivedAt: Date;
   /**
    * A top-level message of a direct conversation with the bot (not a reply inside one of its

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { Attachment } from "../../core/attachment.js";
 import type { Background } from "../../core/background.js";
 import type { ReplyStream, TurnOutput } from "../../core/poster.js";
 import { type Author, authorName, type ThreadRef } from "../../core/thread.js";
@@ -11,7 +12,8 @@ import type { ChannelRow, ConversationStore, DeliveryKey } from "../conversation
 import { type LlmClient, LlmError, type ToolCallRequest } from "../llm/types.js";
 import type { MemoryStore } from "../memory/store.js";
 import type { MemoryRecord } from "../memory/types.js";
-import { buildContext } from "./context-builder.js";
+import { type ReadAttachments, readAttachments, skippedNote } from "./attachments.js";
+import { buildContext, type HistoryMessage } from "./context-builder.js";
 import { holdReply } from "./held-reply.js";
 import { type PausedTurn, shownArguments } from "./paused-turn.js";
 import {
@@ -30,6 +32,8 @@ export interface AssistantSettings {
   contextTokenBudget: number;
   /** Which tool risks wait for a person's yes (`TOOL_APPROVAL`). */
   approval: ApprovalSetting;
+  /** Whether attached images are sent to the model (`LLM_VISION`); on unless false. */
+  vision?: boolean;
 }
 
 export interface AssistantDeps {
@@ -52,6 +56,10 @@ export interface Turn {
   text: string;
   /** The stored user message's `seq`: the history this turn sees ends there, not at messages queued behind it. */
   userSeq: number;
+  /** The stored user message's id: what is read of its attachments is stored with it. */
+  messageId?: string;
+  /** Files attached to the message, read at the start of the turn (attachments.ts). */
+  attachments?: Attachment[];
   /** The message opened its thread, so its history is the message alone. */
   opened?: boolean;
   /** A top-level message of a DM: its history is the DM's recent conversation, across its threads. */
@@ -120,7 +128,7 @@ export class EnhancedAssistant {
     const stream = holdReply(out.stream, flushed);
     const unflushed = new AbortController();
     flushed.catch(() => unflushed.abort());
-    const [history, recalled] = await Promise.all([
+    const [thread, recalled, files] = await Promise.all([
       turn.direct
         ? conversations.recentInChannel(this.channel.id, turn.conversationId, turn.userSeq, DIRECT_HISTORY_MS, HISTORY_ROWS)
         : turn.opened
@@ -128,12 +136,19 @@ export class EnhancedAssistant {
           : conversations.history(turn.conversationId, turn.userSeq, HISTORY_ROWS),
       turn.recalled ??
         memory.recall({ channelId: this.channel.id, conversationId: turn.conversationId, query: turn.text, limit: RECALL_LIMIT }),
+      this.#readAttachments(turn),
     ]);
+    const history = files ? withFiles(thread, turn.text, files) : thread;
+    // The stored message gets what was read (text, markers), never the bytes: later turns see the
+    // text and that there was an image, and do not send the image again.
+    const storedFiles = files && turn.messageId ? conversations.updateMessage(turn.messageId, history[0]!.content) : undefined;
+    storedFiles?.catch(() => undefined);
     const context = buildContext({
       systemPrompt: this.systemPrompt(),
       memories: recalled,
       history,
       quoted: turn.quoted,
+      ...(files?.images.length ? { images: files.images } : {}),
       budget: settings.contextTokenBudget,
     });
     const timed = timedLlm(llm);
@@ -141,8 +156,29 @@ export class EnhancedAssistant {
       runReasoningLoop({ ...input, messages: context.messages }),
     );
     await flushed;
+    await storedFiles;
     const done = { ...turn, llmMs: timed.elapsedMs() };
-    return { ...(await this.#settle(done, turn.replyId, outcome, { ...out, stream }, turn.delivery)), promptTokens: context.tokens };
+    const note = files && skippedNote(files.skipped);
+    return { ...(await this.#settle(done, turn.replyId, outcome, { ...out, stream }, turn.delivery, note)), promptTokens: context.tokens };
+  }
+
+  /** What is read of the message's files; a failure here is the turn's failure. */
+  async #readAttachments(turn: Turn): Promise<ReadAttachments | undefined> {
+    if (!turn.attachments?.length) return undefined;
+    const started = performance.now();
+    const read = await readAttachments(turn.attachments, { vision: this.deps.settings.vision !== false, author: authorName(turn.author) });
+    this.deps.log.info(
+      {
+        channel: this.channel.id,
+        files: turn.attachments.length,
+        images: read.images.length,
+        skipped: read.skipped.length,
+        bytes: read.bytes,
+        ms: Math.round(performance.now() - started),
+      },
+      "attachments read",
+    );
+    return read;
   }
 
   /**
@@ -208,10 +244,13 @@ export class EnhancedAssistant {
     outcome: Outcome,
     out: TurnOutput,
     delivery?: DeliveryKey,
+    note?: string,
   ): Promise<Omit<TurnResult, "promptTokens">> {
     const { conversations, memory, approvals } = this.deps;
     const settled = "paused" in outcome ? await this.#ask(turn, outcome.paused, out.to) : { said: outcome };
-    const { text, toolCalls, promptTokens, completionTokens, error } = settled.said;
+    const { toolCalls, promptTokens, completionTokens, error } = settled.said;
+    // Files that were not read are named under the answer, whatever the model made of them.
+    const text = note ? `${settled.said.text}\n\n${note}` : settled.said.text;
     await conversations.addMessage({
       id: replyId,
       conversationId: turn.conversationId,
@@ -256,7 +295,8 @@ export class EnhancedAssistant {
       asker: turn.author,
       tool: call.name,
       args: shownArguments(call.arguments),
-      turn: { kind: "turn", loop: paused, author: turn.author, text: turn.text, replyId: randomUUID(), llmMs: turn.llmMs },
+      // Stored without image bytes: the turn goes on with the image's marker, as a later turn would see it.
+      turn: { kind: "turn", loop: withoutImages(paused), author: turn.author, text: turn.text, replyId: randomUUID(), llmMs: turn.llmMs },
     });
     const text = `${lastSaid ? `${lastSaid}\n\n` : ""}⏸️ Waiting for approval to run \`${call.name}\`.`;
     return { approval, said: { text, toolCalls: paused.toolCalls, ...paused.usage } };
@@ -265,6 +305,23 @@ export class EnhancedAssistant {
 
 type Finished = { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string };
 type Outcome = Finished | { paused: { paused: LoopState; call: ToolCallRequest } };
+
+/** The thread with the message being answered (the first) showing its files after its text. */
+function withFiles(history: HistoryMessage[], text: string, files: ReadAttachments): HistoryMessage[] {
+  const [current, ...rest] = history;
+  if (!current) return history;
+  const content = files.text === "" ? text : text.trim() === "" ? files.text : `${text}\n\n${files.text}`;
+  return [{ ...current, content, tokens: messageTokens(content) }, ...rest];
+}
+
+function withoutImages(state: LoopState): LoopState {
+  const messages = state.messages.map((message) => {
+    if (message.role !== "user" || !message.images) return message;
+    const { images, ...rest } = message;
+    return rest;
+  });
+  return { ...state, messages };
+}
 
 /** The client, counting the time its calls take. */
 function timedLlm(llm: LlmClient): { llm: LlmClient; elapsedMs(): number } {

@@ -1,5 +1,5 @@
-import type { ChatCompletionFunctionTool, ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import type { ChatMessage, ToolSpec } from "./types.js";
+import type { ChatCompletionContentPart, ChatCompletionFunctionTool, ChatCompletionMessageParam } from "openai/resources/chat/completions";
+import type { ChatImage, ChatMessage, ToolSpec } from "./types.js";
 
 /** Our message union to OpenAI's wire shape. */
 export function toOpenAiMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
@@ -12,7 +12,8 @@ function toOpenAiMessage(message: ChatMessage): ChatCompletionMessageParam {
       return { role: "system", content: message.content };
     case "user": {
       const name = message.name === undefined ? undefined : participantName(message.name);
-      return name ? { role: "user", content: message.content, name } : { role: "user", content: message.content };
+      const content = message.images?.length ? withImages(message.content, message.images) : message.content;
+      return name ? { role: "user", content, name } : { role: "user", content };
     }
     case "assistant": {
       const calls = message.toolCalls ?? [];
@@ -31,6 +32,11 @@ function toOpenAiMessage(message: ChatMessage): ChatCompletionMessageParam {
     case "tool":
       return { role: "tool", tool_call_id: message.toolCallId, content: message.content };
   }
+}
+
+/** Text then images, as OpenAI's content parts: `{type: "image_url", image_url: {url: "data:image/png;base64,…"}}`. */
+function withImages(text: string, images: ChatImage[]): ChatCompletionContentPart[] {
+  return [{ type: "text", text }, ...images.map((image) => ({ type: "image_url" as const, image_url: { url: image.url } }))];
 }
 
 export function toOpenAiTools(tools: ToolSpec[]): ChatCompletionFunctionTool[] {

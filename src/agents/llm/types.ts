@@ -2,9 +2,14 @@ import type { ToolCallRequest, ToolSpec } from "../../core/tool-call.js";
 
 export type { ToolCallRequest, ToolSpec };
 
+/** An image the model is shown with a user message: its bytes as a `data:` URL (a model cannot open a platform's private link). */
+export interface ChatImage {
+  url: string;
+}
+
 export type ChatMessage =
   | { role: "system"; content: string }
-  | { role: "user"; content: string; name?: string }
+  | { role: "user"; content: string; name?: string; images?: ChatImage[] }
   | { role: "assistant"; content: string; toolCalls?: ToolCallRequest[] }
   | { role: "tool"; toolCallId: string; content: string };
 
