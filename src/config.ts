@@ -57,6 +57,7 @@ export const configSchema = z
     LLM_MODEL: z.string().trim().min(1).default("gpt-4o-mini"),
     LLM_TIMEOUT_MS: positiveInt(60_000),
     LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    LLM_VISION: z.enum(["on", "off"], { error: "expected on (images attached to messages go to the model) or off" }).default("on"),
     AGENT_MAX_STEPS: positiveInt(8),
     CONTEXT_TOKEN_BUDGET: positiveInt(6_000),
     MEMORY_CAPACITY: positiveInt(2_000),
@@ -189,6 +190,8 @@ export const configSchema = z
         model: env.LLM_MODEL,
         timeoutMs: env.LLM_TIMEOUT_MS,
         maxRetries: env.LLM_MAX_RETRIES,
+        /** Whether images attached to messages are sent to the model. */
+        vision: env.LLM_VISION === "on",
       },
       agent: {
         maxSteps: env.AGENT_MAX_STEPS,

@@ -104,7 +104,7 @@ export class Router implements Bot {
       earlier = received ? undefined : await conversations.redelivery(delivery, CLAIM_STALE_MS);
       const turn = received ? { received, thread: externalThread } : earlier?.state === "retry" ? earlier : undefined;
       if (turn) {
-        const { conversationId, seq, opened } = turn.received;
+        const { conversationId, seq, opened, messageId } = turn.received;
         const replyId = randomUUID();
         for (const other of storing) other.overtaken ||= other !== arrival;
         // A turn that overtook this one may remember something its early recall could not see; a
@@ -125,6 +125,8 @@ export class Router implements Bot {
               delivery,
               direct,
               quoted,
+              messageId,
+              attachments: message.attachments,
             },
             turnOutput(poster, to, replyId),
           ),

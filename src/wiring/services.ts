@@ -73,12 +73,12 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
 /** The channels' assistants over the services, asking `model` within the agent's limits from config. */
 export function channelAssistants(
   services: Pick<Services, "llm" | "memory" | "conversations" | "tools" | "executor" | "approvals" | "background">,
-  config: Pick<Config, "agent" | "tools">,
+  config: Pick<Config, "agent" | "tools" | "llm">,
   model: string,
   log: Logger,
 ): AssistantDirectory {
   const { llm, memory, conversations, tools, executor, approvals, background } = services;
   const { maxSteps, contextTokenBudget } = config.agent;
-  const settings = { model, maxSteps, contextTokenBudget, approval: config.tools.approval };
+  const settings = { model, maxSteps, contextTokenBudget, approval: config.tools.approval, vision: config.llm.vision };
   return new AssistantDirectory({ llm, memory, conversations, tools, executor, approvals, settings, background, log });
 }

@@ -29,6 +29,7 @@ export async function startFakeLlm(options: MockServerOptions = {}): Promise<Fak
       model: "fake-model",
       timeoutMs: 10_000,
       maxRetries: 0,
+      vision: true,
       ...overrides,
     }),
     stop: async () => {

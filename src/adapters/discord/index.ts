@@ -17,6 +17,7 @@ import { type ApprovalDecisionResult, type Bot, ShuttingDownError } from "../../
 import { splitText } from "../../core/split-text.js";
 import { directChannelName } from "../direct-channel.js";
 import { parseApprovalButton, refusalText } from "./approval-buttons.js";
+import { discordAttachments } from "./attachments.js";
 import { commandText, discordCommands } from "./commands.js";
 import { authorName, quotedMessage, readDiscordMessage } from "./message-text.js";
 import { DISCORD_MESSAGE_LIMIT, DiscordPoster } from "./poster.js";
@@ -92,6 +93,7 @@ export function createDiscordAdapter(
         text: text === "" ? "(no text)" : text,
         direct: message.channel.isDMBased(),
         quoted: await quotedMessage(message),
+        attachments: discordAttachments(message.attachments.values(), settings.apiUrl),
         receivedAt: message.createdAt,
       },
       poster,

@@ -12,6 +12,8 @@ export const slackMessageEvent = z.object({
   ts: z.string().min(1),
   thread_ts: z.string().optional(),
   team: z.string().optional(),
+  /** File objects, read by files.ts; one that is not a file object is left out, not the whole event. */
+  files: z.array(z.unknown()).optional(),
 });
 export type SlackMessageEvent = z.infer<typeof slackMessageEvent>;
 

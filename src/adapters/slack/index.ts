@@ -8,6 +8,7 @@ import { APPROVE_ACTION, DENY_ACTION } from "./approval-actions.js";
 import { approvalClick, refusalText } from "./approval-click.js";
 import { SlackChannels } from "./channels.js";
 import { isFromPerson, slackMessageEvent } from "./events.js";
+import { slackAttachments } from "./files.js";
 import { toMrkdwn } from "./format.js";
 import { slackLogger } from "./logger.js";
 import { SlackMessageText } from "./message-text.js";
@@ -77,6 +78,7 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
           thread: thread.thread,
           author,
           text,
+          attachments: slackAttachments(event.files, settings),
           receivedAt: new Date(),
           // A DM's top-level messages are one conversation, though each gets its own thread.
           direct: direct && event.thread_ts === undefined,
