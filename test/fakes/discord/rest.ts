@@ -1,7 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { APIAttachment } from "discord-api-types/v10";
+import type { FileRequest } from "../file-host.js";
 import { notify, type Waiter, waitOn } from "../slack/wait.js";
 import { applicationRoutes } from "./rest/application.js";
+import { DiscordAttachments, type HostAttachmentInput } from "./rest/attachments.js";
 import { BotMessages } from "./rest/bot-messages.js";
 import { channelRoutes } from "./rest/channels.js";
 import { interactionRoutes } from "./rest/interactions.js";
@@ -9,6 +12,7 @@ import { type RateLimitScript, RateLimits } from "./rest/rate-limits.js";
 import { notFound, type RecordedRequest, RestRouter } from "./rest/router.js";
 import type { DiscordWorld } from "./store.js";
 
+export type { HostAttachmentInput } from "./rest/attachments.js";
 export type { RateLimitScript } from "./rest/rate-limits.js";
 export type { RecordedRequest } from "./rest/router.js";
 
@@ -39,6 +43,13 @@ export interface FakeDiscordRest {
   callsTo(route: string): RecordedRequest[];
   /** The first answered call (now or later) matching; a string matches by route name. Rejects after `timeoutMs` (default 5,000). */
   waitFor(predicate: string | ((call: RecordedRequest) => boolean), timeoutMs?: number): Promise<RecordedRequest>;
+  /**
+   * Hosts a file on this server as Discord's CDN would (`url` and `proxy_url`, signed query and
+   * all) and returns its attachment object, to put in a message's `attachments`.
+   */
+  hostAttachment(input: HostAttachmentInput): APIAttachment;
+  /** Requests for hosted attachments, in arrival order. */
+  fileRequests: FileRequest[];
   /** The next calls to `route` answer 429 with Discord's body and headers. */
   rateLimit(route: string, script?: RateLimitScript): void;
   reset(): void;
@@ -55,10 +66,13 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
   channelRoutes(router, world, messages, options.dispatch);
   interactionRoutes(router, world, messages);
 
+  let origin = "";
+  const attachments = new DiscordAttachments(() => origin);
   const server = createServer((req, res) => void serve(req, res));
   async function serve(req: IncomingMessage, res: ServerResponse) {
     const at = Date.now();
     const url = new URL(req.url ?? "/", "http://fake");
+    if (url.pathname.startsWith("/attachments/")) return attachments.host.serve(req, res, url.pathname);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
@@ -88,6 +102,7 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
 
   return {
     apiUrl: `http://127.0.0.1:${port}/api`,
@@ -104,6 +119,8 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
         () => `no matching Discord REST call; saw: ${calls.map((c) => `${c.method} ${c.path} → ${c.status}`).join(", ")}`,
       );
     },
+    hostAttachment: (input) => attachments.add(input),
+    fileRequests: attachments.host.requests,
     rateLimit(name, script = {}) {
       if (!router.has(name)) throw new Error(`the fake has no route ${name}`);
       limits.add(name, script);
@@ -111,6 +128,7 @@ export async function startFakeDiscordRest(world: DiscordWorld, options: FakeDis
     reset() {
       calls.length = 0;
       limits.clear();
+      attachments.host.clear();
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,7 +1,9 @@
+import type { FileRequest } from "../file-host.js";
 import { notify, type Waiter, waitOn } from "./wait.js";
 import type { RecordedCall } from "./web-api/args.js";
 import { chatMethods } from "./web-api/chat.js";
 import { conversationMethods } from "./web-api/conversations.js";
+import { type HostFileInput, type SlackFileObject, SlackFiles } from "./web-api/files.js";
 import { serveSlackApi } from "./web-api/http.js";
 import { type ResponseUrlContext, type ResponseUrlPost, ResponseUrls } from "./web-api/response-url.js";
 import { type RouteHandler, SlackRouter, type TokenRules } from "./web-api/router.js";
@@ -19,6 +21,7 @@ import { streamMethods } from "./web-api/streaming.js";
 import { workspaceMethods } from "./web-api/workspace.js";
 
 export type { RecordedCall } from "./web-api/args.js";
+export type { HostFileInput, SlackFileObject } from "./web-api/files.js";
 export type { ResponseUrlContext, ResponseUrlPost } from "./web-api/response-url.js";
 export type { RouteHandler } from "./web-api/router.js";
 export type { FakeSlackScript } from "./web-api/script.js";
@@ -78,6 +81,13 @@ export interface FakeSlackApi {
   statuses: ThreadStatus[];
   /** The last assistant.threads.setStatus status of a thread ("" once cleared). */
   statusOf(channel: string, threadTs: string): string | undefined;
+  /**
+   * Hosts a file on this server as Slack hosts uploads (`url_private`, served only with the bot
+   * token) and returns its file object, to put in a message event's `files`.
+   */
+  hostFile(input: HostFileInput): SlackFileObject;
+  /** Requests for hosted files, in arrival order, with the Authorization each carried. */
+  fileRequests: FileRequest[];
   /** A new response_url on this server, as Slack puts in a slash command. */
   newResponseUrl(context?: ResponseUrlContext): string;
   responses: ResponseUrlPost[];
@@ -106,6 +116,8 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
     options,
   );
   const responseUrls = new ResponseUrls(state);
+  let origin = "";
+  const files = new SlackFiles(() => origin, options.botToken);
   const calls: RecordedCall[] = [];
   const callWaiters: Waiter<RecordedCall>[] = [];
 
@@ -120,8 +132,9 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
       notify(callWaiters, call);
     },
     responseUrl: (id, body, at, reply) => responseUrls.receive(id, body, at, reply),
+    file: (req, res, path) => files.host.serve(req, res, path),
   });
-  const origin = http.origin;
+  origin = http.origin;
 
   return {
     url: `${origin}/api/`,
@@ -151,6 +164,8 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
     ephemerals: state.ephemerals,
     statuses: state.statuses,
     statusOf: (channel, threadTs) => state.statusOf(channel, threadTs),
+    hostFile: (input) => files.add(input),
+    fileRequests: files.host.requests,
     newResponseUrl: (context) => `${origin}/response/${responseUrls.issue(context)}`,
     responses: responseUrls.posts,
     waitForResponse: (predicate, timeoutMs) => responseUrls.waitFor(predicate, timeoutMs),
@@ -160,6 +175,7 @@ export async function startFakeSlackApi(options: FakeSlackApiOptions = {}): Prom
       state.clear();
       responseUrls.posts.length = 0;
       script.clear();
+      files.host.clear();
     },
     stop: () => http.stop(),
   };

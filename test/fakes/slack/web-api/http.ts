@@ -21,6 +21,8 @@ export interface SlackHttpHandlers {
   api(call: RecordedCall, reply: Reply): Promise<void>;
   /** What a response_url received; `reply` sends the answer. */
   responseUrl(id: string, body: SlackArgs, at: number, reply: Reply): void;
+  /** A request for a file under `/files-pri/` (`url_private`). */
+  file?(req: IncomingMessage, res: ServerResponse, path: string): void;
 }
 
 export interface SlackHttpServer {
@@ -50,6 +52,7 @@ export async function serveSlackApi(handlers: SlackHttpHandlers): Promise<SlackH
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     const responseMatch = /^\/response\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
+    if (url.pathname.startsWith("/files-pri/") && handlers.file) return handlers.file(req, res, url.pathname);
     const work = apiMatch
       ? handleApi(req, res, apiMatch[1]!, url, at)
       : responseMatch && req.method === "POST"
