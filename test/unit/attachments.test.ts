@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  MAX_IMAGE_BYTES,
-  MAX_IMAGES,
-  MAX_TEXT_BYTES,
-  readAttachments,
-  skippedNote,
-} from "../../src/agents/assistant/attachments.js";
+import { MAX_IMAGE_BYTES, MAX_IMAGES, MAX_TEXT_BYTES, readAttachments, skippedNote } from "../../src/agents/assistant/attachments.js";
 import { buildContext } from "../../src/agents/assistant/context-builder.js";
 import { declaredImage, declaredText, decodeText, formatSize, sniffImage } from "../../src/agents/assistant/file-types.js";
 import { messageTokens } from "../../src/agents/assistant/tokens.js";
