@@ -1,7 +1,7 @@
 import { type Attachment, DownloadError } from "../../core/attachment.js";
 import type { ChatImage } from "../llm/types.js";
 import { dataBlock } from "./data-blocks.js";
-import { declaredImage, declaredText, decodeText, formatSize, sniffImage } from "./file-types.js";
+import { baseMimeType, declaredImage, declaredText, decodeText, formatSize, sniffImage } from "./file-types.js";
 
 /**
  * What the model is shown of the files attached to a message, decided here for every platform:
@@ -56,7 +56,8 @@ export async function readAttachments(attachments: readonly Attachment[], option
       imageSlots--;
       return readImage(attachment, name, marker, options.signal);
     }
-    const type = attachment.mimeType?.split(";")[0]?.trim() || "unknown type";
+    const declared = baseMimeType(attachment.mimeType);
+    const type = declared && /^[\w.+-]+\/[\w.+-]+$/.test(declared) ? declared : "unknown type";
     const marker = `file: ${name}, ${type}${attachment.size === undefined ? "" : `, ${formatSize(attachment.size)}`}`;
     if (declaredText(attachment.name, attachment.mimeType)) return readText(attachment, marker, name, type, options);
     return Promise.resolve({ line: `[${marker}; not opened: only images and text files are read]` });

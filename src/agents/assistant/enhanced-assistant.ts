@@ -141,8 +141,14 @@ export class EnhancedAssistant {
     const history = files ? withFiles(thread, turn.text, files) : thread;
     // The stored message gets what was read (text, markers), never the bytes: later turns see the
     // text and that there was an image, and do not send the image again.
-    const storedFiles = files && turn.messageId ? conversations.updateMessage(turn.messageId, history[0]!.content) : undefined;
-    storedFiles?.catch(() => undefined);
+    const storedFiles =
+      files && turn.messageId
+        ? conversations
+            .updateMessage(turn.messageId, history[0]!.content)
+            .catch((error: unknown) =>
+              this.deps.log.warn({ err: error, channel: this.channel.id }, "what was read of the files was not stored"),
+            )
+        : undefined;
     const context = buildContext({
       systemPrompt: this.systemPrompt(),
       memories: recalled,
