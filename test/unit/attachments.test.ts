@@ -4,6 +4,7 @@ import { buildContext } from "../../src/agents/assistant/context-builder.js";
 import { declaredImage, declaredText, decodeText, formatSize, sniffImage } from "../../src/agents/assistant/file-types.js";
 import { messageTokens } from "../../src/agents/assistant/tokens.js";
 import { toOpenAiMessages } from "../../src/agents/llm/openai-messages.js";
+import { ConfigError, loadConfig } from "../../src/config.js";
 import { type Attachment, DownloadError } from "../../src/core/attachment.js";
 import { TINY_PNG } from "../fakes/file-host.js";
 
@@ -174,5 +175,14 @@ describe("images in the prompt", () => {
       ],
     });
     expect(wire.at(-3)).toEqual({ role: "user", content: "ada: look [image: old.png, 1 KB]" });
+  });
+});
+
+describe("LLM_VISION", () => {
+  it("is on by default, off when set so, and names the variable when wrong", () => {
+    expect(loadConfig({}).llm.vision).toBe(true);
+    expect(loadConfig({ LLM_VISION: "off" }).llm.vision).toBe(false);
+    expect(() => loadConfig({ LLM_VISION: "maybe" })).toThrow(ConfigError);
+    expect(() => loadConfig({ LLM_VISION: "maybe" })).toThrow(/LLM_VISION: got "maybe"; expected on .* or off/);
   });
 });
