@@ -7,6 +7,12 @@ export interface PostedMessage {
 /** Why a turn failed: a short kind such as "timeout", "rate_limited" or "internal". */
 export interface ReplyFailure {
   error: string;
+  /**
+   * The turn threw before its reply could be stored, so the text is not in the thread's stored
+   * history: a platform whose thread is that history (the web console) shows nothing, its caller
+   * is told otherwise; a chat platform shows the text like any other.
+   */
+  unstored?: boolean;
 }
 
 /** A reply being written: text arrives in pieces, then the reply is finished or fails. */

@@ -23,7 +23,7 @@ describe("a turn whose user message cannot be made durable", () => {
     await database?.close();
   });
 
-  it("stops, and fails with that error, storing and showing nothing of its answer", async () => {
+  it("stops, and fails with that error, storing and showing none of its answer, only that it failed", async () => {
     // The flush fails while the model works on the tool's result (a connection lost, a full disk).
     let failFlush: (error: Error) => void = () => undefined;
     const flush = () => new Promise<void>((_, reject) => (failFlush = reject));
@@ -61,11 +61,11 @@ describe("a turn whose user message cannot be made durable", () => {
       author: "ada",
       content: text,
     });
-    const shown: string[] = [];
+    const shown: unknown[] = [];
     const stream: ReplyStream = {
       append: (delta) => void shown.push(delta),
-      finish: async (final) => {
-        shown.push(final);
+      finish: async (final, failure) => {
+        shown.push({ final, failure });
         return { id: "shown" };
       },
     };
@@ -86,8 +86,64 @@ describe("a turn whose user message cannot be made durable", () => {
       }),
     ).rejects.toThrow("the disk is gone");
     await background.drain();
-    expect(shown).toEqual([]);
+    expect(shown).toEqual([
+      {
+        final: "⚠️ I could not answer: something went wrong on my side (an internal error). Please try again in a moment.",
+        failure: { error: "internal", unstored: true },
+      },
+    ]);
     expect((await conversations.messages(received!.conversationId)).map((message) => message.role)).toEqual(["user"]);
     expect((await memory.list(channel.id)).map((record) => record.kind)).toEqual(["semantic"]);
+  });
+});
+
+describe("a tool call the executor cannot run (its rate limits' store is down)", () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await scratchPglite();
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("is a failed result the model answers around, not a failed turn", async () => {
+    const conversations = new ConversationStore(database.db);
+    const memory = new MemoryStore(database.db, { capacity: 100 });
+    const log = createLogger("silent");
+    const llm = new ScriptedLlm()
+      .next({ toolCalls: [{ name: "remember", arguments: JSON.stringify({ fact: "x" }) }] })
+      .next((request) => ({ content: `Saw: ${request.messages.findLast((message) => message.role === "tool")?.content}` }));
+    const channel = await conversations.ensureChannel("web", "no-limits", "no-limits");
+    const executor = { execute: () => Promise.reject(new Error("redis is down")) } as unknown as ToolExecutor;
+    const assistant = new EnhancedAssistant(channel, {
+      llm,
+      memory,
+      conversations,
+      tools: new ToolRegistry(memoryTools(memory)),
+      executor,
+      settings: { model: llm.model, maxSteps: 8, contextTokenBudget: 4_000, approval: "external" },
+      approvals: new ApprovalStore(database.db),
+      background: new Background(log),
+      log,
+    });
+    const received = await conversations.receive({
+      platform: "web",
+      eventId: "e-2",
+      channelId: channel.id,
+      externalThreadId: "t-2",
+      author: "ada",
+      content: "remember x",
+    });
+    const result = await assistant.answer(
+      { conversationId: received!.conversationId, replyId: "reply-2", author: { id: "ada" }, text: "remember x", userSeq: received!.seq },
+      {
+        to: { platform: "web", channel: "no-limits", thread: "t-2" },
+        stream: { append: () => undefined, finish: async () => ({ id: "shown" }) },
+        askApproval: async () => ({ id: "prompt" }),
+      },
+    );
+    expect(result).toMatchObject({ ok: true, toolCalls: [{ name: "remember", ok: false }] });
+    expect(result.reply.text).toContain("remember could not run (an internal error)");
+    expect(result.reply.text).not.toContain("redis");
   });
 });

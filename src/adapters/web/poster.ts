@@ -40,6 +40,8 @@ export class WebPoster implements Poster {
     return {
       append: (delta) => this.hub.publish({ type: "message.delta", ...base, delta }),
       finish: async (text, failure) => {
+        // message.done means stored; the sender learns of a turn that threw from its request.
+        if (failure?.unstored) return { id: messageId };
         this.hub.publish({ type: "message.done", ...base, text, ...(failure && { failed: true, error: failure.error }) });
         return { id: messageId };
       },

@@ -25,6 +25,7 @@ import {
   runReasoningLoop,
 } from "./reasoning-loop.js";
 import { messageTokens } from "./tokens.js";
+import { failureKind, failureSentence, sayFailed, ToolFailedError, watchFinish } from "./turn-failure.js";
 
 export interface AssistantSettings {
   model: string;
@@ -119,11 +120,20 @@ export class EnhancedAssistant {
     return this.deps.memory.recall({ channelId: this.channel.id, externalThreadId, query: text, limit: RECALL_LIMIT });
   }
 
-  async answer(turn: Turn, out: TurnOutput): Promise<TurnResult> {
+  /**
+   * Answers a turn in its thread. A turn that throws before its reply is stored and shown (the
+   * database, the platform) says in the thread that it failed, when the platform takes it, and
+   * throws on; a failure of the model is the reply itself.
+   */
+  answer(turn: Turn, out: TurnOutput): Promise<TurnResult> {
+    return this.#telling(out, (watched) => this.#answer(turn, watched));
+  }
+
+  async #answer(turn: Turn, out: TurnOutput): Promise<TurnResult> {
     const { conversations, memory, settings, llm } = this.deps;
     // The user's message reaches the disk while the context is gathered and the model answers;
     // nothing of the answer is shown before it is there. If it cannot get there, the turn stops
-    // (no more tool calls) and fails with that error, storing and showing nothing.
+    // (no more tool calls) and fails with that error, storing and showing none of its answer.
     const flushed = conversations.flush();
     const stream = holdReply(out.stream, flushed);
     const unflushed = new AbortController();
@@ -192,12 +202,32 @@ export class EnhancedAssistant {
    * runs (or the model is told it was declined) and the turn answers in its thread, or stops at
    * its next call that waits.
    */
-  async resume(paused: PausedTurn, decision: Decision, conversationId: string, out: TurnOutput): Promise<TurnResult> {
+  resume(paused: PausedTurn, decision: Decision, conversationId: string, out: TurnOutput): Promise<TurnResult> {
+    return this.#telling(out, (watched) => this.#resume(paused, decision, conversationId, watched));
+  }
+
+  async #resume(paused: PausedTurn, decision: Decision, conversationId: string, out: TurnOutput): Promise<TurnResult> {
     const timed = timedLlm(this.deps.llm);
     const turn = { conversationId, author: paused.author, text: paused.text };
     const outcome = await this.#loop(turn, timed.llm, undefined, out.stream, (input) => resumeReasoningLoop(input, paused.loop, decision));
     const done = { ...turn, llmMs: paused.llmMs + timed.elapsedMs() };
     return { ...(await this.#settle(done, paused.replyId, outcome, out)), promptTokens: 0 };
+  }
+
+  /**
+   * Runs a turn; if it throws before its reply was handed to the stream, the stream shows the
+   * sentence that says so in place of whatever it streamed. After that, what the platform shows is
+   * the stream's, and the caller says it (see the router).
+   */
+  async #telling(out: TurnOutput, run: (out: TurnOutput) => Promise<TurnResult>): Promise<TurnResult> {
+    const stream = watchFinish(out.stream);
+    try {
+      return await run({ ...out, stream });
+    } catch (error) {
+      if (!stream.finishing && !(await sayFailed(out.stream, error)))
+        this.deps.log.warn({ channel: this.channel.id }, "could not say in the thread that the turn failed");
+      throw error;
+    }
   }
 
   /** Runs (or resumes) the tool loop with this author's tools; a failure becomes the text that says so. */
@@ -225,16 +255,29 @@ export class EnhancedAssistant {
           const tool = find(call.name);
           return tool !== undefined && needsApproval(tool.risk, settings.approval);
         },
-        runTool: (call) => executor.execute(find(call.name), call, toolContext),
+        // The executor reports a tool's failure as its result; one it throws (its rate limits'
+        // store, its audit) is the model's to answer around like any other.
+        runTool: (call) =>
+          executor.execute(find(call.name), call, toolContext).catch((error: unknown) => {
+            log.warn({ err: error, channel: this.channel.id, tool: call.name }, "tool call could not run");
+            return { name: call.name, ok: false, content: `Error: ${call.name} could not run (an internal error).` };
+          }),
       });
       if ("paused" in result) return { paused: result };
-      const text = result.text.trim() === "" ? "(The model returned an empty answer. Try rephrasing the question.)" : result.text;
-      return { text, toolCalls: result.toolCalls, ...result.usage };
+      if (result.text.trim() !== "") return { text: result.text, toolCalls: result.toolCalls, ...result.usage };
+      // Nothing to say after a tool failed: the model could not do without it.
+      const failed = result.toolCalls.findLast((call) => !call.ok);
+      if (failed) {
+        const error = new ToolFailedError(failed.name);
+        log.warn({ channel: this.channel.id, tool: failed.name }, "turn failed: no answer after a tool failed");
+        return { text: failureSentence(error), toolCalls: result.toolCalls, ...result.usage, error: failureKind(error) };
+      }
+      return { text: "(The model returned an empty answer. Try rephrasing the question.)", toolCalls: result.toolCalls, ...result.usage };
     } catch (error) {
       if (error instanceof LlmError && error.kind === "not_configured")
         log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
       else log.warn({ err: error, channel: this.channel.id }, "turn failed");
-      return { text: failureText(error), toolCalls: [], error: error instanceof LlmError ? error.kind : "internal" };
+      return { text: failureSentence(error), toolCalls: [], error: failureKind(error) };
     }
   }
 
@@ -346,13 +389,6 @@ function timedLlm(llm: LlmClient): { llm: LlmClient; elapsedMs(): number } {
     },
     elapsedMs: () => elapsed,
   };
-}
-
-/** A short warning for the thread, never silence; it says what to do. */
-function failureText(error: unknown): string {
-  if (error instanceof LlmError && error.kind === "not_configured") return `⚠️ I could not answer: ${error.message}`;
-  const reason = error instanceof LlmError ? error.message : "an unexpected error.";
-  return `⚠️ I could not answer: ${reason} Please try again in a moment.`;
 }
 
 function clip(text: string, max: number): string {
