@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { ApprovalFlow } from "../agents/approvals/approval-flow.js";
 import type { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
 import type { TurnResult } from "../agents/assistant/enhanced-assistant.js";
+import { sayFailed, wasTold } from "../agents/assistant/turn-failure.js";
 import {
   type ConversationStore,
   channelKey,
@@ -52,7 +53,11 @@ export class Router implements Bot {
 
   /** Resolves with the answer, or undefined when this delivery was already handled. */
   async handleMessage(message: InboundMessage, poster: Poster): Promise<RoutedMessage | undefined> {
-    if (this.#closing) throw new ShuttingDownError("The bot is shutting down; send the message again in a moment.");
+    if (this.#closing) {
+      const refused = new ShuttingDownError("The bot is shutting down; send the message again in a moment.");
+      await this.#sayFailed(message, poster, refused);
+      throw refused;
+    }
     const key = `${message.platform}\n${message.eventId}`;
     const earlier = this.#deliveries.get(key);
     // A duplicate while the first delivery is still handled here runs no second turn: the first's answer is its answer.
@@ -60,7 +65,10 @@ export class Router implements Bot {
       const first = await earlier;
       return first && { ...first, repeated: true };
     }
-    const work = this.#handle(message, poster);
+    const work = this.#handle(message, poster).catch(async (error: unknown) => {
+      await this.#sayFailed(message, poster, error);
+      throw error;
+    });
     this.#deliveries.set(key, work);
     try {
       return await work;
@@ -162,6 +170,17 @@ export class Router implements Bot {
       await conversations.markFailed(delivery).catch((cause: unknown) => log.warn({ err: cause }, "failed turn not recorded"));
       throw error;
     });
+  }
+
+  /**
+   * A delivery that failed before its turn could say so (the database, the platform, stopping):
+   * the thread is told in one sentence, when the platform takes it. The delivery stays failed.
+   */
+  async #sayFailed(message: InboundMessage, poster: Poster, error: unknown): Promise<void> {
+    if (wasTold(error) || message.thread === undefined) return;
+    const to = { platform: message.platform, channel: message.channel, thread: message.thread };
+    if (!(await sayFailed(poster.stream(to), error)))
+      this.deps.log.warn({ platform: message.platform, eventId: message.eventId }, "could not say in the thread that the turn failed");
   }
 
   async knowsThread(platform: Platform, channel: string, thread: string): Promise<boolean> {
