@@ -311,22 +311,32 @@ export class EnhancedAssistant {
       error,
       settles: delivery,
     });
-    await out.stream.finish(text, error ? { error } : undefined);
+    // The turn's record is written after its answer is shown, off the reply's path; a message that
+    // arrives once it is shown, in any thread of the channel, must still recall it.
+    const recording = error || "approval" in settled ? undefined : memory.hold(this.channel.id);
+    try {
+      await out.stream.finish(text, error ? { error } : undefined);
+    } catch (failure) {
+      recording?.();
+      throw failure;
+    }
     if ("approval" in settled) {
       const prompt = await out.askApproval(promptOf(settled.approval));
       await approvals.setPromptMessage(settled.approval.id, prompt.id);
       const { id, tool, arguments: args } = settled.approval;
       return { reply: { id: replyId, text }, pendingApproval: { id, tool, args }, toolCalls, ok: true, llmMs: turn.llmMs };
     }
-    if (!error)
-      this.deps.background.run("episodic memory", () =>
-        memory.remember({
-          channelId: this.channel.id,
-          kind: "episodic",
-          author: "assistant",
-          content: `${authorName(turn.author)} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
-        }),
-      );
+    if (recording)
+      void this.deps.background
+        .run("episodic memory", () =>
+          memory.remember({
+            channelId: this.channel.id,
+            kind: "episodic",
+            author: "assistant",
+            content: `${authorName(turn.author)} said: ${clip(turn.text, 600)}\nYou answered: ${clip(text, 600)}`,
+          }),
+        )
+        .then(recording);
     return { reply: { id: replyId, text }, toolCalls, ok: !error, llmMs: turn.llmMs };
   }
 

@@ -15,6 +15,8 @@ export interface MemoryStoreOptions {
 }
 
 const DEFAULT_LIST_LIMIT = 50;
+/** Longest a recall waits for a held write (see `hold`): a write slower than this is the database's trouble, not recall's. */
+const HELD_WAIT_MS = 2_000;
 const MAX_LIST_LIMIT = 1000;
 
 /**
@@ -29,6 +31,8 @@ export class MemoryStore {
   // Shapes are few (a thread or not, which kinds); the bound guards against callers listing kinds in every order.
   readonly #recalls = new LRUCache<string, RecallStatement>({ max: 64 });
   #prepared = 0;
+  /** Per channel, memories this process is about to write (see `hold`); recall in the channel waits for them. */
+  readonly #held = new Map<string, Set<Promise<void>>>();
 
   constructor(
     private readonly db: Db,
@@ -97,6 +101,8 @@ export class MemoryStore {
    * in one statement that uses the full-text GIN index and marks the rows it returns as used.
    */
   async recall(query: RecallQuery): Promise<MemoryRecord[]> {
+    const held = this.#held.get(query.channelId);
+    if (held) await settledWithin([...held], HELD_WAIT_MS);
     const params = recallParams(query);
     if (!params) return [];
     const shape = recallShape(query, this.capacity);
@@ -108,6 +114,26 @@ export class MemoryStore {
     }
     const recalled = await statement.execute(params);
     return recalled.map(toRecord);
+  }
+
+  /**
+   * Makes every recall in the channel that starts before the returned function is called wait for
+   * it (at most HELD_WAIT_MS): a memory this process is about to write, such as a turn's episodic
+   * record written after its answer is shown, is seen by a message that arrives meanwhile in any
+   * thread of the channel. Other processes do not wait.
+   */
+  hold(channelId: string): () => void {
+    let release!: () => void;
+    const written = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held = this.#held.get(channelId) ?? new Set();
+    this.#held.set(channelId, held.add(written));
+    return () => {
+      release();
+      held.delete(written);
+      if (held.size === 0 && this.#held.get(channelId) === held) this.#held.delete(channelId);
+    };
   }
 
   /** The channel's memories, most valuable first (importance × recency decay × access boost). */
@@ -177,4 +203,13 @@ export class MemoryStore {
     );
     return db.with(inserted, evicted).select().from(inserted);
   }
+}
+
+/** Resolves once every promise has settled, or after `ms`, whichever comes first. */
+function settledWithin(promises: Promise<unknown>[], ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([Promise.allSettled(promises), late]).finally(() => clearTimeout(timer));
 }
