@@ -65,7 +65,7 @@ export function failureSentence(error: unknown): string {
 /** Failures the thread was already told of, so that no caller up the chain says it twice. */
 const told = new WeakSet<object>();
 
-export function markTold(error: unknown): void {
+function markTold(error: unknown): void {
   if (typeof error === "object" && error !== null) told.add(error);
 }
 
