@@ -54,7 +54,12 @@ describe("messages that arrive together in one thread", () => {
 
     const prompts = t.llm.mock
       .getRequests()
-      .map((r) => (r.body as ChatCompletionRequest).messages.filter((m) => m.role !== "system").map((m) => m.content));
+      // The conversation alone: instructions, and what a turn may remember of the one before, aside.
+      .map((r) =>
+        (r.body as ChatCompletionRequest).messages
+          .filter((m) => m.role !== "system" && !(typeof m.content === "string" && m.content.startsWith("What you remember")))
+          .map((m) => m.content),
+      );
     const promptFor = (text: string) => prompts.find((p) => p.at(-1) === `ada: ${text}`)!;
     expect(promptFor(earlier!)).toEqual([
       "ada: hello",

@@ -68,8 +68,11 @@ const bounded =
 
 let loading: Promise<MathJsInstance> | undefined;
 
-/** mathjs, loaded at the first calculation: it is most of what the bot's start would otherwise import. */
-function mathjs(): Promise<MathJsInstance> {
+/**
+ * mathjs, loaded off the start's path: it is most of what a start would otherwise import. The app
+ * warms it once it listens, so a first calculation does not spend its time limit loading it.
+ */
+export function mathjs(): Promise<MathJsInstance> {
   loading ??= import("mathjs").then(({ all, create }) => {
     // mathjs types `all` as possibly undefined; it is always present at run time.
     const math = create(all as FactoryFunctionMap, { number: "number" });
@@ -135,7 +138,8 @@ export const calculatorTool = defineTool({
     "Evaluate an arithmetic expression exactly, e.g. `(17.5 * 12) / 3`, `sqrt(2)^2`, `round(1234.5678, 2)`, `15% of 80` as `0.15 * 80`. Use it for any arithmetic instead of computing in your head.",
   category: "math",
   risk: "read",
-  policy: { timeoutMs: 2_000 },
+  // Evaluation is synchronous and bounded above; the limit covers loading mathjs on a busy machine.
+  policy: { timeoutMs: 10_000 },
   input: z.object({ expression: z.string().min(1).max(MAX_LENGTH).describe("The expression to evaluate") }),
   run: async ({ expression }) => ({ expression, result: await calculate(expression) }),
 });
