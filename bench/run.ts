@@ -15,8 +15,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "prompt-tokens": () => benchPromptTokens(),
   recall: () => benchRecall(),
   slack: () => benchSlack(),
-  // The default concurrency, and half of it: on two cores the default saturates the CPU.
-  projects: async () => [...(await benchProjects({ projects: 200, workers: 2, concurrency: 2 })), ...(await benchProjects())],
+  projects: () => benchProjects(),
   tools: () => benchTools(),
   discord: () => benchDiscord(),
   start: () => benchStart(),

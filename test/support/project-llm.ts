@@ -12,6 +12,8 @@ export interface PlannedTaskJson {
 /** What one specialist call saw and when it ran. */
 export interface TaskCall {
   key: string;
+  /** The goal of the project the task belongs to. */
+  goal: string;
   input: string;
   /** The tools the specialist was offered. */
   tools: string[];
@@ -26,10 +28,14 @@ export interface ProjectBrain {
   work?: (key: string, input: string) => string | Promise<string>;
   /** Milliseconds each specialist call takes. */
   taskMs?: number | ((key: string, attempt: number) => number);
+  /** Milliseconds each coordinator call takes; none by default. */
+  planMs?: number;
 }
 
 export interface ProjectLlmLog {
   planCalls: ChatCompletionRequest[];
+  /** When each coordinator call ran, in the order of `planCalls`. */
+  planTimes: { goal: string; start: number; end: number }[];
   tasks: TaskCall[];
 }
 
@@ -37,7 +43,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Scripts the fake LLM as a coordinator and its specialists, and records their calls. */
 export function scriptProjectLlm(llm: FakeLlm, brain: ProjectBrain): ProjectLlmLog {
-  const log: ProjectLlmLog = { planCalls: [], tasks: [] };
+  const log: ProjectLlmLog = { planCalls: [], planTimes: [], tasks: [] };
   llm.mock.clearFixtures();
   llm.mock.addFixture({
     match: { predicate: () => true },
@@ -46,6 +52,10 @@ export function scriptProjectLlm(llm: FakeLlm, brain: ProjectBrain): ProjectLlmL
       const input = lastUserText(request);
       if (system.includes("coordinator of a team")) {
         log.planCalls.push(request);
+        const time = { goal: input.replace(/^Goal: /, ""), start: Date.now(), end: 0 };
+        log.planTimes.push(time);
+        if (brain.planMs) await sleep(brain.planMs);
+        time.end = Date.now();
         const plan = brain.plans[Math.min(log.planCalls.length, brain.plans.length) - 1]!;
         return {
           content:
@@ -56,7 +66,15 @@ export function scriptProjectLlm(llm: FakeLlm, brain: ProjectBrain): ProjectLlmL
       }
       const key = /Your task \(([\w-]+)\)/.exec(input)?.[1] ?? "?";
       const attempt = log.tasks.filter((call) => call.key === key).length;
-      const call: TaskCall = { key, input, tools: (request.tools ?? []).map((tool) => tool.function.name), start: Date.now(), end: 0 };
+      const goal = /project whose goal is: (.*)/.exec(system)?.[1] ?? "";
+      const call: TaskCall = {
+        key,
+        goal,
+        input,
+        tools: (request.tools ?? []).map((tool) => tool.function.name),
+        start: Date.now(),
+        end: 0,
+      };
       log.tasks.push(call);
       const ms = typeof brain.taskMs === "function" ? brain.taskMs(key, attempt) : (brain.taskMs ?? 0);
       await sleep(ms);
