@@ -101,8 +101,18 @@ export class ProjectStore {
     return this.db.select().from(projects).where(eq(projects.channelId, channelId)).orderBy(desc(projects.createdAt)).limit(limit);
   }
 
-  async live(): Promise<ProjectRow[]> {
-    return this.db.select().from(projects).where(inArray(projects.status, LIVE_PROJECT));
+  /**
+   * The projects still at work, each saying whether it went quiet: nothing started, finished or
+   * changed in it for `quietMs`. Work lost with Redis leaves its project quiet.
+   */
+  async live(quietMs: number): Promise<{ project: ProjectRow; quiet: boolean }[]> {
+    const activity = sql`greatest(${projects.updatedAt}, max(${projectTasks.startedAt}), max(${projectTasks.finishedAt}))`;
+    return this.db
+      .select({ project: projects, quiet: sql<boolean>`${activity} < now() - make_interval(secs => ${quietMs / 1000})` })
+      .from(projects)
+      .leftJoin(projectTasks, eq(projectTasks.projectId, projects.id))
+      .where(inArray(projects.status, LIVE_PROJECT))
+      .groupBy(projects.id);
   }
 
   async countLive(channelId: string): Promise<number> {
@@ -191,12 +201,16 @@ export class ProjectStore {
     return { ready: row?.ready ?? [], ended: row?.ended === true };
   }
 
-  /** Tasks queued or running, whose jobs must exist, and those waiting for a person, whose job exists once it is decided. */
-  async inFlight(projectId: string): Promise<TaskRow[]> {
+  /**
+   * The projects' tasks queued or running, whose jobs must exist, and those waiting for a person,
+   * whose job exists once it is decided.
+   */
+  async inFlight(projectIds: string[]): Promise<TaskRow[]> {
+    if (projectIds.length === 0) return [];
     return this.db
       .select()
       .from(projectTasks)
-      .where(and(eq(projectTasks.projectId, projectId), inArray(projectTasks.status, ["queued", "running", "waiting_approval"])));
+      .where(and(inArray(projectTasks.projectId, projectIds), inArray(projectTasks.status, ["queued", "running", "waiting_approval"])));
   }
 
   async task(projectId: string, key: string): Promise<TaskRow | undefined> {

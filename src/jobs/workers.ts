@@ -81,15 +81,13 @@ export function startProjectWorkers(
     for (const jobId of active.get(projectId) ?? []) worker.cancelJob(jobId, "project cancelled");
   });
 
+  const sweepMs = settings.sweepMs ?? 5_000;
   let sweeping: Promise<void> | undefined;
   const sweep = () => {
-    sweeping ??= sweepOnce({ runner, store, queue, approvals }, settings.timeoutMs, log).finally(() => (sweeping = undefined));
+    sweeping ??= sweepOnce({ runner, store, queue, approvals }, settings.timeoutMs, sweepMs, log).finally(() => (sweeping = undefined));
     return sweeping;
   };
-  const timer = setInterval(
-    () => void sweep().catch((error: unknown) => log.warn({ err: error }, "project sweep failed")),
-    settings.sweepMs ?? 5_000,
-  );
+  const timer = setInterval(() => void sweep().catch((error: unknown) => log.warn({ err: error }, "project sweep failed")), sweepMs);
   timer.unref();
   void sweep().catch((error: unknown) => log.warn({ err: error }, "project sweep failed"));
 
@@ -122,10 +120,15 @@ interface Sweeping {
   approvals: Pick<ApprovalStore, "get">;
 }
 
-/** Makes the queue agree with Postgres, which holds the truth. */
-async function sweepOnce(parts: Sweeping, timeoutMs: number, log: Logger): Promise<void> {
+/**
+ * Makes the queue agree with Postgres, which holds the truth. Only projects that went quiet (for a
+ * sweep's interval) are compared with the queue: work that Redis lost, or a step that never ran,
+ * leaves its project quiet, while one that moves along shows that its work is there.
+ */
+async function sweepOnce(parts: Sweeping, timeoutMs: number, quietMs: number, log: Logger): Promise<void> {
   const { runner, store, queue } = parts;
-  for (const project of await store.live()) {
+  const quiet: ProjectRow[] = [];
+  for (const { project, quiet: isQuiet } of await store.live(quietMs)) {
     // Time waiting for a person does not count; each wait ends when its approval expires.
     if (workingMs(project) > timeoutMs) {
       const tasks = await store.tasks(project.id);
@@ -137,27 +140,22 @@ async function sweepOnce(parts: Sweeping, timeoutMs: number, log: Logger): Promi
         );
         await queue.finish(project.id);
       }
-      continue;
-    }
+    } else if (isQuiet) quiet.push(project);
+  }
+  const inFlight = new Map<string, TaskRow[]>();
+  for (const task of await store.inFlight(quiet.filter((project) => project.status === "running").map((project) => project.id)))
+    inFlight.set(task.projectId, [...(inFlight.get(task.projectId) ?? []), task]);
+  for (const project of quiet) {
     if (project.status === "planning") {
-      const job = await queue.queue.getJob(jobIds.plan(project.id));
-      if (!job) await queue.plan(project.id);
-      else if ((await job.getState()) === "failed" && (await store.fail(project.id, `planning failed: ${job.failedReason}`)))
-        await queue.finish(project.id);
+      const state = await queue.queue.getJobState(jobIds.plan(project.id));
+      if (state === "unknown") await queue.plan(project.id);
+      else if (state === "failed") {
+        const job = await queue.queue.getJob(jobIds.plan(project.id));
+        if (await store.fail(project.id, `planning failed: ${job?.failedReason}`)) await queue.finish(project.id);
+      }
       continue;
     }
-    for (const task of await store.inFlight(project.id)) {
-      if (task.status === "waiting_approval") {
-        await sweepWaiting(parts, project, task);
-        continue;
-      }
-      // A task that went on after a decision runs in that decision's job.
-      const job = await queue.queue.getJob(task.approvalId ? jobIds.resume(task.approvalId) : jobIds.task(project.id, task.key));
-      // Lost with Redis (a restart without persistence): queue it again.
-      if (!job) await (task.approvalId ? queue.resume(project.id, task.approvalId) : queue.tasks(project.id, [task.key]));
-      // Died with its workers more often than allowed: it has failed for good.
-      else if ((await job.getState()) === "failed") await store.failTask(project.id, task.key, job.failedReason || "its worker stopped");
-    }
+    await Promise.all((inFlight.get(project.id) ?? []).map((task) => sweepTask(parts, project, task)));
     await runner.advance(project.id, false);
   }
   for (const project of await store.unreported()) {
@@ -168,6 +166,22 @@ async function sweepOnce(parts: Sweeping, timeoutMs: number, log: Logger): Promi
     if (state === "waiting" || state === "delayed" || state === "active" || state === "prioritized") continue;
     await job?.remove();
     await queue.finish(project.id);
+  }
+}
+
+/** A task in flight whose job Redis lost is queued again; one whose job died more often than allowed has failed. */
+async function sweepTask(parts: Sweeping, project: ProjectRow, task: TaskRow): Promise<void> {
+  const { store, queue } = parts;
+  if (task.status === "waiting_approval") return sweepWaiting(parts, project, task);
+  // A task that went on after a decision runs in that decision's job.
+  const jobId = task.approvalId ? jobIds.resume(task.approvalId) : jobIds.task(project.id, task.key);
+  const state = await queue.queue.getJobState(jobId);
+  // Lost with Redis (a restart without persistence): queue it again.
+  if (state === "unknown") await (task.approvalId ? queue.resume(project.id, task.approvalId) : queue.tasks(project.id, [task.key]));
+  // Died with its workers more often than allowed: it has failed for good.
+  else if (state === "failed") {
+    const job = await queue.queue.getJob(jobId);
+    await store.failTask(project.id, task.key, job?.failedReason || "its worker stopped");
   }
 }
 
