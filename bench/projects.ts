@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { Queue } from "bullmq";
 import { inArray } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -57,8 +58,10 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
 
     const startedAt = Date.now();
     const started = performance.now();
+    const cpuBefore = cpuMs(children);
     const ids = await runProjects(t, options.projects, "bench");
     const seconds = (performance.now() - started) / 1000;
+    const workerCpuMs = cpuMs(children) - cpuBefore;
 
     const calls = modelCalls(llm, startedAt);
     const modelSeconds = calls.reduce((sum, call) => sum + call.ms, 0) / 1000;
@@ -86,6 +89,13 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
       { name, metric: "per-task overhead p99", value: percentile(tasks, 99), unit: "ms" },
       { name, metric: "plan job overhead p50", value: percentile(plans, 50), unit: "ms" },
       { name, metric: "total", value: seconds, unit: "s", note: `model calls ${calls.length}, mean ${meanCallMs.toFixed(1)} ms` },
+      {
+        name,
+        metric: "worker CPU per model call",
+        value: workerCpuMs / calls.length,
+        unit: "ms",
+        note: "both worker processes' CPU time over the run (Linux), status edits and sweeps included",
+      },
       {
         name,
         metric: "status edits per project p50",
@@ -137,6 +147,22 @@ async function runProjects(t: Awaited<ReturnType<typeof startTestApp>>, count: n
     `${count} projects to finish`,
   );
   return ids;
+}
+
+/** CPU time (user and system) the processes used so far, in ms; NaN where /proc cannot tell. */
+function cpuMs(children: ChildProcess[]): number {
+  let ticks = 0;
+  for (const child of children) {
+    try {
+      // After the command's closing parenthesis: state, then 10 fields, then utime and stime.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return Number.NaN;
+    }
+  }
+  // Clock ticks are 1/100 s on Linux.
+  return ticks * 10;
 }
 
 interface ModelCall {
