@@ -71,12 +71,13 @@ export class ProjectRunner {
 
   async plan(projectId: string, last: boolean, signal: AbortSignal): Promise<void> {
     const { store, coordinator } = this.deps;
-    const project = await store.get(projectId);
+    // Who is busy matters only to a plan, but asking alongside costs no time.
+    const [project, busy] = await Promise.all([store.get(projectId), store.busySpecialists()]);
     if (!project) return;
     if (project.status !== "planning") return void (await this.advance(projectId));
     let plan: ProjectPlan;
     try {
-      plan = await coordinator.plan(project.goal, { signal, busy: await store.busySpecialists() });
+      plan = await coordinator.plan(project.goal, { signal, busy });
     } catch (error) {
       if (!last || (await this.#stopped(projectId))) throw error;
       if (await store.fail(projectId, `planning failed: ${(error as Error).message}`)) await this.deps.queue.finish(projectId);
@@ -103,7 +104,7 @@ export class ProjectRunner {
   }
 
   async task(projectId: string, key: string, last: boolean, signal: AbortSignal): Promise<void> {
-    const { store, log } = this.deps;
+    const { store } = this.deps;
     const started = await store.startTask(projectId, key);
     if (!started) {
       // Run again after it stopped at a call but before the prompt was out: ask now.
@@ -111,8 +112,7 @@ export class ProjectRunner {
       return void (await this.advance(projectId));
     }
     const { project, task, dependencies } = started;
-    // The status edit is queued while the specialist works.
-    const announced = this.#changed(projectId).catch((error: unknown) => log.warn({ projectId, err: error }, "status edit not queued"));
+    this.#changed(projectId);
     const specialist = this.#specialist(task);
     const outcome = await this.#attempt(projectId, key, specialist, last, async () =>
       runSpecialist(
@@ -131,7 +131,6 @@ export class ProjectRunner {
         this.deps.specialist,
       ),
     );
-    await announced;
     if (outcome) await this.#settle(project, task, specialist, outcome);
   }
 
@@ -154,7 +153,7 @@ export class ProjectRunner {
       await approvals.markResumed(approvalId);
       return void (await this.advance(projectId, false));
     }
-    const announced = this.#changed(projectId).catch((error: unknown) => log.warn({ projectId, err: error }, "status edit not queued"));
+    this.#changed(projectId);
     const specialist = this.#specialist(resumed.task);
     const work = this.#attempt(projectId, turn.taskKey, specialist, last, async () =>
       resumeSpecialist(
@@ -167,7 +166,6 @@ export class ProjectRunner {
     );
     // The approval sweep leaves a decision alone while its task goes on here.
     const outcome = await renewing(work, () => approvals.renewClaim(approvalId), log);
-    await announced;
     if (outcome) await this.#settle(resumed.project, resumed.task, specialist, outcome);
     await approvals.markResumed(approvalId);
   }
@@ -219,8 +217,8 @@ export class ProjectRunner {
       key !== project.reportTask && (await store.claimSummary(projectId, key))
         ? await this.#postSummary(project, key, taskSummaryText({ ...task, result }))
         : undefined;
-    await Promise.all([
-      store.finishTask(projectId, key, result, {
+    const [step] = await Promise.all([
+      store.complete(projectId, key, result, {
         from: specialist.name,
         to: "coordinator",
         kind: "completion",
@@ -235,7 +233,9 @@ export class ProjectRunner {
           })
         : undefined,
     ]);
-    await this.advance(projectId);
+    // Another task finished alongside: a step now sees both.
+    const again = step.racing ? await store.step(projectId) : { ready: [], ended: false };
+    await this.#queued(projectId, [...step.ready, ...again.ready], step.ended || again.ended);
   }
 
   /**
@@ -268,7 +268,7 @@ export class ProjectRunner {
     });
     // Should the prompt not go out, the job is retried, and the retry asks (see `#askAgain`).
     await this.#ask(target, approval);
-    await this.#changed(project.id);
+    this.#changed(project.id);
   }
 
   async #ask(target: ThreadRef, approval: ApprovalRow): Promise<void> {
@@ -302,7 +302,8 @@ export class ProjectRunner {
   /** Queues the tasks that became ready and the finisher once the project ended; a status edit follows. */
   async #queued(projectId: string, ready: string[], ended: boolean): Promise<void> {
     const { queue } = this.deps;
-    await Promise.all([queue.tasks(projectId, ready), ended ? queue.finish(projectId) : undefined, this.#changed(projectId)]);
+    this.#changed(projectId);
+    await Promise.all([queue.tasks(projectId, ready), ended ? queue.finish(projectId) : undefined]);
   }
 
   /** The report (or why there is none), posted once per project; the last status edit follows. */
@@ -333,7 +334,7 @@ export class ProjectRunner {
           content: text,
         });
       events.done(target, projectId, text);
-      await this.#changed(projectId);
+      this.#changed(projectId);
     } catch (error) {
       log.warn({ projectId, err: error }, "report posted, but its bookkeeping failed");
     }
@@ -402,8 +403,9 @@ export class ProjectRunner {
     return poster;
   }
 
-  #changed(projectId: string): Promise<void> {
-    return this.deps.queue.progress(projectId);
+  /** Queues a status edit, without waiting for it: the work that changed the project goes on meanwhile. */
+  #changed(projectId: string): void {
+    this.deps.queue.progress(projectId).catch((error: unknown) => this.deps.log.warn({ projectId, err: error }, "status edit not queued"));
   }
 
   async #stopped(projectId: string): Promise<boolean> {

@@ -18,6 +18,7 @@ export type ProjectStatus = (typeof projectStatuses)[number];
 export type TaskStatus = "pending" | "queued" | "running" | "waiting_approval" | "done" | "failed" | "skipped" | "cancelled";
 
 const OPEN_TASK: TaskStatus[] = ["pending", "queued", "running", "waiting_approval"];
+const OPEN_SQL = sql.raw(`(${OPEN_TASK.map((status) => `'${status}'`).join(", ")})`);
 const LIVE_PROJECT: ProjectStatus[] = ["planning", "running"];
 
 export interface NewProject {
@@ -339,17 +340,62 @@ export class ProjectStore {
     });
   }
 
-  /** Marks a running task done with its result and records `note`, in one statement; false when it was not running. */
-  async finishTask(projectId: string, key: string, result: string, note: NewNote): Promise<boolean> {
-    const rows = await this.db.execute(sql`
+  /**
+   * Marks a running task done with its result, records `note`, and steps the project as `step`
+   * does, counting the task as done: one statement. Its snapshot may miss another task finishing
+   * at the same moment, in a statement of its own that misses this one in turn; `racing` says a
+   * task was in flight whose completion, together with this one, could make work ready or end the
+   * project. Then a `step` after this commit sees both.
+   */
+  async complete(
+    projectId: string,
+    key: string,
+    result: string,
+    note: NewNote,
+  ): Promise<{ ready: string[]; ended: boolean; racing: boolean }> {
+    const rows = await this.db.execute<{ ready: string[] | null; ended: boolean; racing: boolean }>(sql`
       with done as (
-        update ${projectTasks} set status = 'done', result = ${result}, error = null, finished_at = now()
+        update project_tasks set status = 'done', result = ${result}, error = null, finished_at = now()
         where project_id = ${projectId} and key = ${key} and status = 'running'
-        returning project_id)
-      insert into ${agentMessages} (project_id, from_agent, to_agent, kind, content)
-      select project_id, ${note.from}, ${note.to}, ${note.kind}, ${note.content} from done
-      returning id`);
-    return rowsOf(rows).length > 0;
+        returning key, result),
+      noted as (
+        insert into agent_messages (project_id, from_agent, to_agent, kind, content)
+        select ${projectId}, ${note.from}, ${note.to}, ${note.kind}, ${note.content} from done),
+      after as (
+        select t.key, t.depends_on, t.error, coalesce(d.result, t.result) as result,
+               case when d.key is null then t.status else 'done' end as status
+        from project_tasks t left join done d on d.key = t.key
+        where t.project_id = ${projectId}),
+      ready as (
+        update project_tasks t set status = 'queued'
+        from projects p
+        where p.id = t.project_id and p.status = 'running' and t.project_id = ${projectId} and t.status = 'pending'
+          and not exists (
+            select 1 from after d
+            where d.key in (select jsonb_array_elements_text(t.depends_on))
+              and case when t.key = p.report_task then d.status in ${OPEN_SQL} else d.status <> 'done' end)
+        returning t.key),
+      ended as (
+        update projects p set
+          status = case when r.status = 'done' then 'done' else 'failed' end,
+          report = r.result,
+          error = case when r.status = 'done' then null else coalesce(r.error, 'the report task did not finish') end,
+          updated_at = now()
+        from after r
+        where p.id = ${projectId} and p.status = 'running' and r.key = p.report_task
+          and not exists (select 1 from after o where o.status in ${OPEN_SQL})
+        returning p.id)
+      select (select array_agg(key) from ready) as ready, exists (select 1 from ended) as ended,
+        exists (
+          select 1 from after j
+          where j.key <> ${key} and j.status in ('queued', 'running', 'waiting_approval')
+            and (exists (
+                   select 1 from after t
+                   where t.status = 'pending' and t.depends_on @> jsonb_build_array(${key}::text)
+                     and t.depends_on @> jsonb_build_array(j.key))
+                 or not exists (select 1 from after o where o.key <> j.key and o.status in ${OPEN_SQL}))) as racing`);
+    const [row] = rowsOf<{ ready: string[] | null; ended: boolean; racing: boolean }>(rows);
+    return { ready: row?.ready ?? [], ended: row?.ended === true, racing: row?.racing === true };
   }
 
   /** Fails a task for good and skips everything that depends on it but the report; returns the skipped keys. */
