@@ -161,6 +161,7 @@ export const configSchema = z
     PROJECT_RETRY_BACKOFF_MS: positiveInt(2_000),
     PROJECT_TIMEOUT_MS: positiveInt(30 * 60_000),
     JOB_LOCK_MS: positiveInt(30_000),
+    PROJECT_STATUS_TICK_MS: positiveInt(10_000),
     SPECIALISTS: jsonArray(specialistSchema).default([]),
   })
   // Loose, so HTTP_APIS can read the variables its auth headers name.
@@ -262,6 +263,8 @@ export const configSchema = z
         retryBackoffMs: env.PROJECT_RETRY_BACKOFF_MS,
         timeoutMs: env.PROJECT_TIMEOUT_MS,
         lockMs: env.JOB_LOCK_MS,
+        /** How often a running project's status message is edited for its elapsed times alone. */
+        statusTickMs: env.PROJECT_STATUS_TICK_MS,
         specialists: env.SPECIALISTS,
       },
     };

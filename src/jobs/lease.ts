@@ -1,9 +1,28 @@
 import type { Redis } from "ioredis";
 
-const TAKE_UNLESS = `
-if redis.call("get", KEYS[1]) == ARGV[1] then return -1 end
+// Redis's clock in milliseconds, as a string: the same for every process that asks.
+const NOW = `local t = redis.call("time")
+local now = t[1] .. string.format("%03d", math.floor(tonumber(t[2]) / 1000))`;
+
+// KEYS: what the message shows ("<ms>|<state>", see SHOWN), the edit lease.
+// ARGV: the state to show, how long to hold the lease while editing, the tick (0: none).
+const DUE = `${NOW}
+local memo = redis.call("get", KEYS[1])
+if memo then
+  local bar = string.find(memo, "|", 1, true)
+  if bar and string.sub(memo, bar + 1) == ARGV[1] then
+    local tick = tonumber(ARGV[3])
+    if tick == 0 or tonumber(now) - tonumber(string.sub(memo, 1, bar - 1)) < tick then return -1 end
+  end
+end
 if redis.call("set", KEYS[2], "1", "PX", ARGV[2], "NX") then return 0 end
 return math.max(1, redis.call("pttl", KEYS[2]))`;
+
+// KEYS: the edit lease, what the message shows. ARGV: how long to hold the lease, the state shown.
+const SHOWN = `${NOW}
+redis.call("set", KEYS[1], "1", "PX", ARGV[1])
+redis.call("set", KEYS[2], now .. "|" .. ARGV[2], "EX", 86400)
+return 0`;
 
 /** Short exclusive leases in Redis, shared by every process: who may edit or post now. */
 export class Leases {
@@ -20,21 +39,25 @@ export class Leases {
   }
 
   /**
-   * Takes `name` for `ms` unless `memo` already holds `value` (then -1: nothing to do); else as
-   * `take`. One round trip, so that an edit that is not due costs next to nothing.
+   * Whether an edit of a message that should show `state` is due, and if so takes `name` for
+   * `ms` to make it: -1 when `memo` says the message shows `state` already (and, with `tickMs`,
+   * has shown it for less than that: an edit that only moves the clock waits a tick); 0 when the
+   * caller now holds `name`; else the milliseconds until it is free. One round trip, so that an
+   * edit that is not due costs next to nothing.
    */
-  async takeUnless(name: string, ms: number, memo: string, value: string): Promise<number> {
-    const result = await this.redis.eval(TAKE_UNLESS, 2, this.#key(memo), this.#key(name), value, String(ms));
+  async due(name: string, ms: number, memo: string, state: string, tickMs = 0): Promise<number> {
+    const result = await this.redis.eval(DUE, 2, this.#key(memo), this.#key(name), state, String(ms), String(tickMs));
     return Number(result);
   }
 
-  /** Keeps `name` held for `ms` from now (e.g. one interval after an edit completed); with `memo`, also stores a small value for a day. */
-  async hold(name: string, ms: number, memo?: { name: string; value: string }): Promise<void> {
-    const pipeline = this.redis.pipeline().set(this.#key(name), "1", "PX", ms);
-    if (memo) pipeline.set(this.#key(memo.name), memo.value, "EX", 86_400);
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
-    if (failed) throw failed[0];
+  /** After an edit: `name` stays held for `ms` from now (the wait before the next edit), and `memo` says `state` is shown since now (for a day). */
+  async shown(name: string, ms: number, memo: string, state: string): Promise<void> {
+    await this.redis.eval(SHOWN, 2, this.#key(name), this.#key(memo), String(ms), state);
+  }
+
+  /** Keeps `name` held for `ms` from now. */
+  async hold(name: string, ms: number): Promise<void> {
+    await this.redis.set(this.#key(name), "1", "PX", ms);
   }
 
   async release(name: string): Promise<void> {

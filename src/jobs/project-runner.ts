@@ -36,10 +36,14 @@ export interface RunnerDeps {
   events: ProjectEvents;
   leases: Leases;
   log: Logger;
+  /** How often a running project's status message is edited for its clocks alone; default STATUS_TICK_MS. */
+  statusTickMs?: number;
 }
 
 // Held while an edit or the report is being written; a crashed writer frees it after this.
 const WRITING_MS = 60_000;
+/** A running project's status shows elapsed times: edited for them alone at most this often. */
+export const STATUS_TICK_MS = 10_000;
 
 /** The id of the status message's row in the project's conversation. */
 export const statusRowId = (projectId: string) => `${projectId}:status`;
@@ -75,6 +79,8 @@ export class ProjectRunner {
     const [project, busy] = await Promise.all([store.get(projectId), store.busySpecialists()]);
     if (!project) return;
     if (project.status !== "planning") return void (await this.advance(projectId));
+    // The status's clock ticks from now, while the coordinator thinks.
+    this.#tick(project);
     let plan: ProjectPlan;
     try {
       plan = await coordinator.plan(project.goal, { signal, busy });
@@ -341,9 +347,11 @@ export class ProjectRunner {
   }
 
   /**
-   * Edits the status message to show the project as it is now, at most once per interval across
-   * processes and only when its state changed. A job that comes too early reschedules itself
-   * rather than hold a worker slot; a change made while it edited gets an edit of its own.
+   * Edits the status message to show the project as it is now: at most once per interval across
+   * processes, when its state changed or, while it runs, when its clocks moved a tick since the
+   * last edit. A job that comes too early reschedules itself rather than hold a worker slot. While
+   * the project runs, the next tick is always queued, so a change whose edit went missing shows
+   * by then; once it ended, its last state is shown and nothing more.
    */
   async progress(projectId: string): Promise<void> {
     const { store, leases, conversations, events, queue } = this.deps;
@@ -351,24 +359,49 @@ export class ProjectRunner {
     const statusMessageId = found?.project.statusMessageId;
     if (!found || !statusMessageId) return;
     const { project, tasks } = found;
-    const signature = stateOf(project, tasks);
-    const wait = await leases.takeUnless(`edit:${projectId}`, WRITING_MS, `status:${projectId}`, signature);
-    if (wait < 0) return;
+    const state = stateOf(project, tasks);
+    const live = isLive(project);
+    const wait = await leases.due(`edit:${projectId}`, WRITING_MS, `status:${projectId}`, state, live ? this.#tickMs : 0);
     if (wait > 0) return queue.progress(projectId, Math.min(wait, PROGRESS_INTERVAL_MS));
-    let shown: { name: string; value: string } | undefined;
-    try {
-      const text = statusText(project, tasks);
-      const target = await store.target(project);
-      await this.#poster(target).update(target, statusMessageId, text);
-      shown = { name: `status:${projectId}`, value: signature };
-      events.progress(target, projectId, text);
-      await conversations.updateMessage(statusRowId(projectId), text);
-    } finally {
-      // The next edit waits a whole interval after this one is done, however long it took.
-      await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS, shown);
+    if (wait === 0) {
+      let shown = false;
+      try {
+        const text = statusText(project, tasks);
+        const target = await store.target(project);
+        await Promise.all([
+          this.#poster(target).update(target, statusMessageId, text),
+          conversations.updateMessage(statusRowId(projectId), text),
+        ]);
+        events.progress(target, projectId, text);
+        shown = true;
+      } finally {
+        // The next edit waits a whole interval after this one is done, however long it took.
+        if (shown) await leases.shown(`edit:${projectId}`, PROGRESS_INTERVAL_MS, `status:${projectId}`, state);
+        else await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS);
+      }
     }
-    const now = await store.withTasks(projectId);
-    if (now && stateOf(now.project, now.tasks) !== signature) await queue.progress(projectId, PROGRESS_INTERVAL_MS);
+    if (live) await queue.progress(projectId, this.#untilTick(project));
+  }
+
+  get #tickMs(): number {
+    return this.deps.statusTickMs ?? STATUS_TICK_MS;
+  }
+
+  /**
+   * Milliseconds until the project's next tick: ticks fall every tick from its start, so that every
+   * process asking within one tick queues the same edit.
+   */
+  #untilTick(project: ProjectRow, now = Date.now()): number {
+    const tick = this.#tickMs;
+    const age = now - project.createdAt.getTime();
+    return (Math.floor(age / tick) + 1) * tick - age;
+  }
+
+  /** Queues the project's next tick, without waiting for it. */
+  #tick(project: ProjectRow): void {
+    this.deps.queue
+      .progress(project.id, this.#untilTick(project))
+      .catch((error: unknown) => this.deps.log.warn({ projectId: project.id, err: error }, "status tick not queued"));
   }
 
   #specialist(task: TaskRow): Specialist {
@@ -434,7 +467,11 @@ function inputsOf(dependencies: TaskRow[]) {
   }));
 }
 
-/** What the status message shows, without the clock: an edit is due only when this changes. */
+function isLive(project: Pick<ProjectRow, "status">): boolean {
+  return project.status === "planning" || project.status === "running";
+}
+
+/** What the status message shows, without the clocks: an edit is due when this changes (or, while it runs, a tick passed). */
 function stateOf(project: ProjectRow, tasks: TaskRow[]): string {
   return JSON.stringify([project.status, project.planNote, tasks.map((task) => [task.key, task.status])]);
 }

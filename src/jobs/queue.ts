@@ -42,10 +42,10 @@ const KEEP = { age: 24 * 3600, count: 50_000 };
 export class ProjectQueue {
   readonly queue: JobQueue;
   readonly posts: JobQueue;
-  // The status-edit slot this process last queued per project: only saves a Redis round trip, since
-  // a slot's job id makes adding it again a no-op. Projects that went quiet drop out first; no TTL,
-  // as an old slot never matches a new one.
-  readonly #progressSlots = new LRUCache<string, number>({ max: 10_000 });
+  // Status-edit slots this process queued lately ("<project>.<slot>"): only saves a Redis round
+  // trip, since a slot's job id makes adding it again a no-op. Old slots drop out first; no TTL,
+  // as a slot that passed is never asked for again.
+  readonly #progressSlots = new LRUCache<string, true>({ max: 20_000 });
 
   constructor(
     readonly connection: Redis,
@@ -90,7 +90,8 @@ export class ProjectQueue {
 
   /**
    * One status edit per interval slot: changes inside a slot share the job at its end. A later
-   * edit (`notBeforeMs` > 0, asked for by a running edit) always gets a slot after the current one.
+   * edit (`notBeforeMs` > 0: a busy edit's retry, the next tick of the clock) always gets a slot
+   * after the current one; every call aiming at the same moment shares that slot's job.
    */
   async progress(projectId: string, notBeforeMs = 0): Promise<void> {
     const intervalMs = PROGRESS_INTERVAL_MS;
@@ -98,7 +99,8 @@ export class ProjectQueue {
     const soonest = Math.ceil((now + notBeforeMs) / intervalMs);
     const slot = notBeforeMs > 0 ? Math.max(soonest, Math.floor(now / intervalMs) + 1) : soonest;
     // A slot's job runs at the slot's end: until then, adding it again from here is a no-op.
-    if (this.#progressSlots.get(projectId) === slot) return;
+    const queued = `${projectId}.${slot}`;
+    if (this.#progressSlots.has(queued)) return;
     await this.#add(
       { name: "progress", data: { projectId } },
       {
@@ -111,7 +113,7 @@ export class ProjectQueue {
       },
       this.posts,
     );
-    this.#progressSlots.set(projectId, slot);
+    this.#progressSlots.set(queued, true);
   }
 
   /** Removes a project's waiting work and tells every worker to abort its running jobs. */

@@ -67,6 +67,7 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
           events: consoleProjectEvents(consoleEvents),
           leases: new Leases(connection, prefix),
           log: log.child({ component: "projects" }),
+          statusTickMs: settings.statusTickMs,
         }),
         store,
         queue,

@@ -1,0 +1,102 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { Leases } from "../../src/jobs/lease.js";
+import { startTestApp, type TestApp } from "../support/app.js";
+import { scriptProjectLlm } from "../support/project-llm.js";
+import { waitFor } from "../support/wait.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether a status edit is due: the lease script every process asks, on the local Redis. */
+describe("Leases.due", () => {
+  const redis = new Redis("redis://127.0.0.1:6379");
+  const leases = new Leases(redis, `qtest-${randomBytes(4).toString("hex")}`);
+  afterAll(() => redis.quit());
+
+  it("is due for a state not shown yet, and not again for the same state", async () => {
+    expect(await leases.due("edit:p1", 60_000, "status:p1", "a")).toBe(0);
+    // Taken while the edit is written: another process waits.
+    expect(await leases.due("edit:p1", 60_000, "status:p1", "b")).toBeGreaterThan(0);
+    await leases.shown("edit:p1", 1, "status:p1", "a");
+    await sleep(5);
+    expect(await leases.due("edit:p1", 60_000, "status:p1", "a")).toBe(-1);
+    expect(await leases.due("edit:p1", 60_000, "status:p1", "b")).toBe(0);
+  });
+
+  it("is due for the same state once a tick passed since it was shown, and never without a tick", async () => {
+    await leases.shown("edit:p2", 1, "status:p2", "a");
+    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 60_000)).toBe(-1);
+    await sleep(20);
+    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 0)).toBe(-1);
+    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 10)).toBe(0);
+  });
+});
+
+interface ProgressEvent {
+  type: string;
+  projectId?: string;
+  text?: string;
+}
+
+/** A running project's status message shows its clocks moving; with a short tick here (10 s by default). */
+describe("the status message of a running project", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ PROJECT_STATUS_TICK_MS: "1000", LLM_TIMEOUT_MS: "30000" });
+  });
+  afterAll(() => t.stop());
+
+  it("is edited as time passes while a task runs, with larger elapsed times, and not once the project ended", {
+    timeout: 60_000,
+  }, async () => {
+    let slowRunning = true;
+    scriptProjectLlm(t.llm, {
+      plans: [
+        [
+          { key: "slow", capabilities: ["research"] },
+          { key: "report", capabilities: ["synthesis"], dependsOn: ["slow"] },
+        ],
+      ],
+      work: (key) => {
+        if (key === "slow") slowRunning = false;
+        return `Result of ${key}.`;
+      },
+      taskMs: (key) => (key === "slow" ? 8_000 : 10),
+    });
+    const ws = new WebSocket(`${t.app.url.replace("http", "ws")}/api/events?channel=clock`, { headers: t.auth });
+    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const events: ProgressEvent[] = [];
+    ws.on("message", (data) => events.push(JSON.parse(String(data))));
+
+    const { json } = await t.post("/api/commands", { channel: "clock", user: "ann", command: "/project", text: "Take your time" });
+    const id = /\(id ([0-9a-f-]{36})\)/.exec(json.text)![1]!;
+    const edits = () => events.filter((event) => event.type === "project.progress" && event.projectId === id).map((event) => event.text!);
+    const running = () => edits().filter((text) => text.includes("🔄 `slow`"));
+    // Nothing but time changes while `slow` runs: every edit after the first is a tick.
+    await waitFor(() => running().length >= 3 || !slowRunning, 30_000, "ticks while the task runs");
+    await waitFor(async () => (await t.get(`/api/projects/${id}`)).json.reportedAt !== null, 30_000, "the report");
+    await waitFor(() => edits().some((text) => text.includes("Status: done")), 10_000, "the last edit");
+
+    const ticks = running();
+    expect(ticks.length, ticks.join("\n---\n")).toBeGreaterThanOrEqual(3);
+    const seconds = (text: string, pattern: RegExp) => {
+      const [, m, s] = pattern.exec(text) ?? [];
+      return Number(m ?? 0) * 60 + Number(s);
+    };
+    const task = ticks.map((text) => seconds(text, /`slow` research · running · (?:(\d+)m)?(\d+)s/));
+    const project = ticks.map((text) => seconds(text, /Status: working · 0\/2 tasks done · (?:(\d+)m)?(\d+)s/));
+    for (let i = 1; i < ticks.length; i++) {
+      expect(task[i]).toBeGreaterThan(task[i - 1]!);
+      expect(project[i]).toBeGreaterThan(project[i - 1]!);
+    }
+
+    // Ended: the last state is shown, and ticks stop.
+    const final = edits().length;
+    await sleep(3_000);
+    ws.close();
+    expect(edits()).toHaveLength(final);
+    expect(edits().at(-1)).toContain("Status: done · 2/2 tasks done");
+  });
+});
