@@ -105,7 +105,7 @@ export class ProjectRunner {
         content: `${task.key}: ${task.description}`,
       })),
     ]);
-    if (ready) await this.#queued(projectId, ready, false);
+    if (ready) this.#queued(projectId, ready, false);
     else await this.advance(projectId);
   }
 
@@ -241,7 +241,7 @@ export class ProjectRunner {
     ]);
     // Another task finished alongside: a step now sees both.
     const again = step.racing ? await store.step(projectId) : { ready: [], ended: false };
-    await this.#queued(projectId, [...step.ready, ...again.ready], step.ended || again.ended);
+    this.#queued(projectId, [...step.ready, ...again.ready], step.ended || again.ended);
   }
 
   /**
@@ -301,15 +301,22 @@ export class ProjectRunner {
   async advance(projectId: string, announce = true): Promise<boolean> {
     const { ready, ended } = await this.deps.store.step(projectId);
     const changed = ready.length > 0 || ended;
-    if (changed || announce) await this.#queued(projectId, ready, ended);
+    if (changed || announce) this.#queued(projectId, ready, ended);
     return changed;
   }
 
-  /** Queues the tasks that became ready and the finisher once the project ended; a status edit follows. */
-  async #queued(projectId: string, ready: string[], ended: boolean): Promise<void> {
-    const { queue } = this.deps;
+  /**
+   * Queues the tasks that became ready and the finisher once the project ended, and a status edit.
+   * The job that made them ready need not wait for Redis to take them: it gives its slot back
+   * meanwhile. Should they not reach the queue (a failure, logged, or a crash), the project goes
+   * quiet and the sweep queues them from Postgres.
+   */
+  #queued(projectId: string, ready: string[], ended: boolean): void {
+    const { queue, log } = this.deps;
     this.#changed(projectId);
-    await Promise.all([queue.tasks(projectId, ready), ended ? queue.finish(projectId) : undefined]);
+    Promise.all([queue.tasks(projectId, ready), ended ? queue.finish(projectId) : undefined]).catch((error: unknown) =>
+      log.warn({ projectId, err: error }, "ready work not queued; the sweep queues it"),
+    );
   }
 
   /** The report (or why there is none), posted once per project; the last status edit follows. */
