@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
+import type { ProjectPlan } from "../../src/agents/team/coordinator.js";
+import type { Database, Db } from "../../src/db/client.js";
+import { ProjectStore } from "../../src/jobs/project-store.js";
+import { scratchPostgres } from "../support/databases.js";
+
+const diamond: ProjectPlan = {
+  reportTask: "d",
+  tasks: [
+    { key: "a", description: "A", specialist: "research", capabilities: ["research"], complexity: "low", dependsOn: [] },
+    { key: "b", description: "B", specialist: "analysis", capabilities: ["analysis"], complexity: "low", dependsOn: ["a"] },
+    { key: "c", description: "C", specialist: "research", capabilities: ["research"], complexity: "low", dependsOn: ["a"] },
+    { key: "d", description: "D", specialist: "synthesis", capabilities: ["synthesis"], complexity: "low", dependsOn: ["b", "c"] },
+  ],
+};
+
+const note = { from: "test", to: "coordinator", kind: "completion", content: "done" };
+
+/**
+ * A task finishes and steps its project in one statement (ProjectStore.complete), on Postgres,
+ * where two tasks can finish at the same moment on two connections.
+ */
+describe("finishing a project's tasks", () => {
+  let database: Database;
+  let conversations: ConversationStore;
+  let store: ProjectStore;
+  let channelId: string;
+
+  beforeAll(async () => {
+    database = await scratchPostgres();
+    conversations = new ConversationStore(database.db);
+    store = new ProjectStore(database.db, conversations);
+    channelId = (await conversations.ensureChannel("web", "complete")).id;
+  });
+  afterAll(() => database?.close());
+
+  async function planned(): Promise<string> {
+    const id = randomUUID();
+    const conversation = await conversations.openThread(channelId, id, "Project");
+    await store.create({
+      id,
+      channelId,
+      conversationId: conversation.id,
+      thread: id,
+      goal: "Finish",
+      createdBy: "ann",
+      creatorRole: "member",
+      statusMessageId: "status",
+    });
+    expect(await store.savePlan(id, diamond, [])).toEqual(["a"]);
+    return id;
+  }
+
+  it("queues what became ready and ends the project, in the same statement as the finish", async () => {
+    const id = await planned();
+    await store.startTask(id, "a");
+    const first = await store.complete(id, "a", "A done", note);
+    expect({ ...first, ready: first.ready.sort() }).toEqual({ ready: ["b", "c"], ended: false, racing: false });
+    await store.startTask(id, "b");
+    await store.startTask(id, "c");
+    // c still runs: d waits for it, and c's finish may be racing this one.
+    expect(await store.complete(id, "b", "B done", note)).toEqual({ ready: [], ended: false, racing: true });
+    expect(await store.complete(id, "c", "C done", note)).toEqual({ ready: ["d"], ended: false, racing: false });
+    await store.startTask(id, "d");
+    expect(await store.complete(id, "d", "The report", note)).toEqual({ ready: [], ended: true, racing: false });
+    const project = await store.get(id);
+    expect(project).toMatchObject({ status: "done", report: "The report" });
+    // Run again (a duplicated job): nothing changes.
+    expect(await store.complete(id, "d", "Another report", note)).toEqual({ ready: [], ended: false, racing: false });
+    expect((await store.get(id))?.report).toBe("The report");
+  });
+
+  it("says so when two tasks finish at once and miss each other, and a step then sees both", async () => {
+    const id = await planned();
+    await store.startTask(id, "a");
+    await store.complete(id, "a", "A done", note);
+    await store.startTask(id, "b");
+    await store.startTask(id, "c");
+    let inner: Awaited<ReturnType<ProjectStore["complete"]>> | undefined;
+    let outer: Awaited<ReturnType<ProjectStore["complete"]>> | undefined;
+    await database.db.transaction(async (tx) => {
+      // b's finish is not committed yet when c's finishes on another connection.
+      inner = await new ProjectStore(tx as unknown as Db, conversations).complete(id, "b", "B done", note);
+      outer = await store.complete(id, "c", "C done", note);
+    });
+    // Neither saw the other done, so neither queued d; both say a step is due.
+    expect(inner).toEqual({ ready: [], ended: false, racing: true });
+    expect(outer).toEqual({ ready: [], ended: false, racing: true });
+    expect(await store.step(id)).toEqual({ ready: ["d"], ended: false });
+  });
+});
