@@ -355,10 +355,10 @@ export class ProjectRunner {
 
   /**
    * Edits the status message to show the project as it is now: at most once per interval across
-   * processes, when its state changed or, while it runs, when its clocks moved a tick since the
-   * last edit. A job that comes too early reschedules itself rather than hold a worker slot. While
-   * the project runs, the next tick is always queued, so a change whose edit went missing shows
-   * by then; once it ended, its last state is shown and nothing more.
+   * processes, when its state changed or, while it runs, when a tick passed since the last edit
+   * (its clocks moved). A job that comes too early reschedules itself rather than hold a worker
+   * slot. While the project runs, the edit of its next tick is always queued, so a change whose
+   * edit went missing shows by then; once it ended, its last state is shown and nothing more.
    */
   async progress(projectId: string): Promise<void> {
     const { store, leases, conversations, events, queue } = this.deps;
@@ -368,46 +368,37 @@ export class ProjectRunner {
     const { project, tasks } = found;
     const state = stateOf(project, tasks);
     const live = isLive(project);
-    const wait = await leases.due(`edit:${projectId}`, WRITING_MS, `status:${projectId}`, state, live ? this.#tickMs : 0);
-    if (wait > 0) return queue.progress(projectId, Math.min(wait, PROGRESS_INTERVAL_MS));
-    if (wait === 0) {
-      let shown = false;
-      try {
-        const text = statusText(project, tasks);
-        const target = await store.target(project);
-        await Promise.all([
-          this.#poster(target).update(target, statusMessageId, text),
-          conversations.updateMessage(statusRowId(projectId), text),
-        ]);
-        events.progress(target, projectId, text);
-        shown = true;
-      } finally {
-        // The next edit waits a whole interval after this one is done, however long it took.
-        if (shown) await leases.shown(`edit:${projectId}`, PROGRESS_INTERVAL_MS, `status:${projectId}`, state);
-        else await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS);
-      }
+    const due = await leases.due(`edit:${projectId}`, WRITING_MS, `status:${projectId}`, state, live ? this.#tickMs : 0);
+    if (due.is === "busy") return queue.progress(projectId, Math.min(due.ms, PROGRESS_INTERVAL_MS));
+    // Shown already: a running project's next tick is queued (again: the job is one, by its slot).
+    if (due.is === "shown") return due.ms === undefined ? undefined : queue.progress(projectId, due.ms);
+    let shown = false;
+    try {
+      const text = statusText(project, tasks);
+      const target = await store.target(project);
+      await Promise.all([
+        this.#poster(target).update(target, statusMessageId, text),
+        conversations.updateMessage(statusRowId(projectId), text),
+      ]);
+      events.progress(target, projectId, text);
+      shown = true;
+    } finally {
+      // The next edit waits a whole interval after this one is done, however long it took.
+      if (shown) await leases.shown(`edit:${projectId}`, PROGRESS_INTERVAL_MS, `status:${projectId}`, state);
+      else await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS);
     }
-    if (live) await queue.progress(projectId, this.#untilTick(project));
+    if (live) await queue.progress(projectId, this.#tickMs);
   }
 
   get #tickMs(): number {
     return this.deps.statusTickMs ?? STATUS_TICK_MS;
   }
 
-  /**
-   * Milliseconds until the project's next tick: ticks fall every tick from its start, so that every
-   * process asking within one tick queues the same edit.
-   */
-  #untilTick(project: ProjectRow, now = Date.now()): number {
-    const tick = this.#tickMs;
-    const age = now - project.createdAt.getTime();
-    return (Math.floor(age / tick) + 1) * tick - age;
-  }
-
-  /** Queues the project's next tick, without waiting for it. */
+  /** Queues the status edit of the project's first tick (one tick after its start), without waiting for it. */
   #tick(project: ProjectRow): void {
+    const untilTick = Math.max(1, project.createdAt.getTime() + this.#tickMs - Date.now());
     this.deps.queue
-      .progress(project.id, this.#untilTick(project))
+      .progress(project.id, untilTick)
       .catch((error: unknown) => this.deps.log.warn({ projectId: project.id, err: error }, "status tick not queued"));
   }
 

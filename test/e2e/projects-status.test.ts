@@ -16,21 +16,24 @@ describe("Leases.due", () => {
   afterAll(() => redis.quit());
 
   it("is due for a state not shown yet, and not again for the same state", async () => {
-    expect(await leases.due("edit:p1", 60_000, "status:p1", "a")).toBe(0);
+    expect(await leases.due("edit:p1", 60_000, "status:p1", "a")).toEqual({ is: "edit" });
     // Taken while the edit is written: another process waits.
-    expect(await leases.due("edit:p1", 60_000, "status:p1", "b")).toBeGreaterThan(0);
+    expect(await leases.due("edit:p1", 60_000, "status:p1", "b")).toMatchObject({ is: "busy" });
     await leases.shown("edit:p1", 1, "status:p1", "a");
     await sleep(5);
-    expect(await leases.due("edit:p1", 60_000, "status:p1", "a")).toBe(-1);
-    expect(await leases.due("edit:p1", 60_000, "status:p1", "b")).toBe(0);
+    expect(await leases.due("edit:p1", 60_000, "status:p1", "a")).toEqual({ is: "shown" });
+    expect(await leases.due("edit:p1", 60_000, "status:p1", "b")).toEqual({ is: "edit" });
   });
 
-  it("is due for the same state once a tick passed since it was shown, and never without a tick", async () => {
+  it("is due for the same state once a tick passed since it was shown, and says when", async () => {
     await leases.shown("edit:p2", 1, "status:p2", "a");
-    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 60_000)).toBe(-1);
+    const early = await leases.due("edit:p2", 60_000, "status:p2", "a", 60_000);
+    expect(early).toMatchObject({ is: "shown" });
+    expect(early.is === "shown" && early.ms).toBeGreaterThan(50_000);
     await sleep(20);
-    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 0)).toBe(-1);
-    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 10)).toBe(0);
+    // Without a tick (an ended project), never.
+    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 0)).toEqual({ is: "shown" });
+    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 10)).toEqual({ is: "edit" });
   });
 });
 
