@@ -68,7 +68,7 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
     const meanCallMs = (modelSeconds * 1000) / calls.length;
     const slots = options.workers * options.concurrency;
     const bound = Math.max((CRITICAL_PATH_CALLS * meanCallMs) / 1000, modelSeconds / slots);
-    const { tasks, plans } = await overheads(t, queue, ids, calls);
+    const { tasks, plans, busyMs } = await overheads(t, queue, ids, calls);
     const name = `projects (${options.projects} diamonds, ${options.workers} workers × ${options.concurrency} slots, ${MODEL_MS} ms model)`;
     const perProject = ids.map((id) => edits.get(id) ?? 0).sort((a, b) => a - b);
     return [
@@ -88,6 +88,13 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
       },
       { name, metric: "per-task overhead p99", value: percentile(tasks, 99), unit: "ms" },
       { name, metric: "plan job overhead p50", value: percentile(plans, 50), unit: "ms" },
+      {
+        name,
+        metric: "slot occupancy",
+        value: busyMs / (slots * seconds * 1000),
+        unit: "×",
+        note: "the plan and task jobs' time on slots ÷ (slots × total): the rest, slots waited for work",
+      },
       { name, metric: "total", value: seconds, unit: "s", note: `model calls ${calls.length}, mean ${meanCallMs.toFixed(1)} ms` },
       {
         name,
@@ -188,15 +195,17 @@ async function overheads(t: Awaited<ReturnType<typeof startTestApp>>, queue: Que
   for (const call of calls) byCall.set(`${call.goal}\n${call.key}`, [...(byCall.get(`${call.goal}\n${call.key}`) ?? []), call.ms]);
   const tasks: number[] = [];
   const plans: number[] = [];
+  let busyMs = 0;
   for (const id of ids) {
     const goal = goals.get(id);
     for (const key of ["plan", ...TASKS]) {
       const model = byCall.get(`${goal}\n${key}`);
       const job = await queue.getJob(key === "plan" ? jobIds.plan(id) : jobIds.task(id, key));
+      if (job?.processedOn && job.finishedOn) busyMs += job.finishedOn - job.processedOn;
       // A job run more than once (a retry) has no single model call to set against it.
       if (!job?.processedOn || !job.finishedOn || model?.length !== 1 || job.attemptsMade > 1) continue;
       (key === "plan" ? plans : tasks).push(job.finishedOn - job.processedOn - model[0]!);
     }
   }
-  return { tasks: tasks.sort((a, b) => a - b), plans: plans.sort((a, b) => a - b) };
+  return { tasks: tasks.sort((a, b) => a - b), plans: plans.sort((a, b) => a - b), busyMs };
 }
