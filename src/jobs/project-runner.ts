@@ -368,11 +368,13 @@ export class ProjectRunner {
     const { project, tasks } = found;
     const state = stateOf(project, tasks);
     const live = isLive(project);
-    const due = await leases.due(`edit:${projectId}`, WRITING_MS, `status:${projectId}`, state, live ? this.#tickMs : 0);
+    const tick = live ? { name: `tick:${projectId}`, ms: this.#tickMs } : undefined;
+    const due = await leases.due(`edit:${projectId}`, WRITING_MS, `status:${projectId}`, state, tick);
     if (due.is === "busy") return queue.progress(projectId, Math.min(due.ms, PROGRESS_INTERVAL_MS));
-    // Shown already: a running project's next tick is queued (again: the job is one, by its slot).
-    if (due.is === "shown") return due.ms === undefined ? undefined : queue.progress(projectId, due.ms);
+    // Shown already. The next tick's edit is queued, by this job if none is yet.
+    if (due.is === "shown") return due.tickIn === undefined ? undefined : queue.progress(projectId, due.tickIn);
     let shown = false;
+    let tickQueued = true;
     try {
       const text = statusText(project, tasks);
       const target = await store.target(project);
@@ -384,10 +386,11 @@ export class ProjectRunner {
       shown = true;
     } finally {
       // The next edit waits a whole interval after this one is done, however long it took.
-      if (shown) await leases.shown(`edit:${projectId}`, PROGRESS_INTERVAL_MS, `status:${projectId}`, state);
+      if (shown) tickQueued = !(await leases.shown(`edit:${projectId}`, PROGRESS_INTERVAL_MS, `status:${projectId}`, state, tick));
       else await leases.hold(`edit:${projectId}`, PROGRESS_INTERVAL_MS);
     }
-    if (live) await queue.progress(projectId, this.#tickMs);
+    // A tick's edit queued before this one finds it shown, and queues the next.
+    if (!tickQueued) await queue.progress(projectId, this.#tickMs);
   }
 
   get #tickMs(): number {
@@ -396,10 +399,12 @@ export class ProjectRunner {
 
   /** Queues the status edit of the project's first tick (one tick after its start), without waiting for it. */
   #tick(project: ProjectRow): void {
+    const { leases, queue, log } = this.deps;
     const untilTick = Math.max(1, project.createdAt.getTime() + this.#tickMs - Date.now());
-    this.deps.queue
-      .progress(project.id, untilTick)
-      .catch((error: unknown) => this.deps.log.warn({ projectId: project.id, err: error }, "status tick not queued"));
+    leases
+      .take(`tick:${project.id}`, untilTick)
+      .then((wait) => (wait === 0 ? queue.progress(project.id, untilTick) : undefined))
+      .catch((error: unknown) => log.warn({ projectId: project.id, err: error }, "status tick not queued"));
   }
 
   #specialist(task: TaskRow): Specialist {

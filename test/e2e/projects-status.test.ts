@@ -19,21 +19,36 @@ describe("Leases.due", () => {
     expect(await leases.due("edit:p1", 60_000, "status:p1", "a")).toEqual({ is: "edit" });
     // Taken while the edit is written: another process waits.
     expect(await leases.due("edit:p1", 60_000, "status:p1", "b")).toMatchObject({ is: "busy" });
-    await leases.shown("edit:p1", 1, "status:p1", "a");
+    expect(await leases.shown("edit:p1", 1, "status:p1", "a")).toBe(false);
     await sleep(5);
     expect(await leases.due("edit:p1", 60_000, "status:p1", "a")).toEqual({ is: "shown" });
     expect(await leases.due("edit:p1", 60_000, "status:p1", "b")).toEqual({ is: "edit" });
   });
 
-  it("is due for the same state once a tick passed since it was shown, and says when", async () => {
-    await leases.shown("edit:p2", 1, "status:p2", "a");
-    const early = await leases.due("edit:p2", 60_000, "status:p2", "a", 60_000);
-    expect(early).toMatchObject({ is: "shown" });
-    expect(early.is === "shown" && early.ms).toBeGreaterThan(50_000);
+  it("is due for the same state once a tick passed since it was shown, its edit queued once", async () => {
+    const tick = { name: "tick:p2", ms: 60_000 };
+    // The edit's caller queues the next tick's edit; nobody else does while it is queued.
+    expect(await leases.shown("edit:p2", 1, "status:p2", "a", tick)).toBe(true);
+    await sleep(5);
+    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", tick)).toEqual({ is: "shown" });
+    expect(await leases.shown("edit:p2", 1, "status:p2", "a", tick)).toBe(false);
+    // Without a tick (an ended project), never due.
+    expect(await leases.due("edit:p2", 60_000, "status:p2", "a")).toEqual({ is: "shown" });
+    // A short tick: due once it passed.
+    const short = { name: "tick:p3", ms: 10 };
+    await leases.shown("edit:p3", 1, "status:p3", "a", short);
     await sleep(20);
-    // Without a tick (an ended project), never.
-    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 0)).toEqual({ is: "shown" });
-    expect(await leases.due("edit:p2", 60_000, "status:p2", "a", 10)).toEqual({ is: "edit" });
+    expect(await leases.due("edit:p3", 60_000, "status:p3", "a", short)).toEqual({ is: "edit" });
+  });
+
+  it("has the edit that finds its tick not due yet queue the next, when none is queued", async () => {
+    const tick = { name: "tick:p4", ms: 60_000 };
+    await leases.shown("edit:p4", 1, "status:p4", "a", tick);
+    await leases.release("tick:p4");
+    const due = await leases.due("edit:p4", 60_000, "status:p4", "a", tick);
+    expect(due).toMatchObject({ is: "shown" });
+    expect(due.is === "shown" && due.tickIn).toBeGreaterThan(50_000);
+    expect(await leases.due("edit:p4", 60_000, "status:p4", "a", tick)).toEqual({ is: "shown" });
   });
 });
 
