@@ -89,6 +89,11 @@ export class Leases {
     return (await this.redis.eval(SHOWN, 3, ...keys, String(ms), state, String(tick?.ms ?? 0))) === 1;
   }
 
+  /** Marks the edit of a tick as queued for `tick.ms` from now; true when none was, so the caller queues it. */
+  async tickQueued(tick: Tick): Promise<boolean> {
+    return (await this.redis.set(this.#key(tick.name), "1", "PX", Math.max(1, tick.ms - TICK_MARGIN_MS), "NX")) === "OK";
+  }
+
   /** Keeps `name` held for `ms` from now. */
   async hold(name: string, ms: number): Promise<void> {
     await this.redis.set(this.#key(name), "1", "PX", ms);

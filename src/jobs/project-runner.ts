@@ -402,8 +402,8 @@ export class ProjectRunner {
     const { leases, queue, log } = this.deps;
     const untilTick = Math.max(1, project.createdAt.getTime() + this.#tickMs - Date.now());
     leases
-      .take(`tick:${project.id}`, untilTick)
-      .then((wait) => (wait === 0 ? queue.progress(project.id, untilTick) : undefined))
+      .tickQueued({ name: `tick:${project.id}`, ms: untilTick })
+      .then((mine) => (mine ? queue.progress(project.id, untilTick) : undefined))
       .catch((error: unknown) => log.warn({ projectId: project.id, err: error }, "status tick not queued"));
   }
 
