@@ -1,6 +1,5 @@
 import "dotenv/config";
 import { secretValues } from "./config.js";
-import { mathjs } from "./tools/builtin/calculator.js";
 import { createLogger } from "./wiring/log.js";
 import { closeOnSignal, configOrExit } from "./wiring/process.js";
 import { startProjectSystem } from "./wiring/project-system.js";
@@ -20,8 +19,6 @@ const log = createLogger(config.logLevel, secretValues(config));
 const services = await openServices(config, log);
 const projects = startProjectSystem(config, { ...services, db: services.database.db, log }, true);
 log.info({ concurrency: config.projects.concurrency }, "project worker running");
-// Specialists may calculate: load mathjs now that the worker runs (see calculator.ts).
-void mathjs().catch((error: unknown) => log.warn({ err: error }, "the calculator could not load mathjs"));
 closeOnSignal(log, "finishing the jobs in hand", async () => {
   await projects.close();
   await services.close();

@@ -18,7 +18,6 @@ import type { Platform } from "../core/thread.js";
 import { ThreadQueue } from "../core/thread-queue.js";
 import type { Database } from "../db/client.js";
 import { bullConnection } from "../jobs/queue.js";
-import { mathjs } from "../tools/builtin/calculator.js";
 import type { Logger } from "./log.js";
 import { startProjectSystem } from "./project-system.js";
 import { Router } from "./router.js";
@@ -221,8 +220,6 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     await slack?.start();
     await discord?.start();
     approvals.start(APPROVAL_SWEEP_MS);
-    // Loaded once the bot answers, not before: see calculator.ts.
-    setImmediate(() => void mathjs().catch((error: unknown) => log.warn({ err: error }, "the calculator could not load mathjs")));
   } catch (error) {
     // Half started, the process would hold the port, the database and Redis open while serving nothing.
     await close().catch((closeError: unknown) => log.warn({ err: closeError }, "closing after a failed start failed"));

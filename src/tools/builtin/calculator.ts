@@ -69,10 +69,10 @@ const bounded =
 let loading: Promise<MathJsInstance> | undefined;
 
 /**
- * mathjs, loaded off the start's path: it is most of what a start would otherwise import. The app
- * warms it once it listens, so a first calculation does not spend its time limit loading it.
+ * mathjs, loaded at the first calculation: it is most of what a start would otherwise import.
+ * (Loading it just after the start instead blocked the event loop while the first requests came.)
  */
-export function mathjs(): Promise<MathJsInstance> {
+function mathjs(): Promise<MathJsInstance> {
   loading ??= import("mathjs").then(({ all, create }) => {
     // mathjs types `all` as possibly undefined; it is always present at run time.
     const math = create(all as FactoryFunctionMap, { number: "number" });
