@@ -4,6 +4,15 @@ import { specialistSchema } from "./agents/team/specialists.js";
 import { approvalSettings } from "./tools/approval-policy.js";
 import { httpApiSchema, mcpServerSchema } from "./tools/settings.js";
 
+/** A token that opens an HTTP route: printable, no spaces, long enough not to be guessed. */
+const accessToken = z
+  .string()
+  .trim()
+  .max(200, "expected at most 200 characters")
+  .regex(/^[\x21-\x7e]*$/, "expected printable ASCII without spaces, e.g. the output of `openssl rand -hex 32`")
+  .refine((token) => token === "" || token.length >= 16, "expected at least 16 characters, e.g. the output of `openssl rand -hex 32`")
+  .optional();
+
 const optionalString = z
   .string()
   .trim()
@@ -70,22 +79,10 @@ export const configSchema = z
     DISCORD_GUILD_ID: optionalString,
     DISCORD_API_URL: url("https://discord.com/api").default("https://discord.com/api"),
     WEB_CONSOLE: z.enum(["on", "off"]).optional(),
-    CONSOLE_TOKEN: z
-      .string()
-      .trim()
-      .max(200, "expected at most 200 characters")
-      .regex(/^[\x21-\x7e]*$/, "expected printable ASCII without spaces, e.g. the output of `openssl rand -hex 32`")
-      // Whoever guesses it owns the bot, and wrong guesses are only slowed per address.
-      .refine((token) => token === "" || token.length >= 16, "expected at least 16 characters, e.g. the output of `openssl rand -hex 32`")
-      .optional(),
-    METRICS_TOKEN: z
-      .string()
-      .trim()
-      .max(200, "expected at most 200 characters")
-      .regex(/^[\x21-\x7e]*$/, "expected printable ASCII without spaces, e.g. the output of `openssl rand -hex 32`")
-      // Only reads /metrics; still a secret, as scrapes show what the bot is doing.
-      .refine((token) => token === "" || token.length >= 16, "expected at least 16 characters, e.g. the output of `openssl rand -hex 32`")
-      .optional(),
+    // Whoever guesses it owns the bot, and wrong guesses are only slowed per address.
+    CONSOLE_TOKEN: accessToken,
+    // Only reads /metrics; still a secret, as scrapes show what the bot is doing.
+    METRICS_TOKEN: accessToken,
     PUBLIC_URL: z
       .string()
       .trim()

@@ -176,7 +176,7 @@ export class ProjectStore {
           and not exists (
             select 1 from project_tasks d
             where d.project_id = t.project_id and d.key in (select jsonb_array_elements_text(t.depends_on))
-              and case when t.key = p.report_task then d.status in ('pending', 'queued', 'running', 'waiting_approval') else d.status <> 'done' end)
+              and case when t.key = p.report_task then d.status in ${OPEN_SQL} else d.status <> 'done' end)
         returning t.key),
       ended as (
         update projects p set
@@ -186,7 +186,7 @@ export class ProjectStore {
           updated_at = now()
         from project_tasks r
         where p.id = ${projectId} and p.status = 'running' and r.project_id = p.id and r.key = p.report_task
-          and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ('pending', 'queued', 'running', 'waiting_approval'))
+          and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ${OPEN_SQL})
         returning p.id)
       select (select array_agg(key) from ready) as ready, exists (select 1 from ended) as ended`);
     const [row] = rowsOf<{ ready: string[] | null; ended: boolean }>(rows);
