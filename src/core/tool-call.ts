@@ -1,3 +1,6 @@
+import { redactSecrets } from "./redact.js";
+import { parseStorableJson } from "./storable-text.js";
+
 /** A call the model asked for. */
 export interface ToolCallRequest {
   id: string;
@@ -11,4 +14,15 @@ export interface ToolSpec {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
+}
+
+/** A call's arguments as shown to people (audit rows, approval prompts): parsed where JSON, secrets hidden. */
+export function shownArguments(raw: string): unknown {
+  let value: unknown;
+  try {
+    value = parseStorableJson(raw);
+  } catch {
+    value = raw;
+  }
+  return redactSecrets(value);
 }

@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
 import { decisionOf } from "../agents/approvals/approval-flow.js";
 import { type ApprovalRow, type ApprovalStore, isTaskApproval, promptOf } from "../agents/approvals/approval-store.js";
-import { shownArguments } from "../agents/assistant/paused-turn.js";
 import type { ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { Coordinator, ProjectPlan } from "../agents/team/coordinator.js";
 import {
@@ -15,6 +14,7 @@ import type { Specialist } from "../agents/team/specialists.js";
 import { renewing } from "../core/claim.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
 import type { Author, ThreadRef } from "../core/thread.js";
+import { shownArguments } from "../core/tool-call.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Leases } from "./lease.js";
 import type { ProjectJob } from "./payloads.js";

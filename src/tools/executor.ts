@@ -2,8 +2,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { untilAborted } from "../core/abort.js";
 import type { Background } from "../core/background.js";
 import { redactOutput, redactSecrets } from "../core/redact.js";
-import { parseStorableJson, storableText } from "../core/storable-text.js";
-import type { ToolCallRequest } from "../core/tool-call.js";
+import { storableText } from "../core/storable-text.js";
+import { shownArguments, type ToolCallRequest } from "../core/tool-call.js";
 import type { Db } from "../db/client.js";
 import { checkArguments } from "./arguments.js";
 import { AuditLog } from "./audit-log.js";
@@ -83,7 +83,7 @@ export class ToolExecutor {
       conversationId: context.conversationId ?? null,
       callId: call.id,
       toolName: call.name,
-      arguments: redactSecrets(checked?.raw ?? parseOrText(call.arguments)),
+      arguments: checked ? redactSecrets(checked.raw) : shownArguments(call.arguments),
       ok: outcome.ok,
       // Redacted here only: the model needs the real result (an API may echo headers, an MCP tool a token).
       result: cut(redactOutput(outcome.content), 4_000),
@@ -148,15 +148,6 @@ function failure(name: string, message: string): ToolOutcome {
 
 function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}\n[output cut: ${text.length - max} more characters not shown]`;
-}
-
-/** Unknown tools and unparsable arguments still get a redacted audit row (text is scrubbed by pattern). */
-function parseOrText(json: string): unknown {
-  try {
-    return parseStorableJson(json);
-  } catch {
-    return json;
-  }
 }
 
 function valueAt(value: unknown, path: string): unknown {

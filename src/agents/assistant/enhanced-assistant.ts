@@ -4,6 +4,7 @@ import type { Attachment } from "../../core/attachment.js";
 import type { Background } from "../../core/background.js";
 import type { ReplyStream, TurnOutput } from "../../core/poster.js";
 import { type Author, authorName, type ThreadRef } from "../../core/thread.js";
+import { shownArguments } from "../../core/tool-call.js";
 import { type ApprovalSetting, needsApproval } from "../../tools/approval-policy.js";
 import type { ToolExecutor } from "../../tools/executor.js";
 import { type ToolRegistry, toToolSpec } from "../../tools/registry.js";
@@ -15,7 +16,7 @@ import type { MemoryRecord } from "../memory/types.js";
 import { type ReadAttachments, readAttachments, skippedNote } from "./attachments.js";
 import { buildContext, type HistoryMessage } from "./context-builder.js";
 import { holdReply } from "./held-reply.js";
-import { type PausedTurn, shownArguments } from "./paused-turn.js";
+import type { PausedTurn } from "./paused-turn.js";
 import {
   type Decision,
   type LoopInput,

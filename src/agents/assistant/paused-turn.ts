@@ -1,4 +1,3 @@
-import { redactSecrets } from "../../core/redact.js";
 import type { Author } from "../../core/thread.js";
 import type { LoopState } from "./reasoning-loop.js";
 
@@ -29,14 +28,3 @@ export interface PausedTask {
 
 /** What a stored approval goes on with once decided, by its `kind`. */
 export type PausedWork = PausedTurn | PausedTask;
-
-/** A call's arguments as shown to the person deciding: parsed where they are JSON, secrets hidden. */
-export function shownArguments(raw: string): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    value = raw;
-  }
-  return redactSecrets(value);
-}
