@@ -78,6 +78,8 @@ export const configSchema = z
     DISCORD_APPLICATION_ID: optionalString,
     DISCORD_GUILD_ID: optionalString,
     DISCORD_API_URL: url("https://discord.com/api").default("https://discord.com/api"),
+    // Every process must say the same: each holds some of the shards, one process per shard.
+    DISCORD_SHARD_COUNT: positiveInt(1),
     WEB_CONSOLE: z.enum(["on", "off"]).optional(),
     // Whoever guesses it owns the bot, and wrong guesses are only slowed per address.
     CONSOLE_TOKEN: accessToken,
@@ -210,6 +212,8 @@ export const configSchema = z
             applicationId: env.DISCORD_APPLICATION_ID as string,
             guildId: env.DISCORD_GUILD_ID,
             apiUrl: env.DISCORD_API_URL,
+            /** Gateway shards, spread over the processes through Redis leases. */
+            shardCount: env.DISCORD_SHARD_COUNT,
           }
         : undefined,
       webConsole: env.WEB_CONSOLE ? env.WEB_CONSOLE === "on" : !slack && !discord,

@@ -18,6 +18,7 @@ import type { Platform } from "../core/thread.js";
 import { ThreadQueue } from "../core/thread-queue.js";
 import type { Database } from "../db/client.js";
 import { bullConnection } from "../jobs/queue.js";
+import { ShardLeases } from "./discord-shards.js";
 import type { Logger } from "./log.js";
 import { startProjectSystem } from "./project-system.js";
 import { Router } from "./router.js";
@@ -185,6 +186,11 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const discord = config.discord
     ? (await import("../adapters/discord/index.js")).createDiscordAdapter(config.discord, bot, log)
     : undefined;
+  // Each gateway shard in one process of those sharing Redis; the others stand by to take it over.
+  const shards =
+    discord && config.discord
+      ? new ShardLeases({ redis: redis.client, prefix: config.redisPrefix, count: config.discord.shardCount, shards: discord, log })
+      : undefined;
   posters.set("web", webPoster);
   if (slack) posters.set("slack", slack.poster);
   if (discord) posters.set("discord", discord.poster);
@@ -202,6 +208,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await slack?.stop();
+      await shards?.stop();
       await discord?.stop();
       await router.drain();
       await projects.close();
@@ -219,6 +226,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
     });
     await slack?.start();
     await discord?.start();
+    await shards?.start();
     approvals.start(APPROVAL_SWEEP_MS);
   } catch (error) {
     // Half started, the process would hold the port, the database and Redis open while serving nothing.

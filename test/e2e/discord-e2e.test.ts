@@ -301,12 +301,18 @@ describe("Discord without the MessageContent intent enabled in the developer por
     };
     const env = discord.env();
     const adapter = createDiscordAdapter(
-      { token: env.DISCORD_TOKEN, applicationId: env.DISCORD_APPLICATION_ID, guildId: env.DISCORD_GUILD_ID, apiUrl: env.DISCORD_API_URL },
+      {
+        token: env.DISCORD_TOKEN,
+        applicationId: env.DISCORD_APPLICATION_ID,
+        guildId: env.DISCORD_GUILD_ID,
+        apiUrl: env.DISCORD_API_URL,
+        shardCount: 1,
+      },
       bot,
       log,
     );
     try {
-      await expect(adapter.start()).rejects.toThrow(/enable the MessageContent intent in the Discord Developer Portal/);
+      await expect(adapter.connect(0, 1)).rejects.toThrow(/enable the MessageContent intent in the Discord Developer Portal/);
       expect(discord.gateway.connections[0]?.closeCode).toBe(4014);
       expect(lines.join("")).not.toContain("Discord connected");
     } finally {

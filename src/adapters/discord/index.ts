@@ -1,3 +1,4 @@
+import { REST } from "@discordjs/rest";
 import {
   type ButtonInteraction,
   Client,
@@ -26,7 +27,13 @@ export type DiscordSettings = NonNullable<Config["discord"]>;
 
 export interface DiscordAdapter {
   poster: DiscordPoster;
+  /** Registers the slash commands, over REST alone: no gateway connection needed. */
   start(): Promise<void>;
+  /** Connects to the gateway as shard `shard` of `count`; resolves once Discord says it is ready. */
+  connect(shard: number, count: number): Promise<void>;
+  /** Closes shard `shard`'s gateway connection, if this process holds it. */
+  disconnect(shard: number): Promise<void>;
+  /** Closes every gateway connection. */
   stop(): Promise<void>;
 }
 
@@ -44,21 +51,13 @@ export function createDiscordAdapter(
   log: Logger,
   options: { editIntervalMs?: number } = {},
 ): DiscordAdapter {
-  const client = new Client({
-    intents: [
-      GatewayIntentBits.Guilds,
-      GatewayIntentBits.GuildMessages,
-      GatewayIntentBits.MessageContent,
-      GatewayIntentBits.DirectMessages,
-    ],
-    // DM channels are not cached before their first message arrives.
-    partials: [Partials.Channel],
-    rest: { api: settings.apiUrl },
-  });
-  const poster = new DiscordPoster(client.rest, log, options);
+  const rest = new REST({ api: settings.apiUrl }).setToken(settings.token);
+  const poster = new DiscordPoster(rest, log, options);
+  /** A gateway client per shard this process holds: which shards it holds changes as processes come and go. */
+  const clients = new Map<number, Client>();
 
   const onMessage = async (message: Message) => {
-    const me = client.user?.id;
+    const me = message.client.user.id;
     if (!me || message.author.bot || message.system) return;
     // As readers see it; a mention of the bot's own role is a mention too.
     const { text, mentioned } = readDiscordMessage(message, me);
@@ -193,24 +192,54 @@ export function createDiscordAdapter(
     for (const content of rest) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   };
 
-  client.on(
-    Events.MessageCreate,
-    (message) => void onMessage(message).catch((error: unknown) => log.error({ err: error }, "discord message failed")),
-  );
-  client.on(
-    Events.InteractionCreate,
-    (interaction) => void onInteraction(interaction).catch((error: unknown) => log.error({ err: error }, "discord command failed")),
-  );
-  client.on(Events.ShardResume, (shard) => log.info({ shard }, "discord gateway resumed"));
-  client.on(Events.Error, (error) => log.error({ err: error }, "discord client error"));
+  const gatewayClient = (shard: number, count: number): Client => {
+    const client = new Client({
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.MessageContent,
+        GatewayIntentBits.DirectMessages,
+      ],
+      // DM channels are not cached before their first message arrives.
+      partials: [Partials.Channel],
+      rest: { api: settings.apiUrl },
+      shards: [shard],
+      shardCount: count,
+    });
+    client.on(
+      Events.MessageCreate,
+      (message) => void onMessage(message).catch((error: unknown) => log.error({ err: error }, "discord message failed")),
+    );
+    client.on(
+      Events.InteractionCreate,
+      (interaction) => void onInteraction(interaction).catch((error: unknown) => log.error({ err: error }, "discord command failed")),
+    );
+    client.on(Events.ShardResume, (id) => log.info({ shard: id }, "discord gateway resumed"));
+    client.on(Events.Error, (error) => log.error({ err: error }, "discord client error"));
+    return client;
+  };
+
+  const disconnect = async (shard: number) => {
+    const client = clients.get(shard);
+    clients.delete(shard);
+    await client?.destroy();
+  };
 
   return {
     poster,
     async start() {
+      await registerCommands(rest, settings, log);
+    },
+    async connect(shard, count) {
+      if (clients.has(shard)) return;
+      const client = gatewayClient(shard, count);
+      clients.set(shard, client);
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       try {
         await client.login(settings.token);
+        await ready;
       } catch (error) {
+        await disconnect(shard);
         if (/disallowed intents/i.test(String((error as Error).message)))
           throw new Error(
             "Discord refused the gateway intents: enable the MessageContent intent in the Discord Developer Portal → Bot → Privileged Gateway Intents, then restart.",
@@ -218,22 +247,21 @@ export function createDiscordAdapter(
           );
         throw error;
       }
-      await ready;
-      await registerCommands(client, settings, log);
-      log.info({ user: client.user?.tag }, "Discord connected");
+      log.info({ user: client.user?.tag, shard, shards: count }, "Discord connected");
     },
+    disconnect,
     async stop() {
-      await client.destroy();
+      await Promise.all([...clients.keys()].map(disconnect));
     },
   };
 }
 
 /** Bulk overwrite is idempotent: the same list twice leaves the same commands. */
-async function registerCommands(client: Client, settings: DiscordSettings, log: Logger): Promise<void> {
+async function registerCommands(rest: REST, settings: DiscordSettings, log: Logger): Promise<void> {
   const route = settings.guildId
     ? Routes.applicationGuildCommands(settings.applicationId, settings.guildId)
     : Routes.applicationCommands(settings.applicationId);
-  await client.rest.put(route, { body: discordCommands });
+  await rest.put(route, { body: discordCommands });
   log.info({ scope: settings.guildId ? `guild ${settings.guildId}` : "global" }, "Discord slash commands registered");
 }
 
