@@ -134,7 +134,11 @@ export const processedEvents = pgTable(
     /** When the running turn last said it is alive; an old one means its process died. */
     claimedAt: timestamp("claimed_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.platform, t.eventId] })],
+  (t) => [
+    primaryKey({ columns: [t.platform, t.eventId] }),
+    // Turns not ended, which later messages of their threads wait for (ConversationStore.unsettledBefore).
+    index("processed_events_unsettled").on(t.messageId).where(sql`${t.outcome} is null and ${t.messageId} is not null`),
+  ],
 );
 
 export const toolCalls = pgTable(

@@ -22,6 +22,9 @@ import { type ThreadQueue, threadKey } from "../core/thread-queue.js";
 
 /** The queue of a DM's top-level messages, in place of a thread id (which is never empty). */
 const DIRECT_QUEUE = "";
+/** A turn that waits for an earlier message's turn in another process looks again after this, doubling up to the most. */
+const OTHERS_FIRST_POLL_MS = 25;
+const OTHERS_MOST_POLL_MS = 500;
 
 export interface RoutedMessage extends TurnResult, HandledMessage {
   conversationId: string;
@@ -47,6 +50,10 @@ export class Router implements Bot {
   readonly #storing = new Map<string, Set<{ overtaken: boolean }>>();
   /** Deliveries being handled here, by platform and event id: a duplicate waits for the first. */
   readonly #deliveries = new Map<string, Promise<RoutedMessage | undefined>>();
+  /** The turns of this process not yet ended, by user message id: a later message of the thread waits for them. */
+  readonly #turnsHere = new Map<string, Promise<unknown>>();
+  /** Turns waiting for earlier ones before they join their thread's queue, by queue key. */
+  readonly #admitting = new Map<string, number>();
   #closing = false;
 
   constructor(private readonly deps: RouterDeps) {}
@@ -88,7 +95,7 @@ export class Router implements Bot {
     const assistant = assistants.for(channel);
     // With no turn of this thread ahead of this one, nothing a turn could still remember is missed:
     // recall while the message is stored. (A duplicate delivery wastes it, bumping what it found.)
-    const ahead = this.deps.threads.busy(key) || this.#storing.has(key);
+    const ahead = this.deps.threads.busy(key) || this.#storing.has(key) || this.#admitting.has(key);
     const recalled = ahead ? undefined : assistant.recall(message.text, externalThread);
     // Reported by the turn; not unhandled when there is no turn.
     recalled?.catch(() => undefined);
@@ -120,25 +127,30 @@ export class Router implements Bot {
         const early = arrival.overtaken || !received ? undefined : recalled;
         const to = { platform: message.platform, channel: message.channel, thread: turn.thread };
         const { direct, quoted } = message;
-        const answer = this.deps.threads.run(queueKey(turn.thread), () =>
-          assistant.answer(
-            {
-              conversationId,
-              replyId,
-              author: message.author,
-              text: message.text,
-              userSeq: seq,
-              opened,
-              recalled: early,
-              delivery,
-              direct,
-              quoted,
-              messageId,
-              attachments: message.attachments,
-            },
-            turnOutput(poster, to, replyId),
+        const scope = { conversationId, seq, ...(direct && { channelId: channel.id }) };
+        const answer = this.#afterEarlier(queueKey(turn.thread), scope).then(() =>
+          this.deps.threads.run(queueKey(turn.thread), () =>
+            assistant.answer(
+              {
+                conversationId,
+                replyId,
+                author: message.author,
+                text: message.text,
+                userSeq: seq,
+                opened,
+                recalled: early,
+                delivery,
+                direct,
+                quoted,
+                messageId,
+                attachments: message.attachments,
+              },
+              turnOutput(poster, to, replyId),
+            ),
           ),
         );
+        const ended = answer.catch(() => undefined).then(() => void this.#turnsHere.delete(messageId));
+        this.#turnsHere.set(messageId, ended);
         handled = { received: turn.received, thread: turn.thread, answer: this.#claimed(delivery, answer) };
       }
     } finally {
@@ -157,6 +169,31 @@ export class Router implements Bot {
     }
     const { received, thread, answer } = handled;
     return { ...(await answer), thread, conversationId: received.conversationId, userMessageId: received.messageId };
+  }
+
+  /**
+   * Resolves once the turns of the earlier messages of the thread (of the DM channel, for
+   * `channelId`) have ended, in any process, so turns keep their thread's order across processes
+   * (see docs/internals.md). Each waits only for smaller `seq`s, so none waits for another in a
+   * circle; a turn whose process died stops holding the thread when its claim goes stale, and
+   * other threads never wait. Then the thread's queue orders it with a decided approval's turn.
+   */
+  async #afterEarlier(key: string, at: { conversationId: string; seq: number; channelId?: string }): Promise<void> {
+    this.#admitting.set(key, (this.#admitting.get(key) ?? 0) + 1);
+    try {
+      for (let pause = OTHERS_FIRST_POLL_MS; ; pause = Math.min(pause * 2, OTHERS_MOST_POLL_MS)) {
+        const ahead = await this.deps.conversations.unsettledBefore(at, CLAIM_STALE_MS);
+        if (ahead.length === 0) return;
+        const here = ahead.map((id) => this.#turnsHere.get(id));
+        // Turns of this process are awaited; another's (or one whose receive has not returned yet) are looked for again.
+        if (here.every((ended) => ended !== undefined)) await Promise.all(here);
+        else await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    } finally {
+      const left = (this.#admitting.get(key) ?? 1) - 1;
+      if (left === 0) this.#admitting.delete(key);
+      else this.#admitting.set(key, left);
+    }
   }
 
   /**

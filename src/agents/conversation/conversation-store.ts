@@ -68,7 +68,7 @@ const CHANNEL_TTL_MS = 30_000;
 /** Channel rows kept in memory; the least recently used go first. */
 const CHANNELS_CACHED = 10_000;
 
-export interface ConversationStoreOptions extends Partial<Pick<Database, "relaxed" | "flush">> {
+export interface ConversationStoreOptions extends Partial<Pick<Database, "relaxed" | "flush" | "engine">> {
   /** How long a cached channel row is trusted; CHANNEL_TTL_MS by default. */
   channelTtlMs?: number;
 }
@@ -79,6 +79,8 @@ export class ConversationStore {
   private readonly flushDisk: (() => Promise<void>) | undefined;
   // Where received messages are written: relaxed only where they can be flushed before an answer.
   private readonly inbound: Db;
+  // Whether other processes may share the database: PGlite belongs to one.
+  private readonly shared: boolean;
   /**
    * Channel rows by id, read by every chat turn, command and project task of this process. Rows
    * change through their settings (updateChannelSettings, which refreshes its entry) and their name.
@@ -95,6 +97,7 @@ export class ConversationStore {
     this.relaxed = options.relaxed ?? db;
     this.flushDisk = options.flush;
     this.inbound = this.flushDisk ? this.relaxed : db;
+    this.shared = options.engine === "postgres";
     this.#channels = new LRUCache({ max: CHANNELS_CACHED, ttl: options.channelTtlMs ?? CHANNEL_TTL_MS });
   }
 
@@ -255,6 +258,27 @@ export class ConversationStore {
       };
     // Failed, but claimed by another caller between the two statements.
     return { state: "running" };
+  }
+
+  /**
+   * The user messages before message `seq` whose turns have not ended and whose claims are alive
+   * (renewed within `staleMs`): in its thread, or with `channelId` in any thread of the channel.
+   * Every process's, so none on a database that only this process opens.
+   *
+   * Receiving a message locks its thread's row until it commits, and its `seq` is drawn after
+   * that lock: a message stored before another's commit has the smaller `seq`, and is seen here
+   * by a caller that asks after its own message was received.
+   */
+  async unsettledBefore(at: { conversationId: string; seq: number; channelId?: string }, staleMs: number): Promise<string[]> {
+    if (!this.shared) return [];
+    const scope = at.channelId
+      ? sql`m.conversation_id in (select id from ${conversations} where channel_id = ${at.channelId})`
+      : sql`m.conversation_id = ${at.conversationId}`;
+    const rows = await this.db.execute<{ id: string }>(sql`
+      select m.id from ${processedEvents} e join ${messages} m on m.id = e.message_id
+      where e.outcome is null and e.message_id is not null and ${scope} and m.seq < ${at.seq}
+        and e.claimed_at >= now() - ${staleMs} * interval '1 millisecond'`);
+    return rowsOf<{ id: string }>(rows).map((row) => row.id);
   }
 
   /** The turn for `key` is still running: renews its claim, so no redelivery takes it over. */

@@ -1,0 +1,1 @@
+CREATE INDEX "processed_events_unsettled" ON "processed_events" USING btree ("message_id") WHERE "processed_events"."outcome" is null and "processed_events"."message_id" is not null;
