@@ -5,6 +5,7 @@ import { benchProjects } from "./projects.js";
 import { benchPromptTokens } from "./prompt-tokens.js";
 import { benchRecall } from "./recall.js";
 import type { BenchResult } from "./result.js";
+import { benchScale } from "./scale.js";
 import { benchSlack } from "./slack.js";
 import { benchStart } from "./start.js";
 import { benchTools } from "./tools.js";
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   tools: () => benchTools(),
   discord: () => benchDiscord(),
   start: () => benchStart(),
+  scale: () => benchScale(),
 };
 
 // `npm run bench -- chat-pglite recall` runs a subset.
