@@ -3,9 +3,9 @@ import type { Redis } from "ioredis";
 import type { Logger } from "./log.js";
 
 /** A shard's lease lasts this long unless renewed: a holder that died is replaced within it plus a round. */
-export const SHARD_LEASE_MS = 15_000;
+const SHARD_LEASE_MS = 15_000;
 /** Every process renews the shards it holds, and tries the free ones, this often. */
-export const SHARD_ROUND_MS = 5_000;
+const SHARD_ROUND_MS = 5_000;
 
 // KEYS: the shard's lease. ARGV: this process's token, the lease's length. Takes the lease when it
 // is free or this process's already (a renewal); 1 when the caller holds it now, 0 when another does.
@@ -58,12 +58,17 @@ export class ShardLeases {
    * deliver); later rounds give back those another process holds once Redis answers.
    */
   async start(): Promise<void> {
-    await this.#claimAll(true);
-    const roundMs = this.options.roundMs ?? SHARD_ROUND_MS;
+    // Renewals start at once: a connection slower than the lease must not lose it meanwhile.
     this.#timer = setInterval(() => {
       this.#round = this.#round.then(() => this.#claimAll(false));
-    }, roundMs);
+    }, this.options.roundMs ?? SHARD_ROUND_MS);
     this.#timer.unref();
+    try {
+      await this.#claimAll(true);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
   }
 
   /** Disconnects every shard held here and frees its lease, so another process takes it without waiting. */
@@ -102,14 +107,14 @@ export class ShardLeases {
     }
     if (mine && !this.#held.has(shard)) {
       this.#held.add(shard);
-      try {
-        await shards.connect(shard, count);
-      } catch (error) {
+      // Not awaited by later rounds, so that renewals of the other shards go on meanwhile.
+      const connecting = shards.connect(shard, count).catch(async (error: unknown) => {
         this.#held.delete(shard);
         await redis.eval(RELEASE, 1, this.#key(shard), this.#token).catch(() => undefined);
         if (first) throw error;
         log.error({ err: error, shard }, "discord shard not connected");
-      }
+      });
+      if (first) await connecting;
     } else if (!mine && this.#held.has(shard)) {
       log.warn({ shard }, "discord shard taken over by another process; disconnecting");
       this.#held.delete(shard);
