@@ -162,6 +162,15 @@ export const configSchema = z
     JOB_LOCK_MS: positiveInt(30_000),
     PROJECT_STATUS_TICK_MS: positiveInt(10_000),
     SPECIALISTS: jsonArray(specialistSchema).default([]),
+    // OpenTelemetry's own names, so collectors' usual settings work unchanged.
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .string()
+      .trim()
+      .refine((v) => v === "" || /^https?:$/.test(URL.canParse(v) ? new URL(v).protocol : ""), {
+        message: "expected an OTLP/HTTP collector's base URL such as http://127.0.0.1:4318",
+      })
+      .optional(),
+    OTEL_SERVICE_NAME: z.string().trim().min(1).default("quorum"),
   })
   // Loose, so HTTP_APIS can read the variables its auth headers name.
   .loose()
@@ -268,10 +277,21 @@ export const configSchema = z
         statusTickMs: env.PROJECT_STATUS_TICK_MS,
         specialists: env.SPECIALISTS,
       },
+      /** Spans exported over OTLP/HTTP; unset, no tracing SDK is loaded at all. */
+      tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? { tracesUrl: tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT), serviceName: env.OTEL_SERVICE_NAME }
+        : undefined,
     };
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/** Where spans go: the OTLP base endpoint with the signal's path appended, as the OTLP exporter spec says. */
+function tracesUrl(endpoint: string): string {
+  const url = new URL(endpoint);
+  url.pathname = `${url.pathname.replace(/\/$/, "")}/v1/traces`;
+  return url.href;
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";

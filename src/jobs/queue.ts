@@ -1,4 +1,4 @@
-import { type JobsOptions, Queue } from "bullmq";
+import { type JobsOptions, Queue, type Telemetry } from "bullmq";
 import { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
 import type { JobName, ProjectJob } from "./payloads.js";
@@ -33,6 +33,8 @@ export interface QueueSettings {
   prefix: string;
   taskAttempts: number;
   retryBackoffMs: number;
+  /** Tracing: a span per job queued, whose context the job carries to its worker. */
+  telemetry?: Telemetry | undefined;
 }
 
 // Finished jobs stay a day so that re-adding one by its id (a sweep, a retried finisher) is a no-op.
@@ -51,7 +53,12 @@ export class ProjectQueue {
     readonly connection: Redis,
     private readonly settings: QueueSettings,
   ) {
-    const options = { connection, prefix: settings.prefix, defaultJobOptions: { removeOnComplete: KEEP, removeOnFail: KEEP } };
+    const options = {
+      connection,
+      prefix: settings.prefix,
+      telemetry: settings.telemetry,
+      defaultJobOptions: { removeOnComplete: KEEP, removeOnFail: KEEP },
+    };
     this.queue = new Queue(PROJECT_QUEUE, options);
     this.posts = new Queue(POST_QUEUE, options);
     for (const queue of [this.queue, this.posts]) queue.on("error", () => undefined);

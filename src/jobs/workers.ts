@@ -1,4 +1,4 @@
-import { type Job, Worker } from "bullmq";
+import { type Job, type Telemetry, Worker } from "bullmq";
 import type { Logger } from "pino";
 import type { ApprovalStore } from "../agents/approvals/approval-store.js";
 import { validJob } from "./payloads.js";
@@ -17,6 +17,8 @@ export interface WorkerSettings {
   /** How long a project may work (waits for a person aside) before it is ended as failed. */
   timeoutMs: number;
   sweepMs?: number;
+  /** Tracing: a span per job run, in the trace of whatever queued it. */
+  telemetry?: Telemetry | undefined;
 }
 
 export interface ProjectWorkers {
@@ -44,6 +46,7 @@ export function startProjectWorkers(
     lockDuration: settings.lockMs,
     stalledInterval: settings.lockMs,
     maxStalledCount: 2,
+    telemetry: settings.telemetry,
   };
   const worker = new Worker<unknown>(
     PROJECT_QUEUE,

@@ -23,6 +23,7 @@ import type { Logger } from "./log.js";
 import { startProjectSystem } from "./project-system.js";
 import { Router } from "./router.js";
 import { channelAssistants, openServices } from "./services.js";
+import { tracedBot } from "./spans.js";
 
 export interface RunningApp {
   /** Base URL of the HTTP server (web console, its API). */
@@ -53,7 +54,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const assistants = channelAssistants(services, config, config.llm.model, log);
   const projects = startProjectSystem(
     config,
-    { db, llm, tools, executor, conversations, approvals: services.approvals, redis, log },
+    { db, llm, tools, executor, conversations, approvals: services.approvals, redis, log, tracing: services.tracing },
     config.projects.runWorkers,
   );
   const missing = missingSettings(config);
@@ -177,8 +178,8 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   await sessions.prune();
   const access = new ConsoleAccess({ token, publicUrl, bindHost: config.host, sessions, metricsToken: config.console.metricsToken });
   const webPoster = new WebPoster(hub);
-  // What the adapters and the API talk to: the router, counted for /metrics.
-  const bot = services.metrics.bot(router);
+  // What the adapters and the API talk to: the router, counted for /metrics and traced.
+  const bot = tracedBot(services.metrics.bot(router));
   const metrics = () => services.metrics.scrape();
   const api = createWebApi({ bot, backend, hub, poster: webPoster, enabled: config.webConsole, access, metrics, log });
   // Bolt and discord.js are loaded only where they are used: they are much of a start's time.

@@ -126,7 +126,8 @@ export class Metrics {
   }
 }
 
-function outcomeOf(handled: HandledMessage | undefined): ReplyOutcome {
+/** How a delivery ended: the reply's outcome, or why there was none of its own. */
+export function outcomeOf(handled: HandledMessage | undefined): ReplyOutcome {
   if (!handled) return "duplicate";
   if (handled.repeated) return "repeated";
   if (handled.pendingApproval) return "waiting";

@@ -17,6 +17,7 @@ import type { RedisConnection } from "../jobs/redis.js";
 import { type ProjectWorkers, startProjectWorkers } from "../jobs/workers.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import type { ToolRegistry } from "../tools/registry.js";
+import type { Tracing } from "./tracing.js";
 
 export interface ProjectSystemDeps {
   db: Db;
@@ -28,6 +29,8 @@ export interface ProjectSystemDeps {
   approvals: ApprovalStore;
   redis: RedisConnection;
   log: Logger;
+  /** When spans are exported, jobs get theirs, in the trace of the turn or command that queued them. */
+  tracing: Tracing | undefined;
 }
 
 export interface ProjectSystem {
@@ -43,10 +46,11 @@ export interface ProjectSystem {
 /** Projects as one part: the queue, the runner and its posters, and (optionally) workers in this process. */
 export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runWorkers: boolean): ProjectSystem {
   const { db, llm, tools, executor, conversations, approvals, redis, log } = deps;
+  const telemetry = deps.tracing?.jobs;
   const settings = config.projects;
   const connection = bullConnection(config.redisUrl);
   const prefix = config.redisPrefix;
-  const queue = new ProjectQueue(connection, { ...settings, prefix });
+  const queue = new ProjectQueue(connection, { ...settings, prefix, telemetry });
   const store = new ProjectStore(db, conversations);
   const roster = specialistRoster(settings.specialists);
   const consoleEvents = new RedisConsoleEvents(redis.client, prefix, log);
@@ -72,7 +76,14 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
         store,
         queue,
         approvals,
-        { redisUrl: config.redisUrl, prefix, concurrency: settings.concurrency, lockMs: settings.lockMs, timeoutMs: settings.timeoutMs },
+        {
+          redisUrl: config.redisUrl,
+          prefix,
+          concurrency: settings.concurrency,
+          lockMs: settings.lockMs,
+          timeoutMs: settings.timeoutMs,
+          telemetry,
+        },
         log,
       )
     : undefined;

@@ -9,12 +9,14 @@ import { Background } from "../core/background.js";
 import { type Database, openDatabase } from "../db/client.js";
 import { connectRedis, type RedisConnection } from "../jobs/redis.js";
 import { builtinTools } from "../tools/builtin/index.js";
-import { ToolExecutor } from "../tools/executor.js";
+import type { ToolExecutor } from "../tools/executor.js";
 import { McpConnections } from "../tools/mcp/connections.js";
 import { RedisRateLimiter } from "../tools/rate-limiter.js";
 import { ToolRegistry } from "../tools/registry.js";
 import type { Logger } from "./log.js";
 import { Metrics } from "./metrics.js";
+import { TracedToolExecutor, tracedLlm } from "./spans.js";
+import { startTracing, type Tracing } from "./tracing.js";
 
 /** What the bot and its workers share: storage, the model, memory and the tools. */
 export interface Services {
@@ -29,6 +31,8 @@ export interface Services {
   approvals: ApprovalStore;
   /** Prometheus metrics of this process; the model and the executor report to it. */
   metrics: Metrics;
+  /** Present when spans are exported (OTEL_EXPORTER_OTLP_ENDPOINT); close() flushes them last. */
+  tracing: Tracing | undefined;
   /** Bookkeeping off the reply path; close() waits for it. */
   background: Background;
   close(): Promise<void>;
@@ -36,6 +40,7 @@ export interface Services {
 
 /** Opens the database (applying migrations), Redis, the LLM client, the tools and MCP servers. */
 export async function openServices(config: Config, log: Logger, llm?: LlmClient): Promise<Services> {
+  const tracing = await startTracing(config.tracing, log);
   const database = await openDatabase(config.database);
   const { db } = database;
   const redis = connectRedis(config.redisUrl);
@@ -49,23 +54,29 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
   return {
     database,
     redis,
-    llm: metrics.llm(llm ?? createLlmClient(config.llm)),
+    llm: tracedLlm(metrics.llm(llm ?? createLlmClient(config.llm)), config.llm.baseURL),
     conversations: new ConversationStore(db, database),
     memory,
     approvals: new ApprovalStore(db),
     tools,
-    executor: new ToolExecutor(db, {
+    executor: new TracedToolExecutor(db, {
       limiter: new RedisRateLimiter(redis.client, config.redisPrefix),
       background,
       onCall: (tool, ok) => metrics.toolCall(tool, ok),
     }),
     metrics,
+    tracing,
     background,
     async close() {
-      await background.drain();
-      await mcp.close();
-      await redis.close();
-      await database.close();
+      try {
+        await background.drain();
+        await mcp.close();
+        await redis.close();
+        await database.close();
+      } finally {
+        // Last, so the spans of the work finished above are exported too.
+        await tracing?.close();
+      }
     },
   };
 }

@@ -66,7 +66,14 @@ describe("streaming text", () => {
 
     expect(deltas.length).toBeGreaterThan(1);
     expect(deltas.join("")).toBe(story);
-    expect(result).toEqual({ content: story, toolCalls: [], finishReason: "stop", usage: { promptTokens: 21, completionTokens: 9 } });
+    expect(result).toEqual({
+      content: story,
+      toolCalls: [],
+      finishReason: "stop",
+      usage: { promptTokens: 21, completionTokens: 9 },
+      responseModel: "fake-model",
+      responseId: expect.stringMatching(/^chatcmpl-/),
+    });
 
     const [body] = bodies();
     expect(body).toMatchObject({ model: "fake-model", stream: true, stream_options: { include_usage: true } });
@@ -84,7 +91,13 @@ describe("streaming text", () => {
       reply.sse([chunk({ role: "assistant", content: "Hi" }), chunk({ content: " there" }), chunk({}, "stop")]),
     );
     const result = await client.complete({ messages: ask("hello") });
-    expect(result).toEqual({ content: "Hi there", toolCalls: [], finishReason: "stop" });
+    expect(result).toEqual({
+      content: "Hi there",
+      toolCalls: [],
+      finishReason: "stop",
+      responseModel: "raw-model",
+      responseId: "chatcmpl-raw",
+    });
     expect(result).not.toHaveProperty("usage");
   });
 });

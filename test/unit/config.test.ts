@@ -42,4 +42,20 @@ describe("config", () => {
     expect(config.webConsole).toBe(false);
     expect(config.llm.configured).toBe(true);
   });
+
+  it("traces only with OTEL_EXPORTER_OTLP_ENDPOINT, sending to its /v1/traces", () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "" }).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" }).tracing).toEqual({
+      tracesUrl: "http://collector:4318/v1/traces",
+      serviceName: "quorum",
+    });
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "https://otlp.example.com/otlp/", OTEL_SERVICE_NAME: "quorum-eu" }).tracing).toEqual({
+      tracesUrl: "https://otlp.example.com/otlp/v1/traces",
+      serviceName: "quorum-eu",
+    });
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT: got "collector:4317"; expected an OTLP\/HTTP collector's base URL/,
+    );
+  });
 });

@@ -21,6 +21,8 @@ const toolCallDeltaSchema = z.object({
 });
 
 const chunkSchema = z.object({
+  id: z.string().nullish(),
+  model: z.string().nullish(),
   choices: z
     .array(
       z.object({
@@ -61,12 +63,16 @@ export class StreamAccumulator {
   private usage: TokenUsage | undefined;
   private finishReason: string | undefined;
   private sawChoice = false;
+  private responseModel: string | undefined;
+  private responseId: string | undefined;
 
   /** Adds one chunk and returns its text, if any, for the caller to stream on. */
   add(raw: unknown): string {
     const parsed = chunkSchema.safeParse(raw);
     if (!parsed.success) throw new BadResponseError("stream chunk has an unexpected shape", { cause: parsed.error });
     const chunk = parsed.data;
+    this.responseModel ??= chunk.model || undefined;
+    this.responseId ??= chunk.id || undefined;
     if (chunk.usage) {
       // Some servers repeat a running total on every chunk; the last one wins.
       this.usage = {
@@ -96,6 +102,8 @@ export class StreamAccumulator {
     if (toolCalls.some((call) => call.name === "")) throw new BadResponseError("a tool call arrived without a name");
     const result: CompletionResult = { content: this.content, toolCalls, finishReason: this.finishReason };
     if (this.usage) result.usage = this.usage;
+    if (this.responseModel) result.responseModel = this.responseModel;
+    if (this.responseId) result.responseId = this.responseId;
     return result;
   }
 

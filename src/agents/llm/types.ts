@@ -32,6 +32,10 @@ export interface CompletionResult {
   toolCalls: ToolCallRequest[];
   usage?: TokenUsage;
   finishReason: string;
+  /** The model that answered, as the server names it (often more exact than the one asked for). */
+  responseModel?: string;
+  /** The server's id of this completion. */
+  responseId?: string;
 }
 
 export interface LlmClient {
