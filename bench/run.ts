@@ -9,6 +9,7 @@ import { benchScale } from "./scale.js";
 import { benchSlack } from "./slack.js";
 import { benchStart } from "./start.js";
 import { benchTools } from "./tools.js";
+import { benchTracing } from "./tracing.js";
 
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   "chat-pglite": () => benchChat("pglite"),
@@ -21,6 +22,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   discord: () => benchDiscord(),
   start: () => benchStart(),
   scale: () => benchScale(),
+  tracing: () => benchTracing(),
 };
 
 // `npm run bench -- chat-pglite recall` runs a subset.
