@@ -10,8 +10,11 @@ import { outcomeOf } from "./metrics.js";
  * semantic conventions. Ids, models, token counts, tool names and outcomes only: never what
  * anyone wrote, nor an error's message (it may echo a statement or a URL). Without tracing
  * configured (./tracing.ts) the tracer is the API's no-op one.
+ *
+ * The tracer is looked up per span, not kept: one kept would stay bound to the first SDK it met,
+ * and services closed and opened again in one process (tests, a restart) start a new one.
  */
-const tracer = trace.getTracer("quorum");
+const tracer = () => trace.getTracer("quorum");
 
 /** The channel's assistant, the one agent a turn invokes. */
 const AGENT = "assistant";
@@ -35,7 +38,7 @@ export function tracedBot(bot: Bot): Bot {
       ),
     // The turn that goes on after a decision is answered later: its span ends with it.
     decideApproval: (decision, poster) =>
-      tracer.startActiveSpan(
+      tracer().startActiveSpan(
         `invoke_agent ${AGENT}`,
         { kind: SpanKind.INTERNAL, attributes: { ...agent, "quorum.platform": decision.platform, "quorum.approval.id": decision.id } },
         async (span) => {
@@ -129,7 +132,7 @@ export class TracedToolExecutor extends ToolExecutor {
 
 /** Runs `work` as the active span, ended when it settles; a throw marks the span failed. */
 function inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, work: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { kind, attributes }, async (span) => {
+  return tracer().startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await work(span);
     } catch (error) {
