@@ -1,4 +1,4 @@
-import { type Context, context, propagation, SpanKind, trace } from "@opentelemetry/api";
+import { type Context, context, DiagLogLevel, diag, propagation, SpanKind, trace } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace-node";
 import type { Telemetry } from "bullmq";
 import type { Config } from "../config.js";
@@ -37,11 +37,17 @@ export async function startTracing(settings: Config["tracing"], log: Logger): Pr
   const exported = new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [withoutJobHousekeeping(exported)] });
   provider.register();
+  // A collector that is down or refuses the spans is said in the log (the SDK is silent by default).
+  const said = (message: string) => log.warn({ component: "tracing" }, message);
+  const quiet = () => undefined;
+  diag.setLogger({ error: said, warn: said, info: quiet, debug: quiet, verbose: quiet }, DiagLogLevel.WARN);
   log.info({ collector: new URL(settings.tracesUrl).host, service: settings.serviceName }, "traces exported over OTLP");
   return {
     jobs: new BullMQOtel({ tracerName: JOB_TRACER }),
     async close() {
-      await provider.shutdown();
+      // The last batch goes out here; a collector that refuses it must not fail the shutdown.
+      await provider.shutdown().catch((error: unknown) => said(`the last spans were not exported: ${messageOf(error)}`));
+      diag.disable();
       trace.disable();
       context.disable();
       propagation.disable();
@@ -64,4 +70,8 @@ function withoutJobHousekeeping(next: SpanProcessor): SpanProcessor {
     forceFlush: () => next.forceFlush(),
     shutdown: () => next.shutdown(),
   };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -160,4 +160,27 @@ describe("tracing", () => {
     const values = JSON.stringify(spans.map((s) => s.attributes));
     for (const text of [QUESTION, "6 * 7", "It is 42", GOAL, "Result of tides"]) expect(values).not.toContain(text);
   }, 90_000);
+
+  it("says in the log when the collector refuses the spans, and goes on answering", async () => {
+    const logLines: string[] = [];
+    const before = receiver.requests;
+    // The receiver answers 404 off /v1/traces: a collector that is not one.
+    const t = await startTestApp(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/not-a-collector`, LOG_LEVEL: "warn", LLM_TIMEOUT_MS: "30000" },
+      { logLines },
+    );
+    try {
+      scriptLlm(t.llm, () => "Still here.");
+      expect((await t.post("/api/chat", { channel: "refused", user: "ada", text: QUESTION })).json.reply.text).toBe("Still here.");
+    } finally {
+      await t.stop();
+    }
+    expect(receiver.requests).toBeGreaterThan(before);
+    const said = logLines
+      .map((line) => JSON.parse(line) as { component?: string; msg: string })
+      .filter((line) => line.component === "tracing");
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.map((line) => line.msg).join("\n")).toMatch(/404|Not Found/);
+    expect(logLines.join("\n")).not.toContain(QUESTION);
+  });
 });
