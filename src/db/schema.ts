@@ -218,12 +218,16 @@ export const projectTasks = pgTable(
      * approval's job may take the task up again. Null for a task that never waited.
      */
     approvalId: text("approval_id"),
-    /** Set once the task's summary reply is in the thread, so a retried job does not post it again. */
+    /** When the task was done with its summary reply in the thread; null when that summary could not be posted. */
     summaryPostedAt: timestamp("summary_posted_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.key] }),
+    // Every plan counts the running tasks per specialist: without this, a scan of every task ever.
+    index("project_tasks_running").on(t.specialist).where(sql`${t.status} = 'running'`),
+  ],
 );
 
 export const agentMessages = pgTable(

@@ -217,19 +217,18 @@ export class ProjectRunner {
     const { key } = task;
     if ("paused" in outcome) return this.#wait(project, key, specialist, outcome.paused);
     const { result } = outcome;
-    // Posted before the task counts as done, so the report always comes after every summary. A
-    // summary that cannot be posted is not worth the task's result.
-    const summary =
-      key !== project.reportTask && (await store.claimSummary(projectId, key))
-        ? await this.#postSummary(project, key, taskSummaryText({ ...task, result }))
-        : undefined;
+    // Posted before the task counts as done, so the report always comes after every summary; a
+    // crash (or a failed write) between the two posts it again on the retry, at worst twice, never
+    // not at all. A summary that cannot be posted is not worth the task's result.
+    const summary = key === project.reportTask ? undefined : await this.#postSummary(project, key, taskSummaryText({ ...task, result }));
     const [step] = await Promise.all([
-      store.complete(projectId, key, result, {
-        from: specialist.name,
-        to: "coordinator",
-        kind: "completion",
-        content: `${key}: ${result.slice(0, 200)}`,
-      }),
+      store.complete(
+        projectId,
+        key,
+        result,
+        { from: specialist.name, to: "coordinator", kind: "completion", content: `${key}: ${result.slice(0, 200)}` },
+        summary !== undefined,
+      ),
       summary && project.conversationId
         ? this.deps.conversations.addMessage({
             conversationId: project.conversationId,
@@ -420,7 +419,7 @@ export class ProjectRunner {
     return allowed.filter((tool) => specialist.tools.includes(tool.name));
   }
 
-  /** Posts a task's summary into the thread; its text when it went out, else undefined with the claim given back. */
+  /** Posts a task's summary into the thread; its text when it went out, else undefined. */
   async #postSummary(project: ProjectRow, key: string, text: string): Promise<string | undefined> {
     try {
       const target = await this.deps.store.target(project);
@@ -428,7 +427,6 @@ export class ProjectRunner {
       return text;
     } catch (error) {
       this.deps.log.warn({ projectId: project.id, task: key, err: error }, "task summary not posted");
-      await this.deps.store.releaseSummary(project.id, key);
       return undefined;
     }
   }

@@ -299,21 +299,24 @@ export class ProjectStore {
   }
 
   /**
-   * Marks a running task done with its result, records `note`, and steps the project as `step`
-   * does, counting the task as done: one statement. Its snapshot may miss another task finishing
-   * at the same moment, in a statement of its own that misses this one in turn; `racing` says a
-   * task was in flight whose completion, together with this one, could make work ready or end the
-   * project. Then a `step` after this commit sees both.
+   * Marks a running task done with its result (and, with `summaryPosted`, its summary as in the
+   * thread), records `note`, and steps the project as `step` does, counting the task as done: one
+   * statement. Its snapshot may miss another task finishing at the same moment, in a statement of
+   * its own that misses this one in turn; `racing` says a task was in flight whose completion,
+   * together with this one, could make work ready or end the project. Then a `step` after this
+   * commit sees both.
    */
   async complete(
     projectId: string,
     key: string,
     result: string,
     note: NewNote,
+    summaryPosted = false,
   ): Promise<{ ready: string[]; ended: boolean; racing: boolean }> {
     const rows = await this.db.execute<{ ready: string[] | null; ended: boolean; racing: boolean }>(sql`
       with done as (
-        update project_tasks set status = 'done', result = ${result}, error = null, finished_at = now()
+        update project_tasks set status = 'done', result = ${result}, error = null, finished_at = now(),
+          summary_posted_at = case when ${summaryPosted}::boolean then now() end
         where project_id = ${projectId} and key = ${key} and status = 'running'
         returning key, result),
       noted as (
@@ -424,20 +427,6 @@ export class ProjectStore {
     });
   }
 
-  /** Claims the posting of a task's summary while its project runs; true for the one caller that should post it. */
-  async claimSummary(projectId: string, key: string): Promise<boolean> {
-    const rows = await this.#statements.claimSummary.execute({ projectId, key });
-    return rows.length > 0;
-  }
-
-  /** Gives a summary's claim back when posting failed. */
-  async releaseSummary(projectId: string, key: string): Promise<void> {
-    await this.db
-      .update(projectTasks)
-      .set({ summaryPostedAt: null })
-      .where(and(eq(projectTasks.projectId, projectId), eq(projectTasks.key, key)));
-  }
-
   /** Records that the final message is in the thread. */
   async markReported(projectId: string): Promise<void> {
     await this.db
@@ -532,12 +521,6 @@ function statements(db: Db) {
       )
       .orderBy(dependency.startedAt, dependency.key)
       .prepare("project_start_task"),
-    claimSummary: db
-      .update(projectTasks)
-      .set({ summaryPostedAt: sql`now()` })
-      .where(and(thisTask, isNull(projectTasks.summaryPostedAt), running))
-      .returning({ key: projectTasks.key })
-      .prepare("project_claim_summary"),
   };
 }
 

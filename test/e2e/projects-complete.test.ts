@@ -56,13 +56,16 @@ describe("finishing a project's tasks", () => {
   it("queues what became ready and ends the project, in the same statement as the finish", async () => {
     const id = await planned();
     await store.startTask(id, "a");
-    const first = await store.complete(id, "a", "A done", note);
+    // a's summary went out before it finished; b's could not be posted.
+    const first = await store.complete(id, "a", "A done", note, true);
     expect({ ...first, ready: first.ready.sort() }).toEqual({ ready: ["b", "c"], ended: false, racing: false });
+    expect((await store.task(id, "a"))?.summaryPostedAt).toBeInstanceOf(Date);
     await store.startTask(id, "b");
     await store.startTask(id, "c");
     // c still runs: d waits for it, and c's finish may be racing this one.
     expect(await store.complete(id, "b", "B done", note)).toEqual({ ready: [], ended: false, racing: true });
     expect(await store.complete(id, "c", "C done", note)).toEqual({ ready: ["d"], ended: false, racing: false });
+    expect((await store.task(id, "b"))?.summaryPostedAt).toBeNull();
     await store.startTask(id, "d");
     expect(await store.complete(id, "d", "The report", note)).toEqual({ ready: [], ended: true, racing: false });
     const project = await store.get(id);

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { startTestApp, type TestApp } from "../support/app.js";
@@ -159,6 +160,45 @@ describe("/project", () => {
     expect(project.report).toBe("Report from: b only");
     const messages = (await t.get(`/api/threads/${project.thread}/messages`)).json as { text: string }[];
     expect(messages.at(-1)!.text).toMatch(/Missing from this report: `c` \(failed: .*empty result\); `e` \(skipped: skipped: "c" failed\)/);
+  });
+
+  it("posts a summary again, never not at all, when its task's completion fails after the post", async () => {
+    const llm = scriptProjectLlm(t.llm, {
+      plans: [
+        [
+          { key: "flaky", capabilities: ["research"] },
+          { key: "write", capabilities: ["synthesis"], dependsOn: ["flaky"] },
+        ],
+      ],
+    });
+    // The database refuses the first completion of `flaky` (a lost connection would do the same).
+    const { db } = t.app.database;
+    await db.execute(sql.raw("create sequence flaky_completions"));
+    await db.execute(
+      sql.raw(`create function refuse_first_flaky() returns trigger language plpgsql as $$
+        begin
+          if new.key = 'flaky' and new.status = 'done' and nextval('flaky_completions') = 1 then
+            raise exception 'the first completion is refused';
+          end if;
+          return new;
+        end $$`),
+    );
+    await db.execute(
+      sql.raw("create trigger refuse_first_flaky before update on project_tasks for each row execute function refuse_first_flaky()"),
+    );
+    try {
+      const project = await settled(await start("flaky", "Survive a failed write"));
+      expect(project.status).toBe("done");
+      expect(llm.tasks.filter((call) => call.key === "flaky")).toHaveLength(2);
+      const messages = (await t.get(`/api/threads/${project.thread}/messages`)).json as { text: string }[];
+      // Posted by both attempts: the first's went out before its completion failed.
+      expect(messages.filter((m) => m.text.startsWith("✅ `flaky`"))).toHaveLength(2);
+      expect(messages.filter((m) => m.text.startsWith("Result of write."))).toHaveLength(1);
+    } finally {
+      await db.execute(sql.raw("drop trigger refuse_first_flaky on project_tasks"));
+      await db.execute(sql.raw("drop function refuse_first_flaky"));
+      await db.execute(sql.raw("drop sequence flaky_completions"));
+    }
   });
 
   it("cancels a running project: running work is aborted and nothing more runs", async () => {

@@ -1,0 +1,1 @@
+CREATE INDEX "project_tasks_running" ON "project_tasks" USING btree ("specialist") WHERE "project_tasks"."status" = 'running';
