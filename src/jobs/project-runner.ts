@@ -75,12 +75,15 @@ export class ProjectRunner {
 
   async plan(projectId: string, last: boolean, signal: AbortSignal): Promise<void> {
     const { store, coordinator } = this.deps;
-    // Who is busy matters only to a plan, but asking alongside costs no time.
-    const [project, busy] = await Promise.all([store.get(projectId), store.busySpecialists()]);
+    const project = await store.get(projectId);
     if (!project) return;
     if (project.status !== "planning") return void (await this.advance(projectId));
     // The status's clock ticks from now, while the coordinator thinks.
     this.#tick(project);
+    // Who is busy matters only once the plan is back: asked while the coordinator thinks. Should
+    // the plan fail first, its failure is the one that counts.
+    const busy = store.busySpecialists();
+    busy.catch(() => undefined);
     let plan: ProjectPlan;
     try {
       plan = await coordinator.plan(project.goal, { signal, busy });

@@ -61,6 +61,25 @@ describe("coordinator", () => {
     expect(hopeless.requests).toHaveLength(2);
   });
 
+  it("prefers the idle one of equal specialists, by a count that may arrive while the model answers", async () => {
+    const twins = ["ann", "bob"].map((name) => ({ name, capabilities: ["research", "synthesis"], systemPrompt: "Work.", tools: [] }));
+    let tell: (busy: Map<string, number>) => void = () => undefined;
+    const busy = new Promise<Map<string, number>>((resolve) => (tell = resolve));
+    const llm = new ScriptedLlm().next(async () => {
+      tell(new Map([["ann", 2]]));
+      return plan([
+        { key: "a", capabilities: ["research"] },
+        { key: "w", capabilities: ["synthesis"], dependsOn: ["a"] },
+      ]);
+    });
+    const planned = await new Coordinator(llm, twins).plan("Look it up", { busy });
+    // Ann runs two tasks already: bob gets a, and still has fewer when w is assigned.
+    expect(planned.tasks.map((task) => [task.key, task.specialist])).toEqual([
+      ["a", "bob"],
+      ["w", "bob"],
+    ]);
+  });
+
   it("stops planning when its signal fires", async () => {
     const controller = new AbortController();
     const llm = new ScriptedLlm().next(async () => {

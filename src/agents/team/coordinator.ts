@@ -26,15 +26,22 @@ export class Coordinator {
     private readonly model?: string,
   ) {}
 
-  /** `busy` counts the tasks each specialist is running now, so that idle ones are preferred. */
-  async plan(goal: string, options: { signal?: AbortSignal; busy?: ReadonlyMap<string, number> } = {}): Promise<ProjectPlan> {
-    const { signal, busy = new Map() } = options;
+  /**
+   * `busy` counts the tasks each specialist is running now, so that idle ones are preferred; it
+   * is needed only once the model answered, so it may still be on its way.
+   */
+  async plan(
+    goal: string,
+    options: { signal?: AbortSignal; busy?: ReadonlyMap<string, number> | Promise<ReadonlyMap<string, number>> } = {},
+  ): Promise<ProjectPlan> {
+    const { signal } = options;
     const messages: ChatMessage[] = [
       { role: "system", content: this.#instructions() },
       { role: "user", content: `Goal: ${goal}` },
     ];
     const first = await this.llm.complete({ messages, model: this.model, signal });
     const checked = checkPlan(first.content);
+    const busy = (await options.busy) ?? new Map<string, number>();
     if (checked.ok) return this.#assign(checked.plan, busy, {});
 
     messages.push(
