@@ -69,7 +69,7 @@ export const configSchema = z
     LLM_VISION: z.enum(["on", "off"], { error: "expected on (images attached to messages go to the model) or off" }).default("on"),
     AGENT_MAX_STEPS: positiveInt(8),
     CONTEXT_TOKEN_BUDGET: positiveInt(6_000),
-    MEMORY_CAPACITY: positiveInt(2_000),
+    MEMORY_CAPACITY: positiveInt(50_000),
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString,

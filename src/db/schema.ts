@@ -103,6 +103,8 @@ export const memories = pgTable(
     lastAccessedAt: timestamp("last_accessed_at", { withTimezone: true }).notNull().defaultNow(),
     createdAt: createdAt(),
     search: tsvector("search").notNull().generatedAlwaysAs(sql`to_tsvector('english'::regconfig, "content")`),
+    /** Set when a taught fact was forgotten (by capacity or by a person): kept, restorable, for FORGOTTEN_DAYS. */
+    forgottenAt: timestamp("forgotten_at", { withTimezone: true }),
   },
   (t) => [
     index("memories_search").using("gin", t.search),
@@ -111,8 +113,10 @@ export const memories = pgTable(
     // lists stay within a channel; see src/agents/memory/store.ts. Without fastupdate: recall runs
     // several GIN scans per question and each would read the whole pending list.
     index("memories_search_keys").using("gin", sql`memory_search_keys(${t.channelId}, ${t.search})`).with({ fastupdate: false }),
-    // Recall's window of a channel's latest memories, and the capped count for small channels.
-    index("memories_channel_recent").on(t.channelId, t.id),
+    // Recall's window of a channel's latest memories, and the capped counts of capacity and small channels.
+    index("memories_channel_recent").on(t.channelId, t.id).where(sql`${t.forgottenAt} is null`),
+    // The channel's forgotten facts, to list, restore and purge.
+    index("memories_channel_forgotten").on(t.channelId, t.forgottenAt).where(sql`${t.forgottenAt} is not null`),
     // One row per content in a channel and kind (and thread, for working memory): remember()
     // dedupes through it with ON CONFLICT. md5 as uuid keeps long contents under the btree limit.
     uniqueIndex("memories_dedupe").on(t.channelId, t.kind, sql`coalesce(${t.conversationId}, '')`, sql`(md5(${t.content})::uuid)`),

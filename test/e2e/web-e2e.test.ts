@@ -133,7 +133,7 @@ describe("web console end to end", () => {
       (await t.post("/api/commands", { channel: "random", user: "bob", command: "/memory", text: `forget ${id}` })).json.text,
     ).toContain("no memory");
     expect((await t.post("/api/commands", { channel: "release", user: "bob", command: "/memory", text: `forget ${id}` })).json.text).toBe(
-      `Forgot memory #${id}.`,
+      `Forgot memory #${id}. Taught facts can be restored for 30 days (\`/memory forgotten\`).`,
     );
     expect((await t.post("/api/commands", { channel: "release", user: "bob", command: "/memory", text: "forget all" })).json.text).toMatch(
       /^Forgot \d+ memor/,

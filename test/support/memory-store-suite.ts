@@ -4,6 +4,7 @@ import { ConversationStore } from "../../src/agents/conversation/conversation-st
 import { memoryValue, RECALL_POOL } from "../../src/agents/memory/scoring.js";
 import { MemoryStore } from "../../src/agents/memory/store.js";
 import type { Database } from "../../src/db/client.js";
+import { rowsOf } from "../../src/db/rows.js";
 
 /**
  * The memory store's tests, run on an engine: PGlite by test/unit/memory-store.test.ts, Postgres
@@ -180,6 +181,68 @@ export const memoryStoreSuite = (_engine: "pglite" | "postgres", open: () => Pro
       expect(left.map((m) => m.id)).not.toContain(weak.id);
       // Capacity is per channel: the other channel's weak memory stays.
       expect(await small.count(other)).toBe(1);
+    });
+
+    it("forgets records of turns before taught facts, and a fact only for a fact, restorably and said", async () => {
+      const small = new MemoryStore(database.db, { capacity: 3, relaxed: database.relaxed });
+      const teach = (content: string, importance: number) =>
+        small.remember({ channelId: channel, kind: "semantic", content, importance, conversationId: thread });
+      const weakest = await teach("The wiki lives on Confluence", 0.2);
+      // A valuable record of a turn still goes before a weak fact.
+      const record = await small.remember({ channelId: channel, kind: "episodic", content: "Ann asked about the wiki", importance: 1 });
+      await teach("Payments are owned by Dana", 0.9);
+      const third = await teach("Standups are at 9:30", 0.8);
+      expect(third.displaced).toEqual([]);
+      expect((await small.list(channel)).map((m) => m.id)).not.toContain(record.id);
+      expect(await small.count(channel)).toBe(3);
+
+      // Full of facts: a record of a turn is kept beyond them but never pushes one out.
+      const overflow = await small.remember({ channelId: channel, kind: "episodic", content: "Bo said hello" });
+      expect(overflow.displaced).toEqual([]);
+      expect(await small.count(channel)).toBe(4);
+
+      const newest = await teach("Releases ship on Thursdays", 0.7);
+      expect(newest.displaced).toEqual([{ id: weakest.id, kind: "semantic", content: "The wiki lives on Confluence" }]);
+      expect(small.takeDisplaced(thread)).toEqual(newest.displaced);
+      expect(small.takeDisplaced(thread)).toEqual([]);
+      const left = (await small.list(channel)).map((m) => m.id);
+      expect(left).toHaveLength(3);
+      expect(left).toContain(newest.id);
+      expect(left).not.toContain(overflow.id);
+      expect(await small.recall({ channelId: channel, query: "wiki confluence" })).toEqual([]);
+
+      const [forgotten] = await small.forgotten(channel);
+      expect(forgotten!.id).toBe(weakest.id);
+      expect(await small.forgotten(other)).toEqual([]);
+      expect(await small.restore(other, weakest.id)).toBeNull();
+      expect((await small.restore(channel, weakest.id))!.content).toBe("The wiki lives on Confluence");
+      expect(await small.forgotten(channel)).toEqual([]);
+      expect((await small.recall({ channelId: channel, query: "wiki" })).map((m) => m.id)).toEqual([weakest.id]);
+    });
+
+    it("keeps taught facts forgotten by hand restorable, other memories not, and purges after 30 days", async () => {
+      const fact = await store.remember({ channelId: channel, kind: "procedural", content: "Tag every release" });
+      const chat = await store.remember({ channelId: channel, kind: "episodic", content: "Someone said hi" });
+      expect(await store.forget(channel, fact.id)).toBe(true);
+      expect(await store.forget(channel, fact.id)).toBe(false);
+      expect(await store.forget(channel, chat.id)).toBe(true);
+      expect((await store.forgotten(channel)).map((m) => m.id)).toEqual([fact.id]);
+      expect(await store.restore(channel, chat.id)).toBeNull();
+
+      // Taught again: the forgotten row comes back rather than a twin.
+      const again = await store.remember({ channelId: channel, kind: "procedural", content: "Tag every release" });
+      expect(again.id).toBe(fact.id);
+      expect(await store.forgotten(channel)).toEqual([]);
+      expect(await store.count(channel)).toBe(1);
+
+      expect(await store.forgetAll(channel)).toBe(1);
+      await database.db.execute(sql`update memories set forgotten_at = now() - make_interval(days => 31) where id = ${fact.id}`);
+      expect(await store.forgotten(channel)).toEqual([]);
+      expect(await store.restore(channel, fact.id)).toBeNull();
+      // The channel's next write purges it for good.
+      await store.remember({ channelId: channel, kind: "semantic", content: "Something new" });
+      const rows = rowsOf<{ id: number }>(await database.db.execute(sql`select id from memories where id = ${fact.id}`));
+      expect(rows).toEqual([]);
     });
 
     it("lists most valuable first, by kind when asked, as the SQL and memoryValue agree", async () => {

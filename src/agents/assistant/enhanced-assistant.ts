@@ -11,6 +11,7 @@ import { type ToolRegistry, toToolSpec } from "../../tools/registry.js";
 import { type ApprovalRow, type ApprovalStore, promptOf } from "../approvals/approval-store.js";
 import type { ChannelRow, ConversationStore, DeliveryKey } from "../conversation/conversation-store.js";
 import { type LlmClient, LlmError, type ToolCallRequest } from "../llm/types.js";
+import { displacedNote } from "../memory/capacity.js";
 import type { MemoryStore } from "../memory/store.js";
 import type { MemoryRecord } from "../memory/types.js";
 import { type ReadAttachments, readAttachments, skippedNote } from "./attachments.js";
@@ -299,8 +300,10 @@ export class EnhancedAssistant {
     const { conversations, memory, approvals } = this.deps;
     const settled = "paused" in outcome ? await this.#ask(turn, outcome.paused, out.to) : { said: outcome };
     const { toolCalls, promptTokens, completionTokens, error } = settled.said;
-    // Files that were not read are named under the answer, whatever the model made of them.
-    const text = note ? `${settled.said.text}\n\n${note}` : settled.said.text;
+    // Files that were not read, and facts this turn's remembers pushed out of a full memory, are
+    // named under the answer, whatever the model made of them.
+    const notes = [note, displacedNote(memory.takeDisplaced(turn.conversationId))].filter(Boolean);
+    const text = notes.length ? `${settled.said.text}\n\n${notes.join("\n")}` : settled.said.text;
     await conversations.addMessage({
       id: replyId,
       conversationId: turn.conversationId,

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { conversations, memories } from "../../db/schema.js";
 import { checkKind, clampLimit, literal, recordColumns } from "./record.js";
@@ -117,6 +117,7 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
   // Unqualified column names: every use below is inside a subquery over memories.
   const eligible = sql.join(
     [
+      sql`forgotten_at is null`,
       shape.thread ? sql`(kind <> 'working' or conversation_id = ${conversation})` : sql`kind <> 'working'`,
       ...(kinds
         ? [
@@ -146,7 +147,15 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
   return db
     .select({ ...recordColumns, score: sql<number>`${score}`.as("score") })
     .from(memories)
-    .where(and(sql`${memories.channelId} = ${channel}`, matches, working, kinds ? inArray(memories.kind, kinds) : undefined))
+    .where(
+      and(
+        sql`${memories.channelId} = ${channel}`,
+        isNull(memories.forgottenAt),
+        matches,
+        working,
+        kinds ? inArray(memories.kind, kinds) : undefined,
+      ),
+    )
     .orderBy(desc(score), desc(memories.id))
     .limit(sql`${bind("limit")}::int` as unknown as number);
 }
@@ -172,7 +181,7 @@ function candidates(parts: { channel: SQL; text: SQL; eligible: SQL; queryKeys: 
     (select id from memories
      where ${keysOf} && ${queryKeys} and ${eligible}
        and (select count(*) from (
-              select 1 from memories where channel_id = ${channel} order by id desc limit ${n(P.EXACT_UP_TO + 1)}) c)
+              select 1 from memories where channel_id = ${channel} and forgotten_at is null order by id desc limit ${n(P.EXACT_UP_TO + 1)}) c)
            <= ${n(P.EXACT_UP_TO)}
      limit ${n(P.EXACT_UP_TO)})
     union

@@ -1,14 +1,15 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, notInArray, type SQL, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Db } from "../../db/client.js";
 import { memories } from "../../db/schema.js";
+import { type DisplacedFact, insertWithinCapacity, restorableSql, TAUGHT_KINDS } from "./capacity.js";
 import { type RecallStatement, recallParams, recallShape, recallStatement } from "./recall-query.js";
-import { checkKind, clampLimit, literal, recordColumns, toRecord } from "./record.js";
+import { checkKind, clampLimit, recordColumns, toRecord } from "./record.js";
 import { clampImportance, REPEAT_IMPORTANCE_BUMP, valueSql } from "./scoring.js";
 import type { ListOptions, MemoryRecord, RecallQuery, RememberInput } from "./types.js";
 
 export interface MemoryStoreOptions {
-  /** Most memories one channel keeps; beyond it the least valuable are evicted. */
+  /** Most memories one channel keeps; beyond it records of turns go first, then the least valuable facts (restorably). */
   capacity: number;
   /** Where episodic memories and access bumps are written (see Database.relaxed); the store's own database by default. */
   relaxed?: Db;
@@ -18,6 +19,11 @@ const DEFAULT_LIST_LIMIT = 50;
 /** Longest a recall waits for a held write (see `hold`): a write slower than this is the database's trouble, not recall's. */
 const HELD_WAIT_MS = 2_000;
 const MAX_LIST_LIMIT = 1000;
+/** Threads whose displaced facts are waiting to be told (see `takeDisplaced`); a turn takes its own at once. */
+const DISPLACED_THREADS = 1000;
+
+/** A stored memory, and the taught facts its write forced out of a full channel. */
+export type Remembered = MemoryRecord & { displaced: DisplacedFact[] };
 
 /**
  * A channel's memory in Postgres (or PGlite): remember, recall by full-text relevance weighted
@@ -33,6 +39,8 @@ export class MemoryStore {
   #prepared = 0;
   /** Per channel, memories this process is about to write (see `hold`); recall in the channel waits for them. */
   readonly #held = new Map<string, Set<Promise<void>>>();
+  /** Per thread, the facts its remembers displaced, until its turn says so. */
+  readonly #displaced = new LRUCache<string, DisplacedFact[]>({ max: DISPLACED_THREADS });
 
   constructor(
     private readonly db: Db,
@@ -48,10 +56,12 @@ export class MemoryStore {
   /**
    * Stores a memory. The same content again in the same channel and kind (and thread, for working
    * memory) bumps the existing row's importance, access count and last use instead of adding a
-   * row. An insert that takes the channel over capacity evicts its least valuable older memories:
-   * what the channel was just told is kept, as a user who asks the bot to remember expects.
+   * row (and restores it, if it was forgotten). An insert that takes the channel over capacity
+   * makes room among its older memories (see insertWithinCapacity): what the channel was just told
+   * is kept, as a user who asks the bot to remember expects. Facts it displaced are returned and,
+   * when `conversationId` is given, kept for that thread's `takeDisplaced`.
    */
-  async remember(input: RememberInput): Promise<MemoryRecord> {
+  async remember(input: RememberInput): Promise<Remembered> {
     const kind = checkKind(input.kind);
     const content = input.content.trim();
     if (content === "") throw new Error("Cannot remember empty content");
@@ -63,21 +73,31 @@ export class MemoryStore {
 
     // Concurrent identical remembers meet on the unique index memories_dedupe; the loser bumps.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const [inserted] = await this.#insertWithinCapacity({
+      // What happened in a conversation is bookkeeping; a fact, a preference or a procedure is not.
+      const db = kind === "episodic" ? this.relaxed : this.db;
+      const row = {
         channelId: input.channelId,
         kind,
         content,
         author: input.author?.trim() || null,
         importance,
         conversationId: conversationId ?? null,
-      });
-      if (inserted) return toRecord(inserted);
+      };
+      const [inserted] = await insertWithinCapacity(db, row, this.capacity);
+      if (inserted) {
+        const { displaced, ...record } = inserted;
+        if (displaced.length && input.conversationId) {
+          this.#displaced.set(input.conversationId, [...(this.#displaced.get(input.conversationId) ?? []), ...displaced]);
+        }
+        return { ...toRecord(record), displaced };
+      }
       const [bumped] = await this.db
         .update(memories)
         .set({
           importance: sql`least(1, greatest(${memories.importance}, ${importance}::real) + ${REPEAT_IMPORTANCE_BUMP}::real)`,
           accessCount: sql`${memories.accessCount} + 1`,
           lastAccessedAt: sql`now()`,
+          forgottenAt: null,
         })
         .where(
           and(
@@ -89,7 +109,7 @@ export class MemoryStore {
           ),
         )
         .returning(recordColumns);
-      if (bumped) return toRecord(bumped);
+      if (bumped) return { ...toRecord(bumped), displaced: [] };
       // The duplicate was forgotten in between (or, absurdly, an md5 collision): try again.
     }
     throw new Error("Could not store the memory: it kept conflicting with a row that is not its duplicate");
@@ -136,6 +156,13 @@ export class MemoryStore {
     };
   }
 
+  /** The facts that remembers of this thread displaced since it last asked, oldest first; each is told once. */
+  takeDisplaced(conversationId: string): DisplacedFact[] {
+    const displaced = this.#displaced.get(conversationId) ?? [];
+    this.#displaced.delete(conversationId);
+    return displaced;
+  }
+
   /** The channel's memories, most valuable first (importance × recency decay × access boost). */
   async list(channelId: string, options: ListOptions = {}): Promise<MemoryRecord[]> {
     const limit = clampLimit(options.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
@@ -143,7 +170,13 @@ export class MemoryStore {
     const rows = await this.db
       .select(recordColumns)
       .from(memories)
-      .where(and(eq(memories.channelId, channelId), options.kinds ? inArray(memories.kind, options.kinds.map(checkKind)) : undefined))
+      .where(
+        and(
+          eq(memories.channelId, channelId),
+          isNull(memories.forgottenAt),
+          options.kinds ? inArray(memories.kind, options.kinds.map(checkKind)) : undefined,
+        ),
+      )
       .orderBy(desc(valueSql()), desc(memories.id))
       .limit(limit);
     return rows.map(toRecord);
@@ -153,55 +186,66 @@ export class MemoryStore {
     const [row] = await this.db
       .select({ n: sql<number>`count(*)::int`.mapWith(Number) })
       .from(memories)
-      .where(eq(memories.channelId, channelId));
+      .where(and(eq(memories.channelId, channelId), isNull(memories.forgottenAt)));
     return row?.n ?? 0;
   }
 
-  /** Forgets one memory, only if it belongs to this channel. */
-  async forget(channelId: string, id: number): Promise<boolean> {
-    if (!Number.isSafeInteger(id) || id < 1) return false;
-    const rows = await this.db
-      .delete(memories)
-      .where(and(eq(memories.channelId, channelId), eq(memories.id, id)))
-      .returning({ id: memories.id });
-    return rows.length > 0;
+  /** Most memories a channel keeps. */
+  get capacityPerChannel(): number {
+    return this.capacity;
   }
 
-  /** Forgets everything the channel remembers; returns how many memories went. */
-  async forgetAll(channelId: string): Promise<number> {
-    const rows = await this.db.delete(memories).where(eq(memories.channelId, channelId)).returning({ id: memories.id });
-    return rows.length;
+  /** The channel's forgotten facts still restorable, most recently forgotten first. */
+  async forgotten(channelId: string, options: { limit?: number } = {}): Promise<(MemoryRecord & { forgottenAt: Date })[]> {
+    const limit = clampLimit(options.limit, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+    const rows = await this.db
+      .select({ ...recordColumns, forgottenAt: sql<Date>`${memories.forgottenAt}`.mapWith((v: string | Date) => new Date(v)) })
+      .from(memories)
+      .where(and(eq(memories.channelId, channelId), restorableSql()))
+      .orderBy(desc(memories.forgottenAt), desc(memories.id))
+      .limit(limit);
+    return rows.map(({ forgottenAt, ...row }) => ({ ...toRecord(row), forgottenAt }));
   }
 
   /**
-   * One statement: stores the memory unless it is a duplicate and, when it did, forgets the
-   * channel's least valuable older memories beyond capacity (the new one is always kept).
+   * Brings a forgotten fact of this channel back, fresh (as if just used), or null when there is
+   * none restorable by that id. It counts toward capacity again from the channel's next write.
    */
-  #insertWithinCapacity(row: typeof memories.$inferInsert & { channelId: string }) {
-    // What happened in a conversation is bookkeeping; a fact, a preference or a procedure is not.
-    const db = row.kind === "episodic" ? this.relaxed : this.db;
-    const inserted = db.$with("inserted").as(db.insert(memories).values(row).onConflictDoNothing().returning(recordColumns));
-    // The statement's snapshot holds the older memories only: room is made for the new one.
-    const surplus = db
-      .select({ id: memories.id })
-      .from(memories)
-      .where(
-        and(
-          eq(memories.channelId, row.channelId),
-          sql`exists (select 1 from ${inserted})`,
-          // Ranks the channel only when it is full: counting to capacity is cheap, valuing every row is not.
-          sql`exists (select 1 from memories kept where kept.channel_id = ${row.channelId} offset ${literal(this.capacity - 1)})`,
-        ),
-      )
-      .orderBy(desc(valueSql()), desc(memories.id))
-      .offset(this.capacity - 1);
-    const evicted = db.$with("evicted").as(
-      db
+  async restore(channelId: string, id: number): Promise<MemoryRecord | null> {
+    if (!Number.isSafeInteger(id) || id < 1) return null;
+    const [row] = await this.db
+      .update(memories)
+      .set({ forgottenAt: null, lastAccessedAt: sql`now()` })
+      .where(and(eq(memories.channelId, channelId), eq(memories.id, id), restorableSql()))
+      .returning(recordColumns);
+    return row ? toRecord(row) : null;
+  }
+
+  /** Forgets one memory, only if it belongs to this channel: a taught fact restorably, anything else for good. */
+  async forget(channelId: string, id: number): Promise<boolean> {
+    if (!Number.isSafeInteger(id) || id < 1) return false;
+    return (await this.#forget(and(eq(memories.channelId, channelId), eq(memories.id, id)))) > 0;
+  }
+
+  /** Forgets everything the channel remembers (taught facts restorably); returns how many memories went. */
+  async forgetAll(channelId: string): Promise<number> {
+    return this.#forget(eq(memories.channelId, channelId));
+  }
+
+  async #forget(which: SQL | undefined): Promise<number> {
+    const live = and(which, isNull(memories.forgottenAt));
+    return this.db.transaction(async (tx) => {
+      const marked = await tx
+        .update(memories)
+        .set({ forgottenAt: sql`now()` })
+        .where(and(live, inArray(memories.kind, [...TAUGHT_KINDS])))
+        .returning({ id: memories.id });
+      const deleted = await tx
         .delete(memories)
-        .where(and(eq(memories.channelId, row.channelId), inArray(memories.id, surplus)))
-        .returning({ id: memories.id }),
-    );
-    return db.with(inserted, evicted).select().from(inserted);
+        .where(and(live, notInArray(memories.kind, [...TAUGHT_KINDS])))
+        .returning({ id: memories.id });
+      return marked.length + deleted.length;
+    });
   }
 }
 

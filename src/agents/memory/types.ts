@@ -30,8 +30,9 @@ export interface RememberInput {
   /** 0..1; defaults per kind (see DEFAULT_IMPORTANCE). */
   importance?: number;
   /**
-   * Required for working memory, which belongs to one thread. Ignored for the durable kinds:
-   * a fact learned in a thread outlives the thread.
+   * Required for working memory, which belongs to one thread. For the durable kinds only the
+   * thread told of facts the write displaced (see MemoryStore.takeDisplaced): a fact learned in a
+   * thread outlives the thread.
    */
   conversationId?: string;
 }

@@ -18,8 +18,9 @@ export interface ChannelMemory {
     /** Who taught it, shown with the memory when it is recalled. */
     author?: string;
     importance?: number;
+    /** The thread it was taught in: working memory belongs to it, and it is told of facts forced out to make room. */
     conversationId?: string;
-  }): Promise<MemoryFact>;
+  }): Promise<MemoryFact & { displaced: MemoryFact[] }>;
   recall(query: { channelId: string; conversationId?: string; query: string; limit?: number }): Promise<MemoryFact[]>;
   forget(channelId: string, id: number): Promise<boolean>;
 }
@@ -46,9 +47,15 @@ export function memoryTools(store: ChannelMemory): Tool[] {
         content: fact,
         author: authorName(context.author),
         importance,
-        conversationId: kind === "working" ? context.conversationId : undefined,
+        conversationId: context.conversationId,
       });
-      return { remembered: record.content, id: record.id, kind: record.kind };
+      const forgotten = record.displaced.map(({ id, content }) => ({ id, content }));
+      return {
+        remembered: record.content,
+        id: record.id,
+        kind: record.kind,
+        ...(forgotten.length ? { forgottenToMakeRoom: forgotten } : {}),
+      };
     },
   });
 
