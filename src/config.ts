@@ -70,6 +70,11 @@ export const configSchema = z
     AGENT_MAX_STEPS: positiveInt(8),
     CONTEXT_TOKEN_BUDGET: positiveInt(6_000),
     MEMORY_CAPACITY: positiveInt(50_000),
+    EMBEDDING_MODEL: optionalString,
+    EMBEDDING_BASE_URL: url("http://127.0.0.1:11434/v1")
+      .optional()
+      .or(z.literal("").transform(() => undefined)),
+    EMBEDDING_API_KEY: optionalString,
     SLACK_BOT_TOKEN: optionalString,
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString,
@@ -206,6 +211,12 @@ export const configSchema = z
         maxSteps: env.AGENT_MAX_STEPS,
         contextTokenBudget: env.CONTEXT_TOKEN_BUDGET,
         memoryCapacity: env.MEMORY_CAPACITY,
+      },
+      /** Recall by meaning: unset model means full-text recall alone. The model's server and key unless set apart. */
+      embeddings: {
+        model: env.EMBEDDING_MODEL,
+        baseURL: env.EMBEDDING_BASE_URL ?? env.OPENAI_BASE_URL,
+        apiKey: env.EMBEDDING_API_KEY ?? env.OPENAI_API_KEY ?? "not-needed",
       },
       slack: slack
         ? {

@@ -63,5 +63,7 @@ export interface Health {
   db: string;
   redis: string;
   llm: string;
+  /** How memories are recalled: by meaning and words, or by words alone (see `/agent` for why). */
+  recall: "hybrid" | "fulltext";
   missing: string[];
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -65,7 +66,8 @@ const CONNECT_TIMEOUT_S = 5;
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
   if (settings.kind === "pglite") {
     if (settings.dir !== "memory://") mkdirSync(settings.dir, { recursive: true });
-    const client = await PGlite.create(settings.dir, { loadDataDir: settings.loadDataDir });
+    // pgvector ships with PGlite's build: recall by meaning needs nothing installed.
+    const client = await PGlite.create(settings.dir, { loadDataDir: settings.loadDataDir, extensions: { vector } });
     const db = drizzlePglite(preparingPglite(client), { schema });
     await migratePglite(db, { migrationsFolder });
     return {

@@ -112,6 +112,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         db: dbStatus,
         redis: redisStatus,
         llm: llmProblem ?? "ok",
+        recall: memory.recallMode.mode,
         missing,
       };
     },

@@ -2,7 +2,9 @@ import { ApprovalStore } from "../agents/approvals/approval-store.js";
 import { AssistantDirectory } from "../agents/assistant/assistant-directory.js";
 import { ConversationStore } from "../agents/conversation/conversation-store.js";
 import { createLlmClient } from "../agents/llm/index.js";
+import { createEmbedder } from "../agents/llm/openai-embedder.js";
 import type { LlmClient } from "../agents/llm/types.js";
+import { MemoryVectors } from "../agents/memory/memory-vectors.js";
 import { MemoryStore } from "../agents/memory/store.js";
 import type { Config } from "../config.js";
 import { Background } from "../core/background.js";
@@ -45,7 +47,9 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
   const { db } = database;
   const redis = connectRedis(config.redisUrl);
   const background = new Background(log);
-  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity, relaxed: database.relaxed });
+  const { model: embeddingModel, ...embedding } = config.embeddings;
+  const recall = await MemoryVectors.open(db, embeddingModel ? createEmbedder({ ...embedding, model: embeddingModel }) : undefined, log);
+  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity, relaxed: database.relaxed, recall });
   const builtins = builtinTools(config.tools, memory);
   const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
   const mcp = new McpConnections(tools, log);
@@ -70,6 +74,7 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
     async close() {
       try {
         await background.drain();
+        await recall.vectors?.close();
         await mcp.close();
         await redis.close();
         await database.close();

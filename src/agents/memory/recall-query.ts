@@ -31,7 +31,7 @@ export function toSearchText(query: string): string {
 export type RecallStatement = ReturnType<ReturnType<typeof recallStatement>["prepare"]>;
 
 /** What recall's statement is built from; its values are bound when it runs. */
-interface RecallShape {
+export interface RecallShape {
   /** Whose working memory is included: the thread's by its id, by its platform id, or none. */
   thread: "id" | "external" | false;
   kinds?: MemoryKind[];
@@ -94,27 +94,22 @@ export function recallStatement(db: Db, shape: RecallShape) {
     .orderBy(desc(ranked.score), desc(ranked.id));
 }
 
-/**
- * Recall's ranking statement for one shape, its values bound or, without `values`, left as
- * placeholders of the same names for a prepared statement.
- *
- * Matching is OR over the question's lexemes (to_tsvector of the sanitised text), through the GIN
- * index memories_search_keys whose keys are scoped to the channel. Every match is scored, or in a
- * channel that may outgrow that, the bounded candidates of RECALL_POOL (scoring.ts):
- *   ts_rank(search, websearch_to_tsquery('english', text), 1) * (VALUE_BASE + value)
- * User text only ever reaches Postgres as a bound parameter.
- */
-function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<ReturnType<typeof recallParams>>) {
-  const { kinds } = shape;
-  const bind = <K extends keyof NonNullable<typeof values>>(name: K) => (values ? values[name] : sql.placeholder(name));
+type RecallValues = NonNullable<ReturnType<typeof recallParams>>;
 
+/**
+ * The bound values of a recall (or placeholders of the same names), and which memories it may
+ * return: live ones, the thread's working memory only, the kinds asked for. `eligible` names
+ * columns unqualified, for statements over memories alone.
+ */
+export function eligibility(shape: RecallShape, values?: RecallValues) {
+  const { kinds } = shape;
+  const bind = <K extends keyof RecallValues>(name: K) => (values ? values[name] : sql.placeholder(name));
   const channel = sql`${bind("channel")}::text`;
   const text = sql`${bind("text")}::text`;
   const conversation =
     shape.thread === "external"
       ? sql`(select c.id from ${conversations} c where c.channel_id = ${channel} and c.external_thread_id = ${bind("conversation")}::text)`
       : sql`${bind("conversation")}::text`;
-  // Unqualified column names: every use below is inside a subquery over memories.
   const eligible = sql.join(
     [
       sql`forgotten_at is null`,
@@ -130,6 +125,22 @@ function rankingStatement(db: Db, shape: RecallShape, values?: NonNullable<Retur
     ],
     sql` and `,
   );
+  return { bind, channel, text, conversation, eligible };
+}
+
+/**
+ * Recall's ranking statement for one shape, its values bound or, without `values`, left as
+ * placeholders of the same names for a prepared statement.
+ *
+ * Matching is OR over the question's lexemes (to_tsvector of the sanitised text), through the GIN
+ * index memories_search_keys whose keys are scoped to the channel. Every match is scored, or in a
+ * channel that may outgrow that, the bounded candidates of RECALL_POOL (scoring.ts):
+ *   ts_rank(search, websearch_to_tsquery('english', text), 1) * (VALUE_BASE + value)
+ * User text only ever reaches Postgres as a bound parameter.
+ */
+export function rankingStatement(db: Db, shape: RecallShape, values?: RecallValues) {
+  const { kinds } = shape;
+  const { bind, channel, text, conversation, eligible } = eligibility(shape, values);
   // An InitPlan, so that it is computed once, not for each row a scan filters.
   const queryKeys = sql`(select memory_search_keys(${channel}, to_tsvector('english', ${text})))`;
   const keysOf = sql`memory_search_keys(channel_id, search)`;

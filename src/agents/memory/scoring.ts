@@ -57,6 +57,24 @@ export const RECALL_POOL = {
   PAIR_CAP: 16,
 } as const;
 
+/**
+ * Hybrid recall (with embeddings): up to POOL candidates by full-text rank and POOL by vector
+ * distance, fused by reciprocal rank (1 / (RRF_K + rank) from each list it is in), then weighed by
+ * value as full-text recall is. A candidate is relevant when its cosine similarity to the question
+ * is at least MIN_SIMILARITY, or when it matches words of the question and is not plainly unrelated
+ * (similarity at least WORD_MATCH_MIN_SIMILARITY, or not embedded yet). Nothing relevant, nothing
+ * recalled. The floors suit OpenAI's text-embedding-3 models.
+ */
+export const HYBRID = {
+  POOL: 40,
+  RRF_K: 60,
+  MIN_SIMILARITY: 0.35,
+  WORD_MATCH_MIN_SIMILARITY: 0.15,
+} as const;
+
+/** A new memory at least this similar to one of its channel, kind and thread is the same memory, reworded. */
+export const DUPLICATE_SIMILARITY = 0.95;
+
 /** When a duplicate is remembered again its importance rises by this much (capped at 1). */
 export const REPEAT_IMPORTANCE_BUMP = 0.05;
 

@@ -3,9 +3,11 @@ import { LRUCache } from "lru-cache";
 import type { Db } from "../../db/client.js";
 import { memories } from "../../db/schema.js";
 import { type DisplacedFact, insertWithinCapacity, restorableSql, TAUGHT_KINDS } from "./capacity.js";
+import { hybridRecall } from "./hybrid-query.js";
+import type { MemoryVectors, RecallMode } from "./memory-vectors.js";
 import { type RecallStatement, recallParams, recallShape, recallStatement } from "./recall-query.js";
 import { checkKind, clampLimit, recordColumns, toRecord } from "./record.js";
-import { clampImportance, REPEAT_IMPORTANCE_BUMP, valueSql } from "./scoring.js";
+import { clampImportance, HYBRID, REPEAT_IMPORTANCE_BUMP, valueSql } from "./scoring.js";
 import type { ListOptions, MemoryRecord, RecallQuery, RememberInput } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -13,6 +15,8 @@ export interface MemoryStoreOptions {
   capacity: number;
   /** Where episodic memories and access bumps are written (see Database.relaxed); the store's own database by default. */
   relaxed?: Db;
+  /** How recall runs (see MemoryVectors.open); full-text alone when absent. */
+  recall?: { mode: RecallMode; vectors?: MemoryVectors };
 }
 
 const DEFAULT_LIST_LIMIT = 50;
@@ -33,6 +37,9 @@ export type Remembered = MemoryRecord & { displaced: DisplacedFact[] };
 export class MemoryStore {
   private readonly capacity: number;
   private readonly relaxed: Db;
+  private readonly vectors: MemoryVectors | undefined;
+  /** Whether recall fuses meaning with words, and why (for `/agent` and `/api/health`). */
+  readonly recallMode: RecallMode;
   // Recall's one statement per shape, prepared once: building and planning it cost more than running it.
   // Shapes are few (a thread or not, which kinds); the bound guards against callers listing kinds in every order.
   readonly #recalls = new LRUCache<string, RecallStatement>({ max: 64 });
@@ -51,6 +58,8 @@ export class MemoryStore {
     }
     this.capacity = options.capacity;
     this.relaxed = options.relaxed ?? db;
+    this.vectors = options.recall?.vectors;
+    this.recallMode = options.recall?.mode ?? { mode: "fulltext", reason: "EMBEDDING_MODEL is not set" };
   }
 
   /**
@@ -86,6 +95,7 @@ export class MemoryStore {
       const [inserted] = await insertWithinCapacity(db, row, this.capacity);
       if (inserted) {
         const { displaced, ...record } = inserted;
+        this.vectors?.queue(record.id);
         if (displaced.length && input.conversationId) {
           this.#displaced.set(input.conversationId, [...(this.#displaced.get(input.conversationId) ?? []), ...displaced]);
         }
@@ -122,10 +132,16 @@ export class MemoryStore {
    */
   async recall(query: RecallQuery): Promise<MemoryRecord[]> {
     const held = this.#held.get(query.channelId);
-    if (held) await settledWithin([...held], HELD_WAIT_MS);
     const params = recallParams(query);
+    // The question's vector is asked for while a held write is awaited; null: words alone.
+    const [vector] = await Promise.all([
+      params && this.vectors?.ready ? this.vectors.queryVector(query.query) : null,
+      held && settledWithin([...held], HELD_WAIT_MS),
+    ]);
     if (!params) return [];
     const shape = recallShape(query, this.capacity);
+    if (vector && this.vectors)
+      return hybridRecall(this.relaxed, shape, params, { vector, model: this.vectors.model, minSimilarity: HYBRID.MIN_SIMILARITY });
     const key = JSON.stringify(shape);
     let statement = this.#recalls.get(key);
     if (!statement) {
@@ -218,6 +234,7 @@ export class MemoryStore {
       .set({ forgottenAt: null, lastAccessedAt: sql`now()` })
       .where(and(eq(memories.channelId, channelId), eq(memories.id, id), restorableSql()))
       .returning(recordColumns);
+    if (row) this.vectors?.queue(row.id);
     return row ? toRecord(row) : null;
   }
 
