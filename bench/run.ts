@@ -4,6 +4,7 @@ import { benchDiscord } from "./discord.js";
 import { benchProjects } from "./projects.js";
 import { benchPromptTokens } from "./prompt-tokens.js";
 import { benchRecall } from "./recall.js";
+import { benchHybridRecall } from "./recall-hybrid.js";
 import type { BenchResult } from "./result.js";
 import { benchScale } from "./scale.js";
 import { benchSlack } from "./slack.js";
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   "chat-postgres": () => benchChat("postgres"),
   "prompt-tokens": () => benchPromptTokens(),
   recall: () => benchRecall(),
+  "recall-hybrid": () => benchHybridRecall(),
   slack: () => benchSlack(),
   projects: () => benchProjects(),
   tools: () => benchTools(),

@@ -19,7 +19,7 @@ export interface FakeEmbeddings {
   stop(): Promise<void>;
 }
 
-export const FAKE_DIMENSION = 256;
+export const FAKE_DIMENSION = 512;
 
 const STOPWORDS = new Set(
   "a an the is are was were be been of to in on at for by with and or not no do does did who what which when where why how our we you your i me my it its this that these those there here has have had will would can could should about from as into than then so if any all some after tell me".split(
@@ -33,6 +33,26 @@ const STOPWORDS = new Set(
  */
 const SYNONYMS: Record<string, string> = {
   billing: "payment",
+  bill: "payment",
+  meet: "meeting",
+  daily: "meeting",
+  phone: "mobile",
+  app: "mobile",
+  group: "team",
+  prod: "production",
+  client: "customer",
+  snapshot: "backup",
+  mockup: "design",
+  remote: "vpn",
+  change: "rotate",
+  rotat: "rotate",
+  weekday: "day",
+  thursday: "day",
+  friday: "day",
+  tuesday: "day",
+  december: "year",
+  home: "pet",
+  eat: "meal",
   pay: "payment",
   invoice: "payment",
   charge: "payment",
@@ -62,7 +82,6 @@ const SYNONYMS: Record<string, string> = {
   token: "secret",
   lunch: "meal",
   food: "meal",
-  eat: "meal",
   office: "workplace",
   building: "workplace",
   desk: "workplace",
@@ -97,7 +116,7 @@ const SYNONYMS: Record<string, string> = {
 };
 
 function stem(word: string): string {
-  for (const suffix of ["ing", "ed", "es", "s"])
+  for (const suffix of ["ing", "ed", "s"])
     if (word.length > suffix.length + 2 && word.endsWith(suffix)) return word.slice(0, -suffix.length);
   return word;
 }
@@ -114,13 +133,17 @@ function hash(text: string, seed: number): number {
   return h >>> 0;
 }
 
-/** A deterministic unit vector: each concept adds ±1 at two hashed places. */
+/** Concepts of the synonym table are what a text is about: they weigh more than other words. */
+const TOPICS = new Set(Object.values(SYNONYMS));
+
+/** A deterministic unit vector: each concept adds ±weight at two hashed places. */
 export function fakeEmbedding(text: string, dimension = FAKE_DIMENSION): number[] {
   const vector = new Array<number>(dimension).fill(0);
   for (const concept of concepts(text))
     for (const seed of [1, 2]) {
       const h = hash(concept, seed);
-      vector[h % dimension] = (vector[h % dimension] ?? 0) + (h & 0x80000000 ? -1 : 1);
+      const weight = TOPICS.has(concept) ? 2 : 1;
+      vector[h % dimension] = (vector[h % dimension] ?? 0) + (h & 0x80000000 ? -weight : weight);
     }
   const norm = Math.hypot(...vector);
   // A text with no concept still gets a vector, far from everything.
