@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { specialistSchema } from "./agents/team/specialists.js";
+import { pricesSchema } from "./agents/usage/prices.js";
 import { approvalSettings } from "./tools/approval-policy.js";
 import { httpApiSchema, mcpServerSchema } from "./tools/settings.js";
 
@@ -27,21 +28,24 @@ const url = (example: string) =>
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-/** A JSON array in one variable, each item checked by `item`. */
-const jsonArray = <T extends z.ZodType>(item: T) =>
+/** JSON in one variable, checked by `schema`; empty is an empty array or object. */
+const json = <T extends z.ZodType>(kind: "array" | "object", schema: T) =>
   z
     .string()
     .trim()
     .transform((text, ctx) => {
-      if (text === "") return [];
+      if (text === "") return kind === "array" ? [] : {};
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        ctx.addIssue({ code: "custom", message: "expected a JSON array" });
+        ctx.addIssue({ code: "custom", message: `expected a JSON ${kind}` });
         return z.NEVER;
       }
     })
-    .pipe(z.array(item));
+    .pipe(schema);
+
+/** A JSON array in one variable, each item checked by `item`. */
+const jsonArray = <T extends z.ZodType>(item: T) => json("array", z.array(item));
 
 export const configSchema = z
   .object({
@@ -67,6 +71,13 @@ export const configSchema = z
     LLM_TIMEOUT_MS: positiveInt(60_000),
     LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
     LLM_VISION: z.enum(["on", "off"], { error: "expected on (images attached to messages go to the model) or off" }).default("on"),
+    LLM_PRICES: json("object", pricesSchema).default({}),
+    // Empty or 0: no budget.
+    CHANNEL_DAILY_TOKENS: z.coerce
+      .number({ error: "expected a whole number of tokens per channel per UTC day, or 0 for no budget" })
+      .int("expected a whole number of tokens")
+      .min(0, "expected 0 (no budget) or more")
+      .default(0),
     AGENT_MAX_STEPS: positiveInt(8),
     CONTEXT_TOKEN_BUDGET: positiveInt(6_000),
     MEMORY_CAPACITY: positiveInt(50_000),
@@ -207,6 +218,12 @@ export const configSchema = z
         /** Whether images attached to messages are sent to the model. */
         vision: env.LLM_VISION === "on",
       },
+      usage: {
+        /** USD per million tokens by model, for cost figures; a model not listed costs 0 (and says so). */
+        prices: env.LLM_PRICES,
+        /** A channel's tokens per UTC day; undefined: no budget. */
+        dailyTokens: env.CHANNEL_DAILY_TOKENS || undefined,
+      },
       agent: {
         maxSteps: env.AGENT_MAX_STEPS,
         contextTokenBudget: env.CONTEXT_TOKEN_BUDGET,
@@ -316,7 +333,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const name = String(issue.path[0] ?? "?");
     const given = env[name];
     const shown = given === undefined ? "nothing" : isSecret(name) ? "a value (hidden)" : JSON.stringify(given);
-    return `  ${name}: got ${shown}; ${issue.message}`;
+    // Where inside a JSON setting the problem is, e.g. LLM_PRICES at gpt-4o.input.
+    const at = issue.path.length > 1 ? ` (at ${issue.path.slice(1).join(".")})` : "";
+    return `  ${name}: got ${shown}; ${issue.message}${at}`;
   });
   throw new ConfigError(`Invalid settings:\n${lines.join("\n")}`);
 }

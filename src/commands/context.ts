@@ -1,6 +1,7 @@
 import type { EnhancedAssistant } from "../agents/assistant/enhanced-assistant.js";
 import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { MemoryStore } from "../agents/memory/store.js";
+import type { UsageLedger } from "../agents/usage/ledger.js";
 import type { CommandInvocation, CommandReply } from "../core/inbound.js";
 import type { ProjectService } from "../jobs/projects.js";
 import type { ApprovalSetting } from "../tools/approval-policy.js";
@@ -17,6 +18,8 @@ export interface CommandContext {
   executor: ToolExecutor;
   /** `TOOL_APPROVAL`, so `/tools` can say which calls wait for a person. */
   toolApproval: ApprovalSetting;
+  /** The model's tokens and cost, and the channels' daily budget, for `/usage`. */
+  usage: UsageLedger;
   /** Background projects; absent where this process runs none. */
   projects?: ProjectService;
   /** Undefined when the LLM is configured; else what to set. */

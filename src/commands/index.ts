@@ -4,11 +4,12 @@ import type { CommandContext, CommandHandler } from "./context.js";
 import { memoryCommand } from "./memory.js";
 import { projectCommand } from "./project.js";
 import { toolsCommand } from "./tools.js";
+import { usageCommand } from "./usage.js";
 
 export type { CommandContext, CommandContextFactory } from "./context.js";
 
 const handlers = new Map<string, CommandHandler>(
-  [agentCommand, memoryCommand, projectCommand, toolsCommand].map((handler) => [handler.name, handler]),
+  [agentCommand, memoryCommand, projectCommand, toolsCommand, usageCommand].map((handler) => [handler.name, handler]),
 );
 
 export function commandHelp(): string {

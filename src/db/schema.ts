@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   customType,
+  date,
   index,
   integer,
   jsonb,
@@ -308,4 +309,50 @@ export const toolApprovals = pgTable(
     index("tool_approvals_pending").on(t.expiresAt).where(sql`${t.state} = 'pending'`),
     index("tool_approvals_unresumed").on(t.decidedAt).where(sql`${t.state} <> 'pending' and not ${t.resumed}`),
   ],
+);
+
+/**
+ * Every model call's tokens, with what spent them: a chat turn (`message_id`, the id its reply is
+ * stored under) or a project's step (`project_id`, and `task_key` for a task; null for planning
+ * and summaries). Neither is a foreign key: a turn's calls are recorded before its reply is stored.
+ */
+export const llmUsage = pgTable(
+  "llm_usage",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    messageId: text("message_id"),
+    projectId: text("project_id"),
+    taskKey: text("task_key"),
+    model: text("model").notNull(),
+    promptTokens: integer("prompt_tokens").notNull(),
+    completionTokens: integer("completion_tokens").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("llm_usage_channel_created").on(t.channelId, t.createdAt),
+    index("llm_usage_project").on(t.projectId).where(sql`${t.projectId} is not null`),
+  ],
+);
+
+/**
+ * A channel's tokens per UTC day, for CHANNEL_DAILY_TOKENS: what calls spent (`tokens`, kept with
+ * each llm_usage row) and what turns in flight hold (`reserved`). One row per channel and day, so
+ * one conditional upsert admits a turn or not, across processes. A reservation whose process died
+ * lapses at `reserved_until`.
+ */
+export const channelUsageDays = pgTable(
+  "channel_usage_days",
+  {
+    channelId: text("channel_id")
+      .notNull()
+      .references(() => channels.id, { onDelete: "cascade" }),
+    day: date("day").notNull(),
+    tokens: bigint("tokens", { mode: "number" }).notNull().default(0),
+    reserved: bigint("reserved", { mode: "number" }).notNull().default(0),
+    reservedUntil: timestamp("reserved_until", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.day] })],
 );

@@ -11,6 +11,7 @@ import {
   type SpecialistOutcome,
 } from "../agents/team/specialist-agent.js";
 import type { Specialist } from "../agents/team/specialists.js";
+import type { UsageLedger } from "../agents/usage/ledger.js";
 import { renewing } from "../core/claim.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
 import type { Author, ThreadRef } from "../core/thread.js";
@@ -35,6 +36,8 @@ export interface RunnerDeps {
   posters: PosterFor;
   events: ProjectEvents;
   leases: Leases;
+  /** Records the tokens of the project's model calls; the report ends with their sum. */
+  usage: UsageLedger;
   log: Logger;
   /** How often a running project's status message is edited for its clocks alone; default STATUS_TICK_MS. */
   statusTickMs?: number;
@@ -59,11 +62,14 @@ export class ProjectRunner {
   /** Runs one job, already validated; `last` when no retry follows if it fails. */
   async process(job: ProjectJob, last: boolean, signal?: AbortSignal): Promise<void> {
     const abort = signal ?? new AbortController().signal;
+    const { usage } = this.deps;
     switch (job.name) {
       case "plan":
-        return this.plan(job.data.projectId, last, abort);
+        return usage.spend({ projectId: job.data.projectId }, () => this.plan(job.data.projectId, last, abort));
       case "task":
-        return this.task(job.data.projectId, job.data.key, last, abort);
+        return usage.spend({ projectId: job.data.projectId, taskKey: job.data.key }, () =>
+          this.task(job.data.projectId, job.data.key, last, abort),
+        );
       case "resume":
         return this.resume(job.data.projectId, job.data.approvalId, last, abort);
       case "finish":
@@ -165,12 +171,14 @@ export class ProjectRunner {
     this.#changed(projectId);
     const specialist = this.#specialist(resumed.task);
     const work = this.#attempt(projectId, turn.taskKey, specialist, last, async () =>
-      resumeSpecialist(
-        specialist,
-        { tools: await this.#toolsFor(resumed.project, specialist), channelId: project.channelId, author: creatorOf(project), signal },
-        turn,
-        decisionOf(row),
-        this.deps.specialist,
+      this.deps.usage.spend({ projectId, taskKey: turn.taskKey }, async () =>
+        resumeSpecialist(
+          specialist,
+          { tools: await this.#toolsFor(resumed.project, specialist), channelId: project.channelId, author: creatorOf(project), signal },
+          turn,
+          decisionOf(row),
+          this.deps.specialist,
+        ),
       ),
     );
     // The approval sweep leaves a decision alone while its task goes on here.
@@ -331,8 +339,8 @@ export class ProjectRunner {
     // One writer at a time; the mark is set only once the text is out, so a crash before it
     // means a retry posts it (at worst twice), never that the thread gets no report.
     if ((await leases.take(`report:${projectId}`, WRITING_MS)) > 0) return;
-    const target = await store.target(project);
-    const text = finalText(project, tasks);
+    const [target, spent] = await Promise.all([store.target(project), this.deps.usage.project(projectId)]);
+    const text = finalText(project, tasks, spent);
     try {
       await this.#poster(target).post(target, text);
     } catch (error) {

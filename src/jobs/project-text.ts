@@ -1,3 +1,4 @@
+import { type UsageTotals, usageLine } from "../agents/usage/prices.js";
 import type { AgentMessageRow, ProjectRow, TaskRow } from "./project-store.js";
 
 const MARK: Record<string, string> = {
@@ -51,8 +52,12 @@ export function taskSummaryText(task: Pick<TaskRow, "key" | "specialist" | "resu
   return `✅ \`${task.key}\` (${task.specialist}) finished: ${clip(first, 280)}`;
 }
 
-/** What the thread gets when a project ends: the report, or why there is none, and what is missing. */
-export function finalText(project: ProjectRow, tasks: TaskRow[]): string {
+/** What the thread gets when a project ends: the report, or why there is none, and what is missing; then what its model calls spent. */
+export function finalText(project: ProjectRow, tasks: TaskRow[], spent: UsageTotals): string {
+  return `${outcomeText(project, tasks)}\n\n_Model usage: ${usageLine(spent)}._`;
+}
+
+function outcomeText(project: ProjectRow, tasks: TaskRow[]): string {
   if (project.status === "cancelled") return `🚫 Project ${shortId(project.id)} was cancelled. Nothing more will run.`;
   const missing = tasks.filter((task) => task.status === "failed" || task.status === "skipped");
   const gaps = missing.length

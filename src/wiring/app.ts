@@ -54,7 +54,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const assistants = channelAssistants(services, config, config.llm.model, log);
   const projects = startProjectSystem(
     config,
-    { db, llm, tools, executor, conversations, approvals: services.approvals, redis, log, tracing: services.tracing },
+    { db, llm, tools, executor, conversations, approvals: services.approvals, usage: services.usage, redis, log, tracing: services.tracing },
     config.projects.runWorkers,
   );
   const missing = missingSettings(config);
@@ -89,6 +89,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         tools,
         executor,
         toolApproval: config.tools.approval,
+        usage: services.usage,
         llmProblem,
         projects: projects.service,
       };
@@ -169,6 +170,13 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         })),
         specialists: projects.roster.map(({ name, capabilities }) => ({ name, capabilities })),
       };
+    },
+    async usage(channel, days) {
+      const { promptTokens, completionTokens, costUsd, byModel } = await services.usage.channel(
+        channel.includes(":") ? channel : channelKey("web", channel),
+        days,
+      );
+      return { channel, promptTokens, completionTokens, costUsd, byModel };
     },
   };
 

@@ -6,6 +6,7 @@ import type { ConversationStore } from "../agents/conversation/conversation-stor
 import type { LlmClient } from "../agents/llm/types.js";
 import { Coordinator } from "../agents/team/coordinator.js";
 import { type Specialist, specialistRoster } from "../agents/team/specialists.js";
+import type { UsageLedger } from "../agents/usage/ledger.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/client.js";
 import { Leases } from "../jobs/lease.js";
@@ -27,6 +28,8 @@ export interface ProjectSystemDeps {
   conversations: ConversationStore;
   /** Calls of project tasks that wait for a person are stored with the chat turns' (TOOL_APPROVAL). */
   approvals: ApprovalStore;
+  /** Where the project's model calls are recorded, for the report's tokens and cost. */
+  usage: UsageLedger;
   redis: RedisConnection;
   log: Logger;
   /** When spans are exported, jobs get theirs, in the trace of the turn or command that queued them. */
@@ -45,7 +48,7 @@ export interface ProjectSystem {
 
 /** Projects as one part: the queue, the runner and its posters, and (optionally) workers in this process. */
 export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runWorkers: boolean): ProjectSystem {
-  const { db, llm, tools, executor, conversations, approvals, redis, log } = deps;
+  const { db, llm, tools, executor, conversations, approvals, usage, redis, log } = deps;
   const telemetry = deps.tracing?.jobs;
   const settings = config.projects;
   const connection = bullConnection(config.redisUrl);
@@ -70,6 +73,7 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
           posters,
           events: consoleProjectEvents(consoleEvents),
           leases: new Leases(connection, prefix),
+          usage,
           log: log.child({ component: "projects" }),
           statusTickMs: settings.statusTickMs,
         }),

@@ -6,6 +6,8 @@ import { createEmbedder } from "../agents/llm/openai-embedder.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { MemoryVectors } from "../agents/memory/memory-vectors.js";
 import { MemoryStore } from "../agents/memory/store.js";
+import { UsageLedger } from "../agents/usage/ledger.js";
+import { UsageStore } from "../agents/usage/usage-store.js";
 import type { Config } from "../config.js";
 import { Background } from "../core/background.js";
 import { type Database, openDatabase } from "../db/client.js";
@@ -31,6 +33,8 @@ export interface Services {
   executor: ToolExecutor;
   /** Tool calls waiting for a person, and the turns paused behind them. */
   approvals: ApprovalStore;
+  /** Each model call's tokens and cost, and the channels' daily budgets. */
+  usage: UsageLedger;
   /** Prometheus metrics of this process; the model and the executor report to it. */
   metrics: Metrics;
   /** Present when spans are exported (OTEL_EXPORTER_OTLP_ENDPOINT); close() flushes them last. */
@@ -55,10 +59,12 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
   const mcp = new McpConnections(tools, log);
   await mcp.start(config.tools.mcpServers);
   const metrics = new Metrics(db);
+  const usage = new UsageLedger(new UsageStore(database.relaxed), config.usage, log);
   return {
     database,
     redis,
-    llm: tracedLlm(metrics.llm(llm ?? createLlmClient(config.llm)), config.llm.baseURL),
+    llm: tracedLlm(metrics.llm(usage.meter(llm ?? createLlmClient(config.llm))), config.llm.baseURL),
+    usage,
     conversations: new ConversationStore(db, database),
     memory,
     approvals: new ApprovalStore(db),
@@ -88,13 +94,13 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
 
 /** The channels' assistants over the services, asking `model` within the agent's limits from config. */
 export function channelAssistants(
-  services: Pick<Services, "llm" | "memory" | "conversations" | "tools" | "executor" | "approvals" | "background">,
+  services: Pick<Services, "llm" | "memory" | "conversations" | "tools" | "executor" | "approvals" | "background" | "usage">,
   config: Pick<Config, "agent" | "tools" | "llm">,
   model: string,
   log: Logger,
 ): AssistantDirectory {
-  const { llm, memory, conversations, tools, executor, approvals, background } = services;
+  const { llm, memory, conversations, tools, executor, approvals, background, usage } = services;
   const { maxSteps, contextTokenBudget } = config.agent;
   const settings = { model, maxSteps, contextTokenBudget, approval: config.tools.approval, vision: config.llm.vision };
-  return new AssistantDirectory({ llm, memory, conversations, tools, executor, approvals, settings, background, log });
+  return new AssistantDirectory({ llm, memory, conversations, tools, executor, approvals, settings, background, usage, log });
 }

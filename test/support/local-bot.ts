@@ -5,6 +5,8 @@ import { ApprovalFlow } from "../../src/agents/approvals/approval-flow.js";
 import { ApprovalStore } from "../../src/agents/approvals/approval-store.js";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import { MemoryStore } from "../../src/agents/memory/store.js";
+import { UsageLedger } from "../../src/agents/usage/ledger.js";
+import { UsageStore } from "../../src/agents/usage/usage-store.js";
 import { loadConfig } from "../../src/config.js";
 import { Background } from "../../src/core/background.js";
 import type { ApprovalDecisionResult } from "../../src/core/bot.js";
@@ -37,6 +39,8 @@ export interface LocalBot {
   /** Decisions on calls that wait, and the sweep that expires them; `store` holds them. */
   approvals: ApprovalFlow;
   approvalStore: ApprovalStore;
+  /** Each model call's tokens, as the app records them (the scripted model reports its `usage`). */
+  usage: UsageLedger;
   router: Router;
   /** The console's poster, whose events land in `events`. */
   poster: WebPoster;
@@ -67,8 +71,9 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
   });
   const executor = new ToolExecutor(db, { background });
   const approvalStore = new ApprovalStore(db);
+  const usage = new UsageLedger(new UsageStore(db), config.usage, log);
   const assistants = channelAssistants(
-    { llm, memory, conversations, tools, executor, approvals: approvalStore, background },
+    { llm: usage.meter(llm), memory, conversations, tools, executor, approvals: approvalStore, background, usage },
     config,
     llm.model,
     log,
@@ -86,7 +91,7 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
     log,
   });
   // What every command's context holds, whatever the channel.
-  const shared = { memory, conversations, tools, executor, toolApproval: config.tools.approval };
+  const shared = { memory, conversations, tools, executor, toolApproval: config.tools.approval, usage };
   const router = new Router({
     conversations,
     assistants,
@@ -114,6 +119,7 @@ export async function startLocalBot(options: { env?: Record<string, string>; llm
       ),
     approvals,
     approvalStore,
+    usage,
     router,
     poster,
     decide: (id, approve, user = "ada") => router.decideApproval({ platform: "web", id, approve, by: { id: user, name: user } }, poster),

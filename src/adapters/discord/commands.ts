@@ -17,6 +17,7 @@ export const discordCommands = [
     .setDescription("What this channel's assistant remembers")
     .addStringOption((option) => option.setName(OPTION).setDescription("search WORDS | forget ID | forget all").setRequired(false)),
   new SlashCommandBuilder().setName("agent").setDescription("The channel assistant's status"),
+  new SlashCommandBuilder().setName("usage").setDescription("The channel's model tokens and cost today, and its budget"),
 ].map((command) => command.toJSON());
 
 export function commandText(interaction: ChatInputCommandInteraction): string {

@@ -13,7 +13,7 @@ import { consoleFiles, consolePage, consolePrefix } from "./console-files.js";
 import { authRoutes, type EdgeEnv, guardEdge, loginForm, operator } from "./edge.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
-import { approvalBody, channelName, chatBody, commandBody, pathId } from "./schemas.js";
+import { approvalBody, channelName, chatBody, commandBody, pathId, usageQuery } from "./schemas.js";
 
 /** Read-only views the console needs beside the bot itself. */
 export interface ConsoleBackend {
@@ -31,6 +31,17 @@ export interface ConsoleBackend {
     tools: { name: string; description: string; category: string; risk: ToolRisk; stats: ToolStats | null }[];
     specialists: { name: string; capabilities: string[] }[];
   }>;
+  /** A channel's model tokens and cost over the last `days` UTC days, today included; `channel` a console name or `platform:id`. */
+  usage(channel: string, days: number): Promise<UsageView>;
+}
+
+/** What `GET /api/usage` answers (DESIGN.md "Usage and operations"). */
+export interface UsageView {
+  channel: string;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  byModel: Record<string, { promptTokens: number; completionTokens: number; costUsd: number }>;
 }
 
 export interface ProjectView {
@@ -75,6 +86,13 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, metri
   });
 
   app.get("/api/capabilities", async (c) => c.json(await backend.capabilities()));
+
+  // Any platform's channel, so a team on Slack or Discord alone can read its costs too.
+  app.get("/api/usage", async (c) => {
+    const query = usageQuery.safeParse(c.req.query());
+    if (!query.success) return c.json({ error: issuesText(query.error) }, 400);
+    return c.json(await backend.usage(query.data.channel, query.data.days));
+  });
 
   // With the console's credentials or METRICS_TOKEN (see edge.ts).
   app.get("/metrics", async (c) => {
@@ -218,6 +236,10 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<Par
   }
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, data: parsed.data };
-  const reason = parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
-  return { ok: false, response: c.json({ error: reason }, 400) };
+  return { ok: false, response: c.json({ error: issuesText(parsed.error) }, 400) };
+}
+
+/** Each problem with where it is, e.g. `days: expected a whole number of days from 1 to 366`. */
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`).join("; ");
 }

@@ -42,3 +42,20 @@ export const approvalBody = z.object({
   /** Who decides, as the console names its user; the operator decides in any case. */
   user: z.string().trim().min(1).max(80).default("operator"),
 });
+
+/** `GET /api/usage`: a console channel by name (`general`) or any platform's by its id (`slack:C0123`), and the UTC days to sum. */
+export const usageQuery = z.object({
+  channel: z
+    .string({ error: "required: a console channel name such as general, or a platform channel such as slack:C0123" })
+    .trim()
+    .refine(
+      (channel) => channelName.safeParse(channel).success || /^(web|slack|discord):[\x21-\x7e]{1,190}$/.test(channel),
+      "expected a console channel name such as general, or a platform channel such as slack:C0123 or discord:1234",
+    ),
+  days: z.coerce
+    .number({ error: "expected a whole number of days from 1 to 366" })
+    .int("expected a whole number of days from 1 to 366")
+    .min(1, "expected a whole number of days from 1 to 366")
+    .max(366, "expected a whole number of days from 1 to 366")
+    .default(1),
+});

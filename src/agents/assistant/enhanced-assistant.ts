@@ -14,6 +14,8 @@ import { type LlmClient, LlmError, type ToolCallRequest } from "../llm/types.js"
 import { displacedNote } from "../memory/capacity.js";
 import type { MemoryStore } from "../memory/store.js";
 import type { MemoryRecord } from "../memory/types.js";
+import { BUDGET_SPENT, type UsageLedger } from "../usage/ledger.js";
+import { withUsageScope } from "../usage/usage-scope.js";
 import { type ReadAttachments, readAttachments, skippedNote } from "./attachments.js";
 import { buildContext, type HistoryMessage } from "./context-builder.js";
 import { holdReply } from "./held-reply.js";
@@ -48,6 +50,8 @@ export interface AssistantDeps {
   settings: AssistantSettings;
   approvals: ApprovalStore;
   background: Background;
+  /** Records each call's tokens and holds turns to CHANNEL_DAILY_TOKENS; absent: neither. */
+  usage?: UsageLedger;
   log: Logger;
 }
 
@@ -92,6 +96,8 @@ const HISTORY_ROWS = 200;
 /** How far back a DM's conversation reaches for a top-level message in it. */
 const DIRECT_HISTORY_MS = 24 * 3_600_000;
 const RECALL_LIMIT = 6;
+/** Held under CHANNEL_DAILY_TOKENS for a turn's answer beyond its prompt, until its real usage is known. */
+const ANSWER_ALLOWANCE = 1_000;
 
 /** The assistant of one channel: builds its context, runs the tool loop, streams and stores the answer. */
 export class EnhancedAssistant {
@@ -170,8 +176,8 @@ export class EnhancedAssistant {
       budget: settings.contextTokenBudget,
     });
     const timed = timedLlm(llm);
-    const outcome = await this.#loop(turn, timed.llm, unflushed.signal, stream, (input) =>
-      runReasoningLoop({ ...input, messages: context.messages }),
+    const outcome = await this.#spending(turn.replyId, context.tokens + ANSWER_ALLOWANCE, () =>
+      this.#loop(turn, timed.llm, unflushed.signal, stream, (input) => runReasoningLoop({ ...input, messages: context.messages })),
     );
     await flushed;
     await storedFiles;
@@ -211,7 +217,10 @@ export class EnhancedAssistant {
   async #resume(paused: PausedTurn, decision: Decision, conversationId: string, out: TurnOutput): Promise<TurnResult> {
     const timed = timedLlm(this.deps.llm);
     const turn = { conversationId, author: paused.author, text: paused.text };
-    const outcome = await this.#loop(turn, timed.llm, undefined, out.stream, (input) => resumeReasoningLoop(input, paused.loop, decision));
+    // Admitted when it started: going on after a person's decision is not held to the budget again.
+    const outcome = await this.#spending(paused.replyId, undefined, () =>
+      this.#loop(turn, timed.llm, undefined, out.stream, (input) => resumeReasoningLoop(input, paused.loop, decision)),
+    );
     const done = { ...turn, llmMs: paused.llmMs + timed.elapsedMs() };
     return { ...(await this.#settle(done, paused.replyId, outcome, out)), promptTokens: 0 };
   }
@@ -230,6 +239,29 @@ export class EnhancedAssistant {
         this.deps.log.warn({ channel: this.channel.id }, "could not say in the thread that the turn failed");
       throw error;
     }
+  }
+
+  /**
+   * Runs `work` with its model calls recorded against the turn whose reply is `replyId`. With
+   * CHANNEL_DAILY_TOKENS and an `estimate`, only once that much is held for it; when it does not
+   * fit, the turn answers that the budget is spent and calls no model.
+   */
+  async #spending(replyId: string, estimate: number | undefined, work: () => Promise<Outcome>): Promise<Outcome> {
+    const { usage, background, log } = this.deps;
+    if (!usage) return work();
+    const admission = estimate === undefined ? { admitted: true as const } : await usage.admit(this.channel.id, estimate);
+    if (!admission.admitted) {
+      log.info({ channel: this.channel.id }, "turn refused: the channel's daily token budget is spent");
+      return { text: BUDGET_SPENT, toolCalls: [] };
+    }
+    return withUsageScope({ channelId: this.channel.id, messageId: replyId, reservation: admission.reservation }, async (scope) => {
+      try {
+        return await work();
+      } finally {
+        // Off the reply's path: the records, then what the turn held and did not spend given back.
+        void background.run("usage", () => usage.settle(scope));
+      }
+    });
   }
 
   /** Runs (or resumes) the tool loop with this author's tools; a failure becomes the text that says so. */

@@ -1,0 +1,94 @@
+import type { Logger } from "pino";
+import type { LlmClient } from "../llm/types.js";
+import { type Prices, priced, type UsageTotals } from "./prices.js";
+import { currentUsageScope, type Reservation, type UsageScope, withUsageScope } from "./usage-scope.js";
+import type { UsageStore } from "./usage-store.js";
+
+export interface UsageSettings {
+  /** `LLM_PRICES`. */
+  prices: Prices;
+  /** `CHANNEL_DAILY_TOKENS`; absent: no budget. */
+  dailyTokens?: number;
+}
+
+/** What a turn's model calls are held to before it starts: admitted (with what it holds), or over the budget. */
+export type Admission = { admitted: true; reservation?: Reservation } | { admitted: false };
+
+/** The sentence a turn answers with when its channel's budget for the day is spent. */
+export const BUDGET_SPENT =
+  "This channel has used its token budget for today (CHANNEL_DAILY_TOKENS), so I cannot ask the model now. The budget starts again at 00:00 UTC.";
+
+/**
+ * Model usage: each call's tokens recorded with what spent them (see usage-scope.ts), costs from
+ * LLM_PRICES, and CHANNEL_DAILY_TOKENS held before a turn calls the model.
+ */
+export class UsageLedger {
+  constructor(
+    private readonly store: UsageStore,
+    readonly settings: UsageSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /** `llm`, recording each call's reported tokens against the usage scope it runs in. */
+  meter(llm: LlmClient): LlmClient {
+    const record = (scope: UsageScope, model: string, promptTokens: number, completionTokens: number) => {
+      // What the call used of its turn's reservation now counts as spent instead.
+      const release = scope.reservation ? Math.min(promptTokens + completionTokens, scope.reservation.left) : 0;
+      if (scope.reservation) scope.reservation.left -= release;
+      const written = this.store.record(scope, model, { promptTokens, completionTokens }, release).catch((error: unknown) => {
+        this.log.warn({ err: error, channel: scope.channelId, model }, "model usage not recorded");
+      });
+      scope.records.push(written);
+    };
+    return {
+      get model() {
+        return llm.model;
+      },
+      async complete(request) {
+        const scope = currentUsageScope();
+        const result = await llm.complete(request);
+        // Outside a scope nothing says which channel pays; every caller of the model runs in one.
+        if (scope && result.usage) record(scope, request.model ?? llm.model, result.usage.promptTokens, result.usage.completionTokens);
+        return result;
+      },
+    };
+  }
+
+  /**
+   * Holds `estimate` tokens of the channel's day for a turn about to call the model, if they fit
+   * in CHANNEL_DAILY_TOKENS with what was spent and what other turns in flight (in any process) hold.
+   */
+  async admit(channelId: string, estimate: number): Promise<Admission> {
+    const budget = this.settings.dailyTokens;
+    if (budget === undefined) return { admitted: true };
+    if (!(await this.store.reserve(channelId, estimate, budget))) return { admitted: false };
+    return { admitted: true, reservation: { left: estimate } };
+  }
+
+  /** Once a scope's calls are done: waits for their records, then gives back what its turn held and did not use. */
+  async settle(scope: UsageScope): Promise<void> {
+    await Promise.all(scope.records);
+    const left = scope.reservation?.left ?? 0;
+    if (scope.reservation) scope.reservation.left = 0;
+    if (scope.channelId !== undefined) await this.store.release(scope.channelId, left);
+  }
+
+  /** Runs `work` with its calls recorded against `scope`, and returns once they are: a sum read after sees them. */
+  async spend<T>(scope: Omit<UsageScope, "records">, work: () => Promise<T>): Promise<T> {
+    return withUsageScope(scope, async (full) => {
+      try {
+        return await work();
+      } finally {
+        await this.settle(full);
+      }
+    });
+  }
+
+  async channel(channelId: string, days = 1): Promise<UsageTotals> {
+    return priced(await this.store.channel(channelId, days), this.settings.prices);
+  }
+
+  async project(projectId: string): Promise<UsageTotals> {
+    return priced(await this.store.project(projectId), this.settings.prices);
+  }
+}

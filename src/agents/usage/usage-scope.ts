@@ -1,0 +1,37 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * What a model call is spent on. Set around a chat turn or a project's job, so every call made
+ * inside it (the reasoning loop, the coordinator, a specialist, a summary) is recorded against it
+ * without each caller passing it along.
+ */
+export interface UsageScope {
+  /** Absent for a project's calls: the project's row says whose channel it is. */
+  channelId?: string;
+  /** A chat turn: the id its reply is stored under. */
+  messageId?: string;
+  projectId?: string;
+  /** A project's task; absent for its plan and its other steps. */
+  taskKey?: string;
+  /** The turn's reservation under CHANNEL_DAILY_TOKENS; each recorded call gives back what it used of it. */
+  reservation?: Reservation;
+  /** The records written so far, for whoever must wait for them (a project's report sums them). */
+  records: Promise<void>[];
+}
+
+/** Tokens a turn in flight holds of its channel's day; `left` shrinks as its calls are recorded. */
+export interface Reservation {
+  left: number;
+}
+
+const scopes = new AsyncLocalStorage<UsageScope>();
+
+/** Runs `work` with its model calls recorded against `scope`. */
+export function withUsageScope<T>(scope: Omit<UsageScope, "records">, work: (scope: UsageScope) => Promise<T>): Promise<T> {
+  const full: UsageScope = { ...scope, records: [] };
+  return scopes.run(full, () => work(full));
+}
+
+export function currentUsageScope(): UsageScope | undefined {
+  return scopes.getStore();
+}
