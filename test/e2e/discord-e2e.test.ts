@@ -55,7 +55,7 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
 
   it("registers its slash commands in the guild at start", () => {
     const names = discord.world.commandsIn(FAKE_DISCORD.guildId).map((c) => c.name);
-    expect(names).toEqual(expect.arrayContaining(["tools", "memory", "agent"]));
+    expect(names).toEqual(expect.arrayContaining(["tools", "memory", "agent", "usage"]));
   });
 
   it("answers a mention in a thread started on that message, typing first", async () => {
@@ -138,6 +138,7 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
       ["tools", /calculator/],
       ["memory", /remember/i],
       ["agent", /Model: fake-model/],
+      ["usage", /Model usage in #.* today \(UTC\)[\s\S]*Budget: none/],
     ];
     if (discord.world.commandsIn(FAKE_DISCORD.guildId).some((c) => c.name === "project")) expectations.push(["project", /project/i]);
     for (const [name, expected] of expectations) {

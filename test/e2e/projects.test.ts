@@ -1,6 +1,7 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { llmUsage } from "../../src/db/schema.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { diamond, scriptProjectLlm } from "../support/project-llm.js";
 import { waitFor } from "../support/wait.js";
@@ -101,6 +102,20 @@ describe("/project", () => {
         .sort(),
     ).toEqual(["✅ `a`", "✅ `b`", "✅ `c`"]);
     expect(messages.filter((m) => m.text.includes("# Report"))).toHaveLength(1);
+
+    // The report ends with what the project's calls spent: the plan's and each task's, recorded with it.
+    const calls = await t.app.database.db
+      .select({ taskKey: llmUsage.taskKey, tokens: sql<number>`${llmUsage.promptTokens} + ${llmUsage.completionTokens}` })
+      .from(llmUsage)
+      .where(eq(llmUsage.projectId, id));
+    expect(calls.map((call) => call.taskKey ?? "plan").sort()).toEqual(["a", "b", "c", "d", "plan"]);
+    const tokens = calls.reduce((sum, call) => sum + Number(call.tokens), 0);
+    const report = messages.find((m) => m.text.includes("# Report"))!.text;
+    expect(report).toMatch(
+      new RegExp(
+        `\\n\\n_Model usage: ${tokens.toLocaleString("en-US")} tokens \\(.*\\), \\$0 \\(no price in LLM_PRICES for fake-model: counted as \\$0\\)\\._$`,
+      ),
+    );
   });
 
   it("has the coordinator correct a cyclic plan once, and says so", async () => {

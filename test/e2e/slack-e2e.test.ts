@@ -228,6 +228,7 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
       ["/agent", "Model: fake-model"],
       ["/memory", "remember"],
       ["/tools", "calculator"],
+      ["/usage", "Model usage in #general today"],
     ] as const) {
       const acked = await slack.sendSlashCommand(events, {
         command,

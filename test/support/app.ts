@@ -102,10 +102,17 @@ export function scriptLlm(llm: FakeLlm, brain: (request: ChatCompletionRequest) 
   llm.mock.addFixture({ match: { predicate: () => true }, response: async (request) => overHttp(await brain(request)) });
 }
 
-function overHttp(reply: FakeReply): { content: string } | { toolCalls: { name: string; arguments: string; id?: string }[] } {
+type OverHttp = ({ content: string } | { toolCalls: { name: string; arguments: string; id?: string }[] }) & {
+  /** What the final chunk reports when the request asks for `stream_options.include_usage`, as OpenAI does. */
+  usage?: { prompt_tokens: number; completion_tokens: number };
+};
+
+function overHttp(reply: FakeReply): OverHttp {
   if (typeof reply === "string") return { content: reply };
-  if (reply.chunkSize !== undefined || reply.delayMs !== undefined || reply.finishReason !== undefined || reply.usage !== undefined)
-    throw new Error("scriptLlm: set pieces, delays, usage and finish reasons with aimock's fixture options");
+  if (reply.chunkSize !== undefined || reply.delayMs !== undefined || reply.finishReason !== undefined)
+    throw new Error("scriptLlm: set pieces, delays and finish reasons with aimock's fixture options");
+  // Without `usage`, aimock reports an estimate (a token per 4 characters).
+  const usage = reply.usage && { usage: { prompt_tokens: reply.usage.promptTokens, completion_tokens: reply.usage.completionTokens } };
   if (reply.toolCalls?.length)
     return {
       toolCalls: reply.toolCalls.map((call) => ({
@@ -113,6 +120,7 @@ function overHttp(reply: FakeReply): { content: string } | { toolCalls: { name: 
         arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments ?? {}),
         ...(call.id && { id: call.id }),
       })),
+      ...usage,
     };
-  return { content: reply.content ?? "" };
+  return { content: reply.content ?? "", ...usage };
 }
