@@ -341,7 +341,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export function isSecret(name: string): boolean {
-  return /KEY|TOKEN|SECRET|PASSWORD/i.test(name);
+  // Counts of tokens (CHANNEL_DAILY_TOKENS, CONTEXT_TOKEN_BUDGET) are not access tokens.
+  return /KEY|TOKEN(?!S|_BUDGET)|SECRET|PASSWORD/i.test(name);
 }
 
 /** Every secret value the settings hold, so that logs can hide them wherever they appear. */

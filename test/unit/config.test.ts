@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, missingSettings } from "../../src/config.js";
+import { ConfigError, isSecret, loadConfig, missingSettings } from "../../src/config.js";
 
 describe("config", () => {
   it("defaults to PGlite and the web console with nothing set", () => {
@@ -57,5 +57,27 @@ describe("config", () => {
     expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" })).toThrow(
       /OTEL_EXPORTER_OTLP_ENDPOINT: got "collector:4317"; expected an OTLP\/HTTP collector's base URL/,
     );
+  });
+
+  it("reads LLM_PRICES and CHANNEL_DAILY_TOKENS, saying where a price is wrong", () => {
+    expect(loadConfig({}).usage).toEqual({ prices: {}, dailyTokens: undefined });
+    expect(loadConfig({ CHANNEL_DAILY_TOKENS: "", LLM_PRICES: "" }).usage).toEqual({ prices: {}, dailyTokens: undefined });
+    expect(loadConfig({ CHANNEL_DAILY_TOKENS: "0" }).usage.dailyTokens).toBeUndefined();
+    const config = loadConfig({ CHANNEL_DAILY_TOKENS: "200000", LLM_PRICES: '{"gpt-4o-mini": {"input": 0.15, "output": 0.6}}' });
+    expect(config.usage).toEqual({ prices: { "gpt-4o-mini": { input: 0.15, output: 0.6 } }, dailyTokens: 200_000 });
+    expect(() => loadConfig({ CHANNEL_DAILY_TOKENS: "lots" })).toThrow(
+      /CHANNEL_DAILY_TOKENS: got "lots"; expected a whole number of tokens/,
+    );
+    expect(() => loadConfig({ CHANNEL_DAILY_TOKENS: "-5" })).toThrow(/CHANNEL_DAILY_TOKENS: got "-5"; expected 0 \(no budget\) or more/);
+    expect(() => loadConfig({ LLM_PRICES: "{gpt" })).toThrow(/LLM_PRICES: got "\{gpt"; expected a JSON object/);
+    expect(() => loadConfig({ LLM_PRICES: '{"gpt-4o": {"input": -1, "output": 2}}' })).toThrow(
+      /LLM_PRICES: .*expected USD per million prompt tokens, 0 or more \(at gpt-4o\.input\)/,
+    );
+    expect(() => loadConfig({ LLM_PRICES: '{"gpt-4o": {"input": 1, "outpt": 2}}' })).toThrow(/LLM_PRICES: .*\(at gpt-4o/);
+    // A count of tokens is no secret: shown when wrong, and not hidden from logs.
+    expect(isSecret("CHANNEL_DAILY_TOKENS")).toBe(false);
+    expect(isSecret("CONTEXT_TOKEN_BUDGET")).toBe(false);
+    expect(isSecret("METRICS_TOKEN")).toBe(true);
+    expect(isSecret("SLACK_BOT_TOKEN")).toBe(true);
   });
 });
