@@ -1,3 +1,4 @@
+import { BUDGET_SPENT } from "../agents/usage/ledger.js";
 import type { ProjectRow } from "../jobs/project-store.js";
 import { detailText, shortId } from "../jobs/project-text.js";
 import { RedisUnavailableError } from "../jobs/redis.js";
@@ -20,7 +21,7 @@ export const projectCommand: CommandHandler = {
   },
 };
 
-const runProject: CommandHandler["run"] = async (args, { channel, projects, tools, llmProblem }, invocation) => {
+const runProject: CommandHandler["run"] = async (args, { channel, projects, tools, usage, llmProblem }, invocation) => {
   const text = args.trim();
   const [verb = "", ...rest] = text.split(/\s+/);
   const target = rest.join(" ");
@@ -56,6 +57,8 @@ const runProject: CommandHandler["run"] = async (args, { channel, projects, tool
   }
 
   if (llmProblem) return { text: `⚠️ Projects need a language model: ${llmProblem}.` };
+  // Its tasks are not held to the budget one by one (they may run in any worker): none starts once it is spent.
+  if (await usage.spent(channel.id)) return { text: `⚠️ ${BUDGET_SPENT}` };
   const started = await projects.start({
     channel,
     platform: invocation.platform,

@@ -70,14 +70,17 @@ describe("CHANNEL_DAILY_TOKENS through the web API", () => {
   afterAll(() => t?.stop());
 
   it("says the budget is spent, without calling the model, once a channel's day is used up", async () => {
-    scriptLlm(t.llm, () => ({ content: "Here is a long answer.", usage: { promptTokens: 1_500, completionTokens: 400 } }));
+    scriptLlm(t.llm, () => ({ content: "Here is a long answer.", usage: { promptTokens: 1_600, completionTokens: 400 } }));
     expect((await t.post("/api/chat", { channel: "thrifty", user: "ada", text: "hello" })).json.reply.text).toBe("Here is a long answer.");
-    await waitFor(async () => (await t.get("/api/usage?channel=thrifty")).json.promptTokens === 1_500, 10_000, "the usage recorded");
+    await waitFor(async () => (await t.get("/api/usage?channel=thrifty")).json.promptTokens === 1_600, 10_000, "the usage recorded");
     const refused = await t.post("/api/chat", { channel: "thrifty", user: "ada", text: "and again?" });
     expect(refused.json.reply.text).toBe(BUDGET_SPENT);
     expect(t.llm.mock.getRequests()).toHaveLength(1);
     const command = await t.post("/api/commands", { channel: "thrifty", user: "ada", command: "/usage", text: "" });
-    expect(command.json.text).toContain("Budget: 1,900 of 2,000 tokens used; 100 left");
+    expect(command.json.text).toContain("Budget: 2,000 of 2,000 tokens used; spent until 00:00 UTC");
+    // Nor does a project start: its calls would spend more.
+    const project = await t.post("/api/commands", { channel: "thrifty", user: "ada", command: "/project", text: "Compare vendors" });
+    expect(project.json.text).toBe(`⚠️ ${BUDGET_SPENT}`);
     // Another channel's day is its own.
     expect((await t.post("/api/chat", { channel: "other", user: "ada", text: "hello" })).json.reply.text).toBe("Here is a long answer.");
   });

@@ -84,6 +84,14 @@ export class UsageLedger {
     });
   }
 
+  /** The channel spent its whole budget today: nothing new (a project) should start. */
+  async spent(channelId: string): Promise<boolean> {
+    const budget = this.settings.dailyTokens;
+    if (budget === undefined) return false;
+    const today = await this.channel(channelId);
+    return today.promptTokens + today.completionTokens >= budget;
+  }
+
   async channel(channelId: string, days = 1): Promise<UsageTotals> {
     return priced(await this.store.channel(channelId, days), this.settings.prices);
   }
