@@ -49,10 +49,10 @@ function roundUsd(usd: number): number {
   return Math.round(usd * 1e8) / 1e8;
 }
 
-/** Cost as people read it: `$0.0123`, with more digits for tiny sums. */
+/** Cost as people read it: cents, or two significant digits below a cent (`$0.00042`, never `4.2e-4`). */
 export function usdText(usd: number): string {
   if (usd === 0) return "$0";
-  return usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toPrecision(2)}`;
+  return usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toLocaleString("en-US", { maximumSignificantDigits: 2 })}`;
 }
 
 /** A line such as `1,234 tokens (1,000 prompt + 234 completion), $0.0012`, noting models without a price. */
