@@ -36,7 +36,10 @@ export interface RunnerDeps {
   posters: PosterFor;
   events: ProjectEvents;
   leases: Leases;
-  /** Records the tokens of the project's model calls; the report ends with their sum. */
+  /**
+   * Records the tokens of the project's model calls. A step's model work returns once its calls
+   * are recorded, before the step can end the project, so the report's sum sees them all.
+   */
   usage: UsageLedger;
   log: Logger;
   /** How often a running project's status message is edited for its clocks alone; default STATUS_TICK_MS. */
@@ -62,14 +65,11 @@ export class ProjectRunner {
   /** Runs one job, already validated; `last` when no retry follows if it fails. */
   async process(job: ProjectJob, last: boolean, signal?: AbortSignal): Promise<void> {
     const abort = signal ?? new AbortController().signal;
-    const { usage } = this.deps;
     switch (job.name) {
       case "plan":
-        return usage.spend({ projectId: job.data.projectId }, () => this.plan(job.data.projectId, last, abort));
+        return this.plan(job.data.projectId, last, abort);
       case "task":
-        return usage.spend({ projectId: job.data.projectId, taskKey: job.data.key }, () =>
-          this.task(job.data.projectId, job.data.key, last, abort),
-        );
+        return this.task(job.data.projectId, job.data.key, last, abort);
       case "resume":
         return this.resume(job.data.projectId, job.data.approvalId, last, abort);
       case "finish":
@@ -92,7 +92,7 @@ export class ProjectRunner {
     busy.catch(() => undefined);
     let plan: ProjectPlan;
     try {
-      plan = await coordinator.plan(project.goal, { signal, busy });
+      plan = await this.deps.usage.spend({ projectId }, () => coordinator.plan(project.goal, { signal, busy }));
     } catch (error) {
       if (!last || (await this.#stopped(projectId))) throw error;
       if (await store.fail(projectId, `planning failed: ${(error as Error).message}`)) await this.deps.queue.finish(projectId);
@@ -130,20 +130,22 @@ export class ProjectRunner {
     this.#changed(projectId);
     const specialist = this.#specialist(task);
     const outcome = await this.#attempt(projectId, key, specialist, last, async () =>
-      runSpecialist(
-        specialist,
-        {
-          projectId,
-          goal: project.goal,
-          key,
-          description: task.description,
-          inputs: inputsOf(dependencies),
-          tools: await this.#toolsFor(project, specialist),
-          channelId: project.channelId,
-          author: creatorOf(project),
-          signal,
-        },
-        this.deps.specialist,
+      this.deps.usage.spend({ projectId, taskKey: key }, async () =>
+        runSpecialist(
+          specialist,
+          {
+            projectId,
+            goal: project.goal,
+            key,
+            description: task.description,
+            inputs: inputsOf(dependencies),
+            tools: await this.#toolsFor(project, specialist),
+            channelId: project.channelId,
+            author: creatorOf(project),
+            signal,
+          },
+          this.deps.specialist,
+        ),
       ),
     );
     if (outcome) await this.#settle(project, task, specialist, outcome);
