@@ -18,6 +18,7 @@ export const fakeApiKey = "sk-fake-test-key-0123456789";
 export async function startFakeLlm(options: MockServerOptions = {}): Promise<FakeLlm> {
   const mock = new LLMock({ host: "127.0.0.1", port: 0, logLevel: "silent", ...options });
   await mock.start();
+  keepIdleConnections(mock);
   const url = `${mock.url}/v1`;
   return {
     mock,
@@ -39,12 +40,27 @@ export async function startFakeLlm(options: MockServerOptions = {}): Promise<Fak
   };
 }
 
+/** aimock's HTTP server, reached for defensively: aimock does not expose it. */
+function serverOf(mock: LLMock): Partial<Server> | undefined {
+  return (mock as unknown as { serverInstance?: { server?: Partial<Server> } }).serverInstance?.server;
+}
+
+/**
+ * Node closes an idle connection after 5 s; a turn whose event loop was held longer (the first
+ * calculation loads mathjs) then sends its next call on a connection the server is closing, and
+ * gets ECONNRESET (tests allow no retries). Hosted APIs keep connections longer; so does the fake.
+ */
+function keepIdleConnections(mock: LLMock): void {
+  const server = serverOf(mock);
+  if (server) server.keepAliveTimeout = 120_000;
+}
+
 /**
  * aimock's stop() is server.close(), which waits for every socket; after an aborted call undici
  * may leave one it opened but never used, held for its 4 s keep-alive. aimock does not expose
  * its server, so reach for it defensively and fall back to a plain stop if that ever changes.
  */
 function closeConnections(mock: LLMock): void {
-  const server = (mock as unknown as { serverInstance?: { server?: Partial<Server> } }).serverInstance?.server;
+  const server = serverOf(mock);
   if (typeof server?.closeAllConnections === "function") server.closeAllConnections();
 }
