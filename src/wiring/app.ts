@@ -54,7 +54,18 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const assistants = channelAssistants(services, config, config.llm.model, log);
   const projects = startProjectSystem(
     config,
-    { db, llm, tools, executor, conversations, approvals: services.approvals, usage: services.usage, redis, log, tracing: services.tracing },
+    {
+      db,
+      llm,
+      tools,
+      executor,
+      conversations,
+      approvals: services.approvals,
+      usage: services.usage,
+      redis,
+      log,
+      tracing: services.tracing,
+    },
     config.projects.runWorkers,
   );
   const missing = missingSettings(config);
