@@ -14,7 +14,9 @@ export interface EditableMessage {
 
 /**
  * A reply streamed by editing one message at most once per `intervalMs`, the way chat platforms
- * allow. Live edits are best effort; the final answer is always published whole.
+ * allow. Live edits are best effort; the final answer is always published whole, as soon as it is
+ * complete: the interval paces live edits only, and a platform that wants longer says so with a
+ * 429 and Retry-After, which its client waits out.
  */
 export class EditStream implements ReplyStream {
   #text = "";
@@ -26,6 +28,8 @@ export class EditStream implements ReplyStream {
   /** Set by finish(): live edits not yet sent are stale, and sending one would delay the final text by an interval. */
   #finished = false;
   #work: Promise<void> = Promise.resolve();
+  /** Ends the wait of a live edit for its slot, which finish() makes stale. */
+  #wake: (() => void) | undefined;
 
   constructor(
     private readonly message: EditableMessage,
@@ -51,8 +55,9 @@ export class EditStream implements ReplyStream {
     this.#finished = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#wake?.();
+    // A live write in flight is waited for (the first post gives the message to publish into); one still waiting for its slot is dropped.
     await this.#work;
-    if (this.#id !== undefined) await sleep(this.#lastWrite + this.intervalMs - Date.now());
     return { id: await this.message.publish(this.#id, text) };
   }
 
@@ -66,7 +71,7 @@ export class EditStream implements ReplyStream {
         if (preview === this.#shown) return;
         if (this.#id === undefined) this.#id = await this.message.post(preview);
         else {
-          await sleep(this.#lastWrite + this.intervalMs - Date.now());
+          await this.#slot(this.#lastWrite + this.intervalMs - Date.now());
           if (this.#finished) return;
           await this.message.edit(this.#id, preview);
         }
@@ -75,8 +80,17 @@ export class EditStream implements ReplyStream {
       })
       .catch((error: unknown) => this.log.warn({ err: error }, "live reply update failed"));
   }
-}
 
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+  /** Waits `ms` for the next edit's slot, or until finish() comes. */
+  #slot(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#wake?.(), ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
 }
