@@ -1,37 +1,61 @@
-import type { ChatCompletionRequest } from "@copilotkit/aimock";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { appMention, FAKE_SLACK, startFakeSlack } from "../test/fakes/slack/index.js";
-import { startTestApp } from "../test/support/app.js";
+import type { RecordedCall } from "../test/fakes/slack/web-api/args.js";
+import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
+import { type AnswerCounts, type AnswerTarget, fallbackRows, throughputRows } from "./answers.js";
 import { runLoad } from "./load.js";
-import { type BenchResult, percentile } from "./result.js";
+import { answerTo, startBenchModel } from "./model.js";
+import type { BenchResult } from "./result.js";
+
+const CHANNELS = 20;
 
 /**
- * Signed app_mention events through the real Bolt app to the fake Slack, with an instant fake LLM:
- * events per second, and the delay from receipt to the first visible text in the thread.
+ * Signed app_mention events through the bot (Bolt over HTTP, its own process as `npm start` runs
+ * it) to the fake Slack: answers per second, the bot's CPU and Slack calls per answer with native
+ * streaming, then the final answer's delay after the model's end when the workspace refuses
+ * streaming and answers are edited into one message.
  */
-export async function benchSlack(counts = { serial: 150, concurrent: 400 }): Promise<BenchResult[]> {
+export async function benchSlack(counts: AnswerCounts = { serial: 100, concurrent: 320, fallback: 30 }): Promise<BenchResult[]> {
   const slack = await startFakeSlack({ users: [{ id: "U0ADA", name: "ada", display_name: "ada" }] });
-  const t = await startTestApp({ ...slack.env("http"), LOG_LEVEL: "silent" });
-  t.llm.mock.addFixture({ match: { predicate: () => true }, response: { content: "An instant answer, streamed into the thread." } });
-  const url = `${t.app.url}/slack/events`;
-  const sentAt = new Map<string, number>();
-  const questionOf = new Map<string, string>();
+  const model = await startBenchModel();
+  const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
+  const app = await spawnApp({
+    ...slack.env("http"),
+    ...fakeLlmEnv(model.url),
+    PGLITE_DIR: join(dataDir, "pglite"),
+    REDIS_PREFIX: `qbench-slack-${process.pid}`,
+    CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
+    WEB_CONSOLE: "on",
+  });
+  const url = `${app.url}/slack/events`;
 
-  const firstText = (threadTs: string) =>
-    slack.api.waitFor(
-      (call) => (call.method === "chat.startStream" || call.method === "chat.postMessage") && call.args.thread_ts === threadTs,
-      30_000,
-    );
-  const mention = async (i: number) => {
-    const event = appMention({ channel: `C0BENCH${i % 20}`, text: `<@${FAKE_SLACK.botUserId}> question ${i}` });
-    const ts = event.ts as string;
-    sentAt.set(ts, Date.now());
-    questionOf.set(ts, String(i));
-    const visible = firstText(ts);
-    const answered = slack.api.waitFor((call) => call.method === "reactions.remove" && call.args.timestamp === ts, 30_000);
-    const response = await slack.sendEvent(url, event, { seed: false });
-    if (response.status !== 200) throw new Error(`event answered ${response.status}`);
-    await visible;
-    await answered;
+  const textOf = (call: RecordedCall): unknown =>
+    call.method === "chat.stopStream" ? (call.response?.message as { text?: unknown } | undefined)?.text : call.args.text;
+  const target: AnswerTarget = {
+    pid: app.child.pid!,
+    model,
+    async answer(question) {
+      const event = appMention({
+        channel: `C0BENCH${Number(question) % CHANNELS}`,
+        text: `<@${FAKE_SLACK.botUserId}> question ${question}`,
+      });
+      const final = answerTo(question);
+      const first = slack.api.waitFor(
+        (call) => (call.method === "chat.startStream" || call.method === "chat.postMessage") && call.args.thread_ts === event.ts,
+        30_000,
+      );
+      const last = slack.api.waitFor(
+        (call) => ["chat.stopStream", "chat.update", "chat.postMessage"].includes(call.method) && textOf(call) === final,
+        30_000,
+      );
+      const response = await slack.sendEvent(url, event, { seed: false });
+      if (response.status !== 200) throw new Error(`event answered ${response.status}`);
+      return { firstAt: (await first).at, finalAt: (await last).at };
+    },
+    calls: () => slack.api.calls.length,
   };
   const verify = async () => {
     const response = await slack.sendUrlVerification(url, "challenge-token");
@@ -39,54 +63,21 @@ export async function benchSlack(counts = { serial: 150, concurrent: 400 }): Pro
   };
 
   try {
-    await runLoad(30, 4, mention); // warm-up
-    const bare = await runLoad(counts.serial, 1, verify);
-    slack.api.reset();
-    t.llm.mock.clearRequests();
-    sentAt.clear();
-    const serial = await runLoad(counts.serial, 1, mention);
-    const firstTextAfterReceipt: number[] = [];
-    const firstTextAfterLlm: number[] = [];
-    const llmArrival = new Map<string, number>();
-    for (const entry of t.llm.mock.getRequests()) {
-      const body = entry.body as ChatCompletionRequest;
-      const last = String(body.messages.at(-1)?.content ?? "");
-      const match = /question (\d+)/.exec(last);
-      if (match) llmArrival.set(match[1]!, entry.timestamp);
-    }
-    for (const call of slack.api.calls) {
-      if (call.method !== "chat.startStream" && call.method !== "chat.postMessage") continue;
-      const ts = String(call.args.thread_ts);
-      const sent = sentAt.get(ts);
-      if (sent !== undefined) firstTextAfterReceipt.push(call.at - sent);
-      const question = questionOf.get(ts);
-      const llmAt = question === undefined ? undefined : llmArrival.get(question);
-      if (llmAt !== undefined) firstTextAfterLlm.push(call.at - llmAt);
-    }
-    firstTextAfterReceipt.sort((a, b) => a - b);
-    firstTextAfterLlm.sort((a, b) => a - b);
-    slack.api.reset();
-    const concurrent = await runLoad(counts.concurrent, 16, mention);
+    await runLoad(30, 4, () => target.answer(String(1_000_000 + Math.floor(Math.random() * 1e6)))); // warm-up
     const name = "slack";
-    return [
+    const bare = await runLoad(counts.serial, 1, verify);
+    const rows: BenchResult[] = [
       { name, metric: "bare signed round trip p50", value: bare.p50, unit: "ms", note: "url_verification through Bolt" },
-      { name, metric: "bare signed round trip p99", value: bare.p99, unit: "ms" },
-      { name, metric: "c=1 events/s", value: serial.perSecond, unit: "ev/s", note: "event sent → answer complete" },
-      { name, metric: "c=1 first text after receipt p50", value: percentile(firstTextAfterReceipt, 50), unit: "ms" },
-      { name, metric: "c=1 first text after receipt p99", value: percentile(firstTextAfterReceipt, 99), unit: "ms" },
-      {
-        name,
-        metric: "c=1 first text after LLM call p50",
-        value: percentile(firstTextAfterLlm, 50),
-        unit: "ms",
-        note: "LLM request arrival → first text at Slack",
-      },
-      { name, metric: "c=1 first text after LLM call p99", value: percentile(firstTextAfterLlm, 99), unit: "ms", note: "goal < 50 ms" },
-      { name, metric: "c=16 events/s", value: concurrent.perSecond, unit: "ev/s", note: "20 channels" },
-      { name, metric: "c=16 answer p99", value: concurrent.p99, unit: "ms" },
+      ...(await throughputRows(name, target, counts)),
     ];
+    // Last: once refused, the bot edits one message for every answer after.
+    slack.api.script.refuseStreaming();
+    rows.push(...(await fallbackRows(name, target, counts.fallback, "no native streaming: live message edited")));
+    return rows;
   } finally {
-    await t.stop();
+    await app.stop();
+    await model.stop();
     await slack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { runLoad } from "./load.js";
+import type { BenchModel } from "./model.js";
+import { type BenchResult, percentile } from "./result.js";
+
+/** One platform's side of the answer benches. */
+export interface AnswerTarget {
+  /** The bot's process, whose CPU time is counted. */
+  pid: number;
+  model: BenchModel;
+  /** Sends the mention `question N`; resolves once its final answer reached the fake platform, with when it and the first text did (Date.now()). */
+  answer(question: string): Promise<{ firstAt: number; finalAt: number }>;
+  /** API calls the fake platform received so far. */
+  calls(): number;
+}
+
+export interface AnswerCounts {
+  /** Answers per run at c=1 and at c=16. */
+  serial: number;
+  concurrent: number;
+  /** Answers timed for "final answer after model end". */
+  fallback: number;
+}
+
+let nextQuestion = 0;
+const question = () => String(nextQuestion++);
+
+/**
+ * Answers per second at c=1 and c=16, with an instant model and with one that ends 100 ms after
+ * its first words; the bot process's CPU time and the platform API calls per answer at c=16.
+ */
+export async function throughputRows(name: string, target: AnswerTarget, counts: AnswerCounts): Promise<BenchResult[]> {
+  const rows: BenchResult[] = [];
+  for (const delayMs of [0, 100]) {
+    target.model.delayMs = delayMs;
+    const model = delayMs === 0 ? "instant model" : `${delayMs} ms model`;
+    for (const concurrency of [1, 16]) {
+      const count = concurrency === 1 ? counts.serial : counts.concurrent;
+      const [cpuBefore, callsBefore] = [processCpuMs(target.pid), target.calls()];
+      const firstText: number[] = [];
+      const load = await runLoad(count, concurrency, async () => {
+        const asked = question();
+        const { firstAt } = await target.answer(asked);
+        firstText.push(firstAt - (target.model.started.get(asked) ?? Number.NaN));
+      });
+      // What an answer still does after its final text (the 👀 taken off) is its cost too.
+      await settled(target);
+      const cpu = (processCpuMs(target.pid) - cpuBefore) / count;
+      const calls = (target.calls() - callsBefore) / count;
+      rows.push({
+        name,
+        metric: `c=${concurrency} answers/s, ${model}`,
+        value: load.perSecond,
+        unit: "ans/s",
+        note: "mention sent → final answer",
+      });
+      if (concurrency === 1 && delayMs === 0) {
+        firstText.sort((a, b) => a - b);
+        const note = "question at the model → first text on the platform";
+        rows.push(
+          { name, metric: "c=1 first text after model start p50", value: percentile(firstText, 50), unit: "ms", note },
+          { name, metric: "c=1 first text after model start p99", value: percentile(firstText, 99), unit: "ms", note: "goal < 50 ms" },
+        );
+      }
+      if (concurrency === 16)
+        rows.push(
+          { name, metric: `c=16 CPU per answer, ${model}`, value: cpu, unit: "ms", note: "the bot's process, user + system; goal < 8 ms" },
+          { name, metric: `c=16 API calls per answer, ${model}`, value: calls, unit: "calls" },
+        );
+    }
+  }
+  return rows;
+}
+
+/**
+ * Final answer on the platform minus the end of the model's stream, one answer at a time, with a
+ * model that ends 100 ms after its first words (so a live message is up when it ends).
+ */
+export async function fallbackRows(name: string, target: AnswerTarget, count: number, note: string): Promise<BenchResult[]> {
+  target.model.delayMs = 100;
+  const lags: number[] = [];
+  await runLoad(count, 1, async () => {
+    const asked = question();
+    const { finalAt } = await target.answer(asked);
+    const endedAt = target.model.ended.get(asked);
+    if (endedAt === undefined) throw new Error(`the model never ended question ${asked}`);
+    lags.push(finalAt - endedAt);
+  });
+  lags.sort((a, b) => a - b);
+  return [
+    { name, metric: "final answer after model end p50", value: percentile(lags, 50), unit: "ms", note },
+    { name, metric: "final answer after model end p99", value: percentile(lags, 99), unit: "ms" },
+  ];
+}
+
+/** Until the platform saw no call for 300 ms: the last answers' trailing calls are counted. */
+async function settled(target: AnswerTarget): Promise<void> {
+  let seen = -1;
+  while (seen !== target.calls()) {
+    seen = target.calls();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/** CPU time (user and system) the process used so far, in ms, from /proc (Linux); NaN elsewhere. */
+export function processCpuMs(pid: number): number {
+  try {
+    // After the command's closing parenthesis: state, then 10 fields, then utime and stime, in 1/100 s.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
