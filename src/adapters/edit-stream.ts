@@ -40,11 +40,8 @@ export class EditStream implements ReplyStream {
   append(delta: string): void {
     this.#text += delta;
     if (this.#timer || this.#queued) return;
+    // Even the first post waits a timer's turn: an answer that is complete by then is published as one write.
     const wait = this.#id === undefined ? 0 : Math.max(0, this.#lastWrite + this.intervalMs - Date.now());
-    if (wait === 0) {
-      this.#flushSoon();
-      return;
-    }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#flushSoon();

@@ -218,6 +218,14 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
   });
 
   it("waits out a 429 on a message edit for its retry_after, then edits", async () => {
+    // In pieces 20 ms apart: a live message is posted, then edited into the final answer.
+    t.llm.mock.clearFixtures();
+    t.llm.mock.addFixture({
+      match: { predicate: () => true },
+      response: async (request: ChatCompletionRequest) => ({ content: `Answer to: ${lastUserText(request)}.` }),
+      chunkSize: 8,
+      streamingProfile: { ttft: 0, tps: 50 },
+    });
     discord.rest.rateLimit(EDIT_ROUTE, { retryAfter: 1 });
     const sent = mention("rate limits");
     const [reply] = await botReplies(sent.id);

@@ -79,7 +79,8 @@ describe("Slack: a failed turn says so in its thread", () => {
   });
 
   it("says it when Slack refuses the answer, and answers the same event delivered again", async () => {
-    slack.api.script.fail("chat.stopStream", "internal_error");
+    // The answer comes whole at once, so it is posted as one message: the post Slack refuses.
+    slack.api.script.fail("chat.postMessage", "internal_error");
     const mention = appMention({ channel: CHANNEL, text: `${BOT} refused once` });
     await slack.sendEvent(events, mention, { eventId: "Ev0REFUSED" });
     await waitFor(
@@ -92,10 +93,10 @@ describe("Slack: a failed turn says so in its thread", () => {
 
     await slack.sendEvent(events, mention, { eventId: "Ev0REFUSED", retryNum: 1 });
     await waitFor(
-      () => slack.api.callsTo("chat.stopStream").length === 2 && slack.api.reactionsOn(CHANNEL, mention.ts as string).length === 0,
+      () => t.llm.mock.getRequests().length === 2 && slack.api.reactionsOn(CHANNEL, mention.ts as string).length === 0,
     );
     const last = slack.api.messagesIn(CHANNEL, mention.ts as string).at(-1);
-    expect(last).toMatchObject({ user: FAKE_SLACK.botUserId, text: "Answer to: ada: refused once.", stream: "stopped" });
+    expect(last).toMatchObject({ user: FAKE_SLACK.botUserId, text: "Answer to: ada: refused once." });
   });
 });
 

@@ -107,6 +107,15 @@ describe("EditStream", () => {
     expectSpaced(writes);
   });
 
+  it("publishes an answer complete before its first live post as one write", async () => {
+    const { message, writes } = fakeMessage();
+    const stream = new EditStream(message, HOUR, log);
+    stream.append("Hel");
+    stream.append("lo");
+    await stream.finish("Hello");
+    expect(writes.map(({ kind, id, text }) => ({ kind, id, text }))).toEqual([{ kind: "publish", id: undefined, text: "Hello" }]);
+  });
+
   it("publishes straight away when nothing was shown yet", async () => {
     const { message, writes } = fakeMessage();
     const stream = new EditStream(message, INTERVAL, log);

@@ -35,6 +35,8 @@ export class SlackNativeStream implements ReplyStream {
   #failed = false;
   #timer: NodeJS.Timeout | undefined;
   #queued = false;
+  /** chat.startStream is due or sent: text until it answers waits for the next append, not a second start. */
+  #starting = false;
   #work: Promise<void> = Promise.resolve();
 
   constructor(
@@ -54,14 +56,20 @@ export class SlackNativeStream implements ReplyStream {
     // Past most of one message, live text stops; finish() posts the rest as follow-ups.
     if (this.#text.length > SLACK_MESSAGE_LIMIT * 0.8 || this.#timer || this.#queued) return;
     const pending = this.#text.length - this.#sent.length;
-    if (this.#ts === undefined || pending >= this.settings.appendChars) {
+    if (this.#ts !== undefined && pending >= this.settings.appendChars) {
       this.#flushSoon();
       return;
     }
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#flushSoon();
-    }, this.settings.flushMs);
+    if (this.#ts === undefined && this.#starting) return;
+    // The stream starts a timer's turn after the first text: an answer complete by then is posted as one message.
+    this.#starting = true;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#flushSoon();
+      },
+      this.#ts === undefined ? 0 : this.settings.flushMs,
+    );
   }
 
   async finish(text: string): Promise<PostedMessage> {
