@@ -92,9 +92,7 @@ describe("Slack: a failed turn says so in its thread", () => {
     );
 
     await slack.sendEvent(events, mention, { eventId: "Ev0REFUSED", retryNum: 1 });
-    await waitFor(
-      () => t.llm.mock.getRequests().length === 2 && slack.api.reactionsOn(CHANNEL, mention.ts as string).length === 0,
-    );
+    await waitFor(() => t.llm.mock.getRequests().length === 2 && slack.api.reactionsOn(CHANNEL, mention.ts as string).length === 0);
     const last = slack.api.messagesIn(CHANNEL, mention.ts as string).at(-1);
     expect(last).toMatchObject({ user: FAKE_SLACK.botUserId, text: "Answer to: ada: refused once." });
   });
