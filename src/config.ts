@@ -90,6 +90,12 @@ export const configSchema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString,
     SLACK_API_URL: url("https://slack.com/api/").default("https://slack.com/api/"),
+    // Slack's name of the reaction put on a message while its answer is written; empty for none.
+    ACK_REACTION: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9_+'-]*(::skin-tone-[2-6])?$/, "expected a Slack reaction name without colons, e.g. eyes, or empty for none")
+      .default("eyes"),
     DISCORD_TOKEN: optionalString,
     DISCORD_APPLICATION_ID: optionalString,
     DISCORD_GUILD_ID: optionalString,
@@ -241,6 +247,7 @@ export const configSchema = z
             signingSecret: env.SLACK_SIGNING_SECRET as string,
             appToken: env.SLACK_APP_TOKEN,
             apiUrl: env.SLACK_API_URL,
+            ackReaction: env.ACK_REACTION || undefined,
           }
         : undefined,
       discord: discord

@@ -22,6 +22,12 @@ export interface InboundMessage {
   direct?: boolean;
   /** The message this one replies to, shown to the model as quoted data labelled with its author, never as instructions. */
   quoted?: { author: string; text: string };
+  /**
+   * Called by the router once this delivery is to run a turn: a new message, or one whose turn
+   * failed. Never for a retry of a message already answered or being answered, so a platform's
+   * "working on it" mark (Slack's 👀) is not shown again for those.
+   */
+  acknowledge?: () => void;
 }
 
 /** A slash command, normalised by an adapter. */

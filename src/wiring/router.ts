@@ -119,6 +119,7 @@ export class Router implements Bot {
       earlier = received ? undefined : await conversations.redelivery(delivery, CLAIM_STALE_MS);
       const turn = received ? { received, thread: externalThread } : earlier?.state === "retry" ? earlier : undefined;
       if (turn) {
+        message.acknowledge?.();
         const { conversationId, seq, opened, messageId } = turn.received;
         const replyId = randomUUID();
         for (const other of storing) other.overtaken ||= other !== arrival;

@@ -78,7 +78,15 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
       recipient_team_id: FAKE_SLACK.teamId,
     });
     expect(slack.api.callsTo("chat.stopStream")).toHaveLength(1);
-    expect(slack.api.callsTo("reactions.add")[0]?.args).toMatchObject({ name: "eyes", timestamp: mention.ts });
+    // 👀 while the answer was written, taken off once it was published.
+    expect(slack.api.callsTo("reactions.add").map((call) => call.args)).toEqual([
+      expect.objectContaining({ name: "eyes", channel: CHANNEL, timestamp: mention.ts }),
+    ]);
+    const stopped = slack.api.callsTo("chat.stopStream")[0]!;
+    const removed = slack.api.callsTo("reactions.remove");
+    expect(removed.map((call) => call.args)).toEqual([expect.objectContaining({ name: "eyes", timestamp: mention.ts })]);
+    expect(slack.api.calls.indexOf(removed[0]!)).toBeGreaterThan(slack.api.calls.indexOf(stopped));
+    expect(slack.api.reactionsOn(CHANNEL, mention.ts as string)).toEqual([]);
   });
 
   it("answers an event retried three times once", async () => {
@@ -87,8 +95,11 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
     await slack.sendEvent(events, mention, { eventId });
     for (const retryNum of [1, 2, 3]) expect((await slack.sendEvent(events, mention, { eventId, retryNum })).status).toBe(200);
     await botReplies(CHANNEL, mention.ts as string);
+    // A retry once it is answered, too, gets no 👀.
+    expect((await slack.sendEvent(events, mention, { eventId, retryNum: 4 })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await botReplies(CHANNEL, mention.ts as string)).toHaveLength(1);
+    expect(slack.api.callsTo("reactions.add")).toHaveLength(1);
     expect(t.llm.mock.getRequests()).toHaveLength(1);
   });
 
@@ -232,6 +243,8 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(t.llm.mock.getRequests()).toHaveLength(1);
     expect(slack.api.messagesIn(CHANNEL, mention.ts as string).filter((m) => m.user === FAKE_SLACK.botUserId)).toHaveLength(1);
+    // The 👀 does not flash again on the answered message.
+    expect(slack.api.callsTo("reactions.add")).toHaveLength(1);
   });
 
   it("keeps the web console off when only Slack is configured, but serves health", async () => {
@@ -258,6 +271,26 @@ describe("Slack end to end (Bolt over HTTP, fake Slack on loopback)", () => {
       const response = await slack.api.waitForResponse((post) => post.context?.command === command);
       expect(response.body).toMatchObject({ response_type: "ephemeral" });
       expect(String(response.body.text)).toContain(expected);
+    }
+  });
+});
+
+describe("Slack with ACK_REACTION empty", () => {
+  it("answers without putting a reaction on the message", async () => {
+    const slack = await startFakeSlack({ users: [{ id: "U0ADA", name: "ada", display_name: "ada" }] });
+    const t = await startTestApp({ ...slack.env("http"), ACK_REACTION: "" });
+    try {
+      scriptLlm(t.llm, () => ({ content: "No reaction needed." }));
+      const mention = appMention({ channel: CHANNEL, text: `${BOT} quietly` });
+      await slack.sendEvent(`${t.app.url}/slack/events`, mention);
+      const reply = await slack.api.waitFor((call) => call.method === "chat.postMessage" && call.args.thread_ts === mention.ts, 10_000);
+      expect(reply.args.text).toBe("No reaction needed.");
+      // Anything that would (wrongly) follow the answer has happened.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(slack.api.calls.filter((call) => call.method.startsWith("reactions."))).toEqual([]);
+    } finally {
+      await t.stop();
+      await slack.stop();
     }
   });
 });

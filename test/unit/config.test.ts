@@ -80,4 +80,12 @@ describe("config", () => {
     expect(isSecret("METRICS_TOKEN")).toBe(true);
     expect(isSecret("SLACK_BOT_TOKEN")).toBe(true);
   });
+
+  it("reads ACK_REACTION as a Slack reaction name, eyes by default and empty for none", () => {
+    const slack = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" };
+    expect(loadConfig(slack).slack?.ackReaction).toBe("eyes");
+    expect(loadConfig({ ...slack, ACK_REACTION: "hourglass_flowing_sand" }).slack?.ackReaction).toBe("hourglass_flowing_sand");
+    expect(loadConfig({ ...slack, ACK_REACTION: "" }).slack?.ackReaction).toBeUndefined();
+    expect(() => loadConfig({ ...slack, ACK_REACTION: ":eyes:" })).toThrow(/ACK_REACTION[\s\S]*without colons/);
+  });
 });

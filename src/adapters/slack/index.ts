@@ -57,11 +57,18 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
 
     const thread = { platform: "slack" as const, channel: event.channel, thread: event.thread_ts ?? event.ts };
     poster.noteRecipient(thread, event.user!, event.team ?? teamId);
-    // 👀 while working; only the delivery that put the reaction takes it off again.
-    const reacted = app.client.reactions.add({ channel: event.channel, timestamp: event.ts, name: "eyes" }).then(
-      () => true,
-      () => false,
-    );
+    // The reaction (👀) while the answer is written, once the router says this delivery runs a turn;
+    // only the delivery that put it takes it off again, once the answer is published.
+    const reaction = settings.ackReaction;
+    let reacted: Promise<boolean> | undefined;
+    const acknowledge = reaction
+      ? () => {
+          reacted = app.client.reactions.add({ channel: event.channel, timestamp: event.ts, name: reaction }).then(
+            () => true,
+            () => false,
+          );
+        }
+      : undefined;
     try {
       const [author, text, channelName] = await Promise.all([
         people.get(event.user!),
@@ -82,12 +89,13 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
           receivedAt: new Date(),
           // A DM's top-level messages are one conversation, though each gets its own thread.
           direct: direct && event.thread_ts === undefined,
+          acknowledge,
         },
         poster,
       );
     } finally {
-      if (await reacted)
-        await app.client.reactions.remove({ channel: event.channel, timestamp: event.ts, name: "eyes" }).catch(() => undefined);
+      if (reaction && (await reacted))
+        await app.client.reactions.remove({ channel: event.channel, timestamp: event.ts, name: reaction }).catch(() => undefined);
     }
   };
 
