@@ -11,6 +11,7 @@ import { lastUserText } from "../support/scripted-llm.js";
 
 const CHANNEL = FAKE_DISCORD.channelId;
 const EDIT_ROUTE = "PATCH /channels/:channel/messages/:message";
+const THREAD_ROUTE = "POST /channels/:channel/messages/:message/threads";
 
 describe("Discord end to end (discord.js against a fake Discord on loopback)", () => {
   let discord: FakeDiscord;
@@ -58,7 +59,14 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
     expect(names).toEqual(expect.arrayContaining(["tools", "memory", "agent", "usage"]));
   });
 
-  it("answers a mention in a thread started on that message, typing first", async () => {
+  it("answers a mention in a thread started on that message, typing first while the model is slow", async () => {
+    // A first word later than the poster's typing delay (half a second).
+    t.llm.mock.clearFixtures();
+    t.llm.mock.addFixture({
+      match: { predicate: () => true },
+      response: async (request: ChatCompletionRequest) => ({ content: `Answer to: ${lastUserText(request)}.` }),
+      streamingProfile: { ttft: 1_500 },
+    });
     const sent = mention("what is the plan?");
     const [reply] = await botReplies(sent.id);
     const thread = discord.world.channel(sent.id);
@@ -215,6 +223,23 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
     // Live writes keep a second apart; the final text (the last edit) does not wait for its turn.
     const writes = [reply!.at, ...reply!.edits.slice(0, -1).map((edit) => edit.at)];
     for (let i = 1; i < writes.length; i++) expect(writes[i]! - writes[i - 1]!).toBeGreaterThanOrEqual(990);
+  });
+
+  it("asks the model while a 429 holds the thread's creation, and answers in the thread once it exists", async () => {
+    discord.rest.rateLimit(THREAD_ROUTE, { retryAfter: 1 });
+    const sent = mention("a busy channel");
+    const [reply] = await botReplies(sent.id);
+    expect(reply?.content).toBe("Answer to: Alice: a busy channel.");
+    const creations = discord.rest.callsTo(THREAD_ROUTE);
+    expect(creations.map((call) => [call.status, call.params.message])).toEqual([
+      [429, sent.id],
+      [201, sent.id],
+    ]);
+    // The model was asked during the wait; nothing was written into the thread before it existed.
+    expect(t.llm.mock.getRequests()[0]!.timestamp).toBeLessThan(creations[1]!.at);
+    const intoThread = discord.rest.calls.filter((call) => call.path.startsWith(`/channels/${sent.id}/`));
+    expect(intoThread.length).toBeGreaterThan(0);
+    for (const call of intoThread) expect(discord.rest.calls.indexOf(call)).toBeGreaterThan(discord.rest.calls.indexOf(creations[1]!));
   });
 
   it("waits out a 429 on a message edit for its retry_after, then edits", async () => {

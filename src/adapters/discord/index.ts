@@ -72,7 +72,11 @@ export function createDiscordAdapter(
     } else {
       if (!mentioned) return;
       channel = message.channelId;
-      thread = await startThread(message, text);
+      // A thread started from a message has the message's id. Discord queues the creation of a
+      // channel's threads one after another; the turn goes on meanwhile, and only what is written
+      // into the thread waits for it.
+      thread = message.id;
+      poster.opening(thread, startThread(message, text));
     }
     const author = {
       id: message.author.id,
@@ -99,14 +103,14 @@ export function createDiscordAdapter(
     );
   };
 
-  const startThread = async (message: Message, text: string): Promise<string> => {
+  const startThread = async (message: Message, text: string): Promise<void> => {
     try {
-      const created = await message.startThread({ name: threadName(text), autoArchiveDuration: 1440 });
-      return created.id;
+      await message.startThread({ name: threadName(text), autoArchiveDuration: 1440 });
     } catch (error) {
-      // A thread started from a message has the message's id.
-      if ((error as { code?: unknown }).code === THREAD_ALREADY_CREATED) return message.id;
-      throw error;
+      // A redelivered mention: its thread is there already.
+      if ((error as { code?: unknown }).code === THREAD_ALREADY_CREATED) return;
+      // What the turn writes into the thread then fails, and the turn with it.
+      log.warn({ err: error, message: message.id }, "discord thread not created");
     }
   };
 

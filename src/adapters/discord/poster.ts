@@ -17,17 +17,42 @@ import { approvalButtonId, discordTime } from "./approval-buttons.js";
 export const DISCORD_MESSAGE_LIMIT = 2_000;
 // Discord shows "typing…" for ten seconds per call.
 const TYPING_REFRESH_MS = 8_000;
+// An answer whose first text comes sooner needs no "typing…": a call less against the bot's 50 per second.
+const TYPING_DELAY_MS = 500;
 
 /**
  * Writes into Discord channels and threads over REST alone, so a worker with just the token can post.
  * A ThreadRef's `thread` is the Discord channel the reply goes to: a thread, or a DM.
  */
 export class DiscordPoster implements Poster {
+  /** Threads being created, by id: what is written into one waits for it, nothing else does. */
+  readonly #opening = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly rest: REST,
     private readonly log: Logger,
     private readonly options: { editIntervalMs?: number } = {},
   ) {}
+
+  /**
+   * Says that the thread `thread` is being created: writes into it wait for `created`. The turn
+   * that answers in it need not: its message is stored and the model asked meanwhile.
+   */
+  opening(thread: string, created: Promise<unknown>): void {
+    const settled = created.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#opening.set(thread, settled);
+    void settled.then(() => {
+      if (this.#opening.get(thread) === settled) this.#opening.delete(thread);
+    });
+  }
+
+  /** Resolves once the channel can be written to (at once, unless it is a thread being created). */
+  #ready(channel: string): Promise<unknown> | undefined {
+    return this.#opening.get(channel);
+  }
 
   /** A thread started on a short message in the channel; the first message goes inside it, where it can be edited as a thread's own. */
   async openThread(to: Omit<ThreadRef, "thread">, title: string, text: string): Promise<OpenedThread> {
@@ -40,18 +65,21 @@ export class DiscordPoster implements Poster {
   }
 
   async post(to: ThreadRef, text: string): Promise<PostedMessage> {
+    await this.#ready(to.thread);
     const [first] = await this.#postAll(to.thread, splitText(text, DISCORD_MESSAGE_LIMIT));
     return { id: first ?? "" };
   }
 
   async update(to: ThreadRef, messageId: string, text: string): Promise<void> {
     const [first = "", ...rest] = splitText(text, DISCORD_MESSAGE_LIMIT);
+    await this.#ready(to.thread);
     await this.rest.patch(Routes.channelMessage(to.thread, messageId), { body: { content: first } });
     await this.#postAll(to.thread, rest);
   }
 
   /** The prompt with Approve and Deny buttons (message components) whose custom ids carry the approval's id. */
   async askApproval(to: ThreadRef, prompt: ApprovalPrompt): Promise<PostedMessage> {
+    await this.#ready(to.thread);
     const posted = (await this.rest.post(Routes.channelMessages(to.thread), {
       body: {
         content: cut(approvalText(prompt)),
@@ -86,20 +114,36 @@ export class DiscordPoster implements Poster {
   stream(to: ThreadRef): ReplyStream {
     const channel = to.thread;
     let typing: NodeJS.Timeout | undefined;
-    const stopTyping = () => clearInterval(typing);
-    const type = () =>
-      this.rest.post(Routes.channelTyping(channel)).catch((error: unknown) => this.log.debug({ err: error }, "typing indicator failed"));
-    void type();
-    typing = setInterval(type, TYPING_REFRESH_MS);
+    let answered = false;
+    const stopTyping = () => {
+      answered = true;
+      clearTimeout(typing);
+      clearInterval(typing);
+    };
+    const type = async () => {
+      await this.#ready(channel);
+      // Text went out while the thread was created: "typing…" now would show after the answer.
+      if (answered) return;
+      await this.rest
+        .post(Routes.channelTyping(channel))
+        .catch((error: unknown) => this.log.debug({ err: error }, "typing indicator failed"));
+    };
+    typing = setTimeout(() => {
+      void type();
+      typing = setInterval(type, TYPING_REFRESH_MS);
+      typing.unref();
+    }, TYPING_DELAY_MS);
     typing.unref();
     const editable: EditableMessage = {
       post: async (text) => {
         stopTyping();
+        await this.#ready(channel);
         return (await this.#create(channel, text)).id;
       },
       edit: async (id, text) => void (await this.rest.patch(Routes.channelMessage(channel, id), { body: { content: text } })),
       publish: async (id, text) => {
         stopTyping();
+        await this.#ready(channel);
         const [first = "", ...rest] = splitText(text, DISCORD_MESSAGE_LIMIT);
         let firstId = id;
         if (id === undefined) firstId = (await this.#create(channel, first)).id;
