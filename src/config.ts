@@ -94,7 +94,9 @@ export const configSchema = z
     ACK_REACTION: z
       .string()
       .trim()
-      .regex(/^[a-z0-9_+'-]*(::skin-tone-[2-6])?$/, "expected a Slack reaction name without colons, e.g. eyes, or empty for none")
+      // People write reactions as :eyes:; Slack's reactions.add wants the bare name.
+      .transform((name) => name.replace(/^:(.*):$/, "$1"))
+      .pipe(z.string().regex(/^[a-z0-9_+'-]*(::skin-tone-[2-6])?$/, "expected a Slack reaction name, e.g. eyes, or empty for none"))
       .default("eyes"),
     DISCORD_TOKEN: optionalString,
     DISCORD_APPLICATION_ID: optionalString,

@@ -86,6 +86,7 @@ describe("config", () => {
     expect(loadConfig(slack).slack?.ackReaction).toBe("eyes");
     expect(loadConfig({ ...slack, ACK_REACTION: "hourglass_flowing_sand" }).slack?.ackReaction).toBe("hourglass_flowing_sand");
     expect(loadConfig({ ...slack, ACK_REACTION: "" }).slack?.ackReaction).toBeUndefined();
-    expect(() => loadConfig({ ...slack, ACK_REACTION: ":eyes:" })).toThrow(/ACK_REACTION[\s\S]*without colons/);
+    expect(loadConfig({ ...slack, ACK_REACTION: ":eyes:" }).slack?.ackReaction).toBe("eyes");
+    expect(() => loadConfig({ ...slack, ACK_REACTION: "two words" })).toThrow(/ACK_REACTION[\s\S]*a Slack reaction name/);
   });
 });
