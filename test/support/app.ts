@@ -31,7 +31,7 @@ export interface TestApp {
  * The folder starts as a copy of the migrated template cluster (./pglite-template.ts): the app
  * opens it as it opens any existing database, without seconds of initdb and migrations.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { logLines?: string[] } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string | undefined> = {}, options: { logLines?: string[] } = {}): Promise<TestApp> {
   const llm = await startFakeLlm();
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-test-"));
   if (env.DATABASE_URL === undefined) copyPgliteTemplate(join(dataDir, "pglite"));
@@ -39,19 +39,21 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   const redisPrefix = `qtest-${randomBytes(4).toString("hex")}`;
   const token = env.CONSOLE_TOKEN ?? `test-token-${randomBytes(12).toString("hex")}`;
   const auth = { authorization: `Bearer ${token}` };
-  const settings = (): Record<string, string> => ({
-    PORT: "0",
-    PGLITE_DIR: join(dataDir, "pglite"),
-    OPENAI_API_KEY: "sk-test",
-    OPENAI_BASE_URL: llm.url,
-    LLM_MODEL: "fake-model",
-    LLM_MAX_RETRIES: "0",
-    LLM_TIMEOUT_MS: "5000",
-    LOG_LEVEL: "silent",
-    REDIS_PREFIX: redisPrefix,
-    CONSOLE_TOKEN: token,
-    ...env,
-  });
+  // A setting given as undefined is left out, as if it were not set.
+  const settings = (): Record<string, string> =>
+    withoutUnset({
+      PORT: "0",
+      PGLITE_DIR: join(dataDir, "pglite"),
+      OPENAI_API_KEY: "sk-test",
+      OPENAI_BASE_URL: llm.url,
+      LLM_MODEL: "fake-model",
+      LLM_MAX_RETRIES: "0",
+      LLM_TIMEOUT_MS: "5000",
+      LOG_LEVEL: "silent",
+      REDIS_PREFIX: redisPrefix,
+      CONSOLE_TOKEN: token,
+      ...env,
+    });
   const config = () => loadConfig(settings());
   // With logLines, the app logs at its LOG_LEVEL into them, scrubbed of its secrets as main.ts does.
   const { logLines } = options;
@@ -87,6 +89,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     },
   };
   return handle;
+}
+
+function withoutUnset(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 /** What the fake LLM server can be scripted to say: the scripted model's replies, over HTTP. */

@@ -69,6 +69,11 @@ window.addEventListener("hashchange", () => {
   route();
   closeSidebar();
 });
+// The address names the open channel, so the skip link moves focus itself instead of following its #id.
+ui.skip.addEventListener("click", (e) => {
+  e.preventDefault();
+  ui.input.focus();
+});
 ui.logout.addEventListener("click", () => {
   logout().finally(() => location.assign("/"));
 });

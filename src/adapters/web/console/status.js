@@ -75,7 +75,8 @@ function renderHealth(data, failure) {
     ui.banner.hidden = true;
   }
 
-  const missing = ok && Array.isArray(ok.missing) ? ok.missing.map(String).filter(Boolean) : [];
+  // Slack's and Discord's settings serve other platforms: the console needs none of them.
+  const missing = ok && Array.isArray(ok.missing) ? ok.missing.map(String).filter((m) => m && !/^(Slack|Discord):/.test(m)) : [];
   const key = missing.slice().sort().join(",");
   if (missing.length && localStorage.getItem(LS_NOTICE) !== key) {
     /** @type {(string | Node)[]} */
