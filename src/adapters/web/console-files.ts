@@ -14,6 +14,7 @@ const files: readonly (readonly [name: string, contentType: string])[] = [
   ["messages.css", css],
   ["login.css", css],
   ["main.js", js],
+  ["actions.js", js],
   ["api.js", js],
   ["approvals.js", js],
   ["dom.js", js],
@@ -29,6 +30,15 @@ const files: readonly (readonly [name: string, contentType: string])[] = [
   ["views.js", js],
 ];
 
+/**
+ * Libraries the page imports, served from node_modules under the names its modules import them by
+ * (console/tsconfig.json finds their types by the same names): the server's own copies, no CDN.
+ */
+const libraries: readonly (readonly [name: string, specifier: string])[] = [
+  ["marked.js", "marked"],
+  ["purify.es.mjs", "dompurify"],
+];
+
 export interface ConsoleFile {
   body: string;
   contentType: string;
@@ -38,6 +48,13 @@ export interface ConsoleFile {
 export const consolePage = readFileSync(new URL("./console.html", import.meta.url), "utf8");
 
 /** Read once at start, like the page; looked up by name, never by a path from the request. */
-export const consoleFiles: ReadonlyMap<string, ConsoleFile> = new Map(
-  files.map(([name, contentType]) => [name, { body: readFileSync(new URL(`./console/${name}`, import.meta.url), "utf8"), contentType }]),
-);
+export const consoleFiles: ReadonlyMap<string, ConsoleFile> = new Map([
+  ...files.map(([name, contentType]): [string, ConsoleFile] => [
+    name,
+    { body: readFileSync(new URL(`./console/${name}`, import.meta.url), "utf8"), contentType },
+  ]),
+  ...libraries.map(([name, specifier]): [string, ConsoleFile] => [
+    name,
+    { body: readFileSync(new URL(import.meta.resolve(specifier)), "utf8"), contentType: js },
+  ]),
+]);

@@ -1,5 +1,6 @@
 // @ts-check
 /* Messages in the log, and keeping the log scrolled to the newest while the reader is there. */
+import { addCodeCopy, showAnswerActions } from "./actions.js";
 import { h, ui } from "./dom.js";
 import { clockTime, hue, toDate } from "./format.js";
 import { renderMarkdown } from "./markdown.js";
@@ -146,9 +147,7 @@ export function setStreaming(item, text) {
   item.frame = requestAnimationFrame(() => {
     item.frame = 0;
     if (item.done) return;
-    withScroll(() => {
-      item.body.innerHTML = renderMarkdown(item.text);
-    });
+    withScroll(() => showMarkdown(item));
   });
 }
 
@@ -163,9 +162,14 @@ export function setFinal(item, text) {
   item.el.classList.remove("streaming");
   item.el.removeAttribute("aria-busy");
   if (item.tag.textContent === "typing…" || item.tag.textContent === "thinking…") setTag(item, "");
-  withScroll(() => {
-    item.body.innerHTML = renderMarkdown(text);
-  });
+  withScroll(() => showMarkdown(item));
+  if (item.role === "assistant" && text) showAnswerActions(item);
+}
+
+/** @param {Item} item */
+function showMarkdown(item) {
+  item.body.replaceChildren(renderMarkdown(item.text));
+  addCodeCopy(item.body);
 }
 
 /**

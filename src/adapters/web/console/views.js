@@ -101,7 +101,7 @@ function renderMessages(v, list) {
       const item = addItem(v, {
         id: id,
         role: role,
-        author: m.author,
+        author: role === "assistant" && m.author === "assistant" ? "Quorum" : m.author,
         text: typeof m.text === "string" ? m.text : "",
         createdAt: m.createdAt,
       });
