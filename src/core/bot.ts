@@ -1,6 +1,6 @@
 import type { CommandInvocation, CommandReply, InboundMessage } from "./inbound.js";
 import type { ApprovalOutcomeView, Poster } from "./poster.js";
-import type { Author, Platform } from "./thread.js";
+import type { Author, Platform, ThreadRef } from "./thread.js";
 
 export interface HandledMessage {
   thread: string;
@@ -54,6 +54,11 @@ export interface Bot {
   handleCommand(invocation: CommandInvocation): Promise<CommandReply>;
   /** Decides a tool call that waits for approval; `poster` writes the turn that goes on. */
   decideApproval(decision: ApprovalDecisionInput, poster: Poster): Promise<ApprovalDecisionResult>;
+  /**
+   * Stops the turn running in this thread in this process: its model call is aborted and what it
+   * wrote so far is stored as its reply, marked stopped. False when none runs here.
+   */
+  stopTurn(to: ThreadRef): boolean;
   /** Whether the bot already holds a conversation in this thread, so a message there needs no mention. */
   knowsThread(platform: Platform, channel: string, thread: string): Promise<boolean>;
 }

@@ -10,6 +10,7 @@ import { SessionStore, tokenFingerprint } from "../adapters/web/sessions.js";
 import { attachEventSocket } from "../adapters/web/socket.js";
 import { ApprovalFlow } from "../agents/approvals/approval-flow.js";
 import { promptOf } from "../agents/approvals/approval-store.js";
+import { STOPPED } from "../agents/assistant/enhanced-assistant.js";
 import { type ConversationStore, channelKey } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { type Config, missingSettings } from "../config.js";
@@ -146,7 +147,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         author: row.author,
         text: row.content,
         createdAt: row.createdAt,
-        ...(row.error === null ? {} : { failed: true }),
+        ...(row.error === null ? {} : row.error === STOPPED ? { stopped: true } : { failed: true }),
       }));
     },
     async approvals(thread) {

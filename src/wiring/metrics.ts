@@ -98,6 +98,7 @@ export class Metrics {
       },
       handleCommand: (invocation) => bot.handleCommand(invocation),
       knowsThread: (platform, channel, thread) => bot.knowsThread(platform, channel, thread),
+      stopTurn: (to) => bot.stopTurn(to),
     };
   }
 

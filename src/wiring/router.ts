@@ -17,7 +17,7 @@ import { CLAIM_STALE_MS, renewing } from "../core/claim.js";
 import type { CommandInvocation, CommandReply, InboundMessage } from "../core/inbound.js";
 import { type Poster, turnOutput } from "../core/poster.js";
 import { storableText } from "../core/storable-text.js";
-import { authorName, type Platform } from "../core/thread.js";
+import { authorName, type Platform, type ThreadRef } from "../core/thread.js";
 import { type ThreadQueue, threadKey } from "../core/thread-queue.js";
 
 /** The queue of a DM's top-level messages, in place of a thread id (which is never empty). */
@@ -54,6 +54,8 @@ export class Router implements Bot {
   readonly #turnsHere = new Map<string, Promise<unknown>>();
   /** Turns waiting for earlier ones before they join their thread's queue, by queue key. */
   readonly #admitting = new Map<string, number>();
+  /** The turn running in each thread here, to stop on a person's request. */
+  readonly #running = new Map<string, AbortController>();
   #closing = false;
 
   constructor(private readonly deps: RouterDeps) {}
@@ -129,26 +131,34 @@ export class Router implements Bot {
         const to = { platform: message.platform, channel: message.channel, thread: turn.thread };
         const { direct, quoted } = message;
         const scope = { conversationId, seq, ...(direct && { channelId: channel.id }) };
+        const running = runningKey(to);
         const answer = this.#afterEarlier(queueKey(turn.thread), scope).then(() =>
-          this.deps.threads.run(queueKey(turn.thread), () =>
-            assistant.answer(
-              {
-                conversationId,
-                replyId,
-                author: message.author,
-                text: message.text,
-                userSeq: seq,
-                opened,
-                recalled: early,
-                delivery,
-                direct,
-                quoted,
-                messageId,
-                attachments: message.attachments,
-              },
-              turnOutput(poster, to, replyId),
-            ),
-          ),
+          this.deps.threads.run(queueKey(turn.thread), () => {
+            const stop = new AbortController();
+            this.#running.set(running, stop);
+            return assistant
+              .answer(
+                {
+                  conversationId,
+                  replyId,
+                  author: message.author,
+                  text: message.text,
+                  userSeq: seq,
+                  opened,
+                  recalled: early,
+                  delivery,
+                  direct,
+                  quoted,
+                  messageId,
+                  attachments: message.attachments,
+                  stop: stop.signal,
+                },
+                turnOutput(poster, to, replyId),
+              )
+              .finally(() => {
+                if (this.#running.get(running) === stop) this.#running.delete(running);
+              });
+          }),
         );
         const ended = answer.catch(() => undefined).then(() => void this.#turnsHere.delete(messageId));
         this.#turnsHere.set(messageId, ended);
@@ -221,6 +231,12 @@ export class Router implements Bot {
       this.deps.log.warn({ platform: message.platform, eventId: message.eventId }, "could not say in the thread that the turn failed");
   }
 
+  stopTurn(to: ThreadRef): boolean {
+    const running = this.#running.get(runningKey(to));
+    running?.abort();
+    return running !== undefined;
+  }
+
   async knowsThread(platform: Platform, channel: string, thread: string): Promise<boolean> {
     return (await this.deps.conversations.findThread(channelKey(platform, channel), thread)) !== undefined;
   }
@@ -261,3 +277,5 @@ function storable<T extends InboundMessage | CommandInvocation>(input: T): T {
     ...(quoted && { quoted: { author: storableText(quoted.author), text: storableText(quoted.text) } }),
   };
 }
+
+const runningKey = (to: ThreadRef) => `${to.platform}\n${to.channel}\n${to.thread}`;

@@ -333,6 +333,7 @@ describe("Discord without the MessageContent intent enabled in the developer por
       handleCommand: async () => ({ text: "" }),
       decideApproval: async () => ({ status: "unknown" }),
       knowsThread: async () => false,
+      stopTurn: () => false,
     };
     const env = discord.env();
     const adapter = createDiscordAdapter(

@@ -13,7 +13,7 @@ import { consoleFiles, consolePage, consolePrefix } from "./console-files.js";
 import { authRoutes, type EdgeEnv, guardEdge, loginForm, operator } from "./edge.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
-import { approvalBody, channelName, chatBody, commandBody, pathId, usageQuery } from "./schemas.js";
+import { approvalBody, channelName, chatBody, commandBody, pathId, stopBody, usageQuery } from "./schemas.js";
 
 /** Read-only views the console needs beside the bot itself. */
 export interface ConsoleBackend {
@@ -190,6 +190,17 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, metri
       if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
       const messages = await backend.messages(thread.data);
       return messages ? c.json(messages) : c.json({ error: "No such thread." }, 404);
+    });
+
+    // Stop: the turn running in the thread ends now, its answer so far stored and marked stopped.
+    app.post("/api/threads/:thread/stop", async (c) => {
+      const thread = pathId.safeParse(c.req.param("thread"));
+      if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
+      const body = await readBody(c, stopBody);
+      if (!body.ok) return body.response;
+      if (!(await backend.hasThread(body.data.channel, thread.data))) return c.json({ error: "No such thread in this channel." }, 404);
+      const stopped = bot.stopTurn({ platform: "web", channel: body.data.channel, thread: thread.data });
+      return stopped ? c.json({ stopped }) : c.json({ error: "No answer is being written in this thread now.", stopped }, 409);
     });
 
     // A page opened after a reload shows the buttons of the calls its thread still waits on.

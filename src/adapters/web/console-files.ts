@@ -27,6 +27,7 @@ const files: readonly (readonly [name: string, contentType: string])[] = [
   ["socket.js", js],
   ["state.js", js],
   ["status.js", js],
+  ["stop.js", js],
   ["views.js", js],
 ];
 

@@ -27,6 +27,9 @@ export const chatBody = z.object({
   id: pathId.optional(),
 });
 
+/** Which channel the thread to stop is in. */
+export const stopBody = z.object({ channel: channelName });
+
 export const commandBody = z.object({
   channel: channelName,
   user: z.string().trim().min(1).max(80),

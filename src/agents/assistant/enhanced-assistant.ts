@@ -77,7 +77,12 @@ export interface Turn {
   recalled?: Promise<MemoryRecord[]>;
   /** The delivery that brought the message: the stored reply records how its turn ended. */
   delivery?: DeliveryKey;
+  /** A person stopped the turn: the model call is aborted and what was said so far is the reply. */
+  stop?: AbortSignal;
 }
+
+/** `messages.error` of a reply whose turn a person stopped: its text is what was said until then. */
+export const STOPPED = "stopped";
 
 export interface TurnResult {
   /** The answer; when the turn waits for a person, the message in the thread that says so. */
@@ -176,8 +181,9 @@ export class EnhancedAssistant {
       budget: settings.contextTokenBudget,
     });
     const timed = timedLlm(llm);
+    const signal = turn.stop ? AbortSignal.any([unflushed.signal, turn.stop]) : unflushed.signal;
     const outcome = await this.#spending(turn.replyId, context.tokens + ANSWER_ALLOWANCE, () =>
-      this.#loop(turn, timed.llm, unflushed.signal, stream, (input) => runReasoningLoop({ ...input, messages: context.messages })),
+      this.#loop(turn, timed.llm, signal, stream, (input) => runReasoningLoop({ ...input, messages: context.messages })),
     );
     await flushed;
     await storedFiles;
@@ -266,7 +272,7 @@ export class EnhancedAssistant {
 
   /** Runs (or resumes) the tool loop with this author's tools; a failure becomes the text that says so. */
   async #loop(
-    turn: Pick<Turn, "conversationId" | "author">,
+    turn: Pick<Turn, "conversationId" | "author" | "stop">,
     llm: LlmClient,
     signal: AbortSignal | undefined,
     stream: ReplyStream,
@@ -277,13 +283,17 @@ export class EnhancedAssistant {
     const available = tools.forCaller(this.channel, author);
     const toolContext = { channelId: this.channel.id, conversationId: turn.conversationId, author };
     const find = (name: string) => available.find((tool) => tool.name === name);
+    let said = "";
     try {
       const result = await run({
         llm,
         model: this.model,
         tools: available.map(toToolSpec),
         maxSteps: settings.maxSteps,
-        onDelta: (delta) => stream.append(delta),
+        onDelta: (delta) => {
+          said += delta;
+          stream.append(delta);
+        },
         signal,
         needsApproval: (call) => {
           const tool = find(call.name);
@@ -308,6 +318,10 @@ export class EnhancedAssistant {
       }
       return { text: "(The model returned an empty answer. Try rephrasing the question.)", toolCalls: result.toolCalls, ...result.usage };
     } catch (error) {
+      if (turn.stop?.aborted) {
+        log.info({ channel: this.channel.id }, "turn stopped");
+        return { text: said.trim() === "" ? "⏹️ Stopped before answering." : said, toolCalls: [], error: STOPPED };
+      }
       if (error instanceof LlmError && error.kind === "not_configured")
         log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
       else log.warn({ err: error, channel: this.channel.id }, "turn failed");
@@ -373,7 +387,8 @@ export class EnhancedAssistant {
           }),
         )
         .then(recording);
-    return { reply: { id: replyId, text }, toolCalls, ok: !error, llmMs: turn.llmMs };
+    // Stopped is what the person asked for, not a failure.
+    return { reply: { id: replyId, text }, toolCalls, ok: !error || error === STOPPED, llmMs: turn.llmMs };
   }
 
   /** Stores the stopped turn for whoever decides; what the thread is told while it waits. */

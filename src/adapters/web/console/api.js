@@ -5,8 +5,8 @@
 
 /** @typedef {{ name: string, threads: number, updatedAt: string }} ChannelSummary */
 /** @typedef {{ thread: string, title: string, updatedAt: string }} ThreadSummary */
-/** `failed`: a reply saying its turn failed. */
-/** @typedef {{ id: string, role: string, author: string, text: string, createdAt: string, failed?: boolean }} StoredMessage */
+/** `failed`: a reply saying its turn failed; `stopped`: what a reply said before a person stopped it. */
+/** @typedef {{ id: string, role: string, author: string, text: string, createdAt: string, failed?: boolean, stopped?: boolean }} StoredMessage */
 /** @typedef {{ name: string, ok: boolean }} ToolCall */
 /** `failed`: the turn failed and `reply.text` says so; sending the same `id` again runs it again. */
 /** @typedef {{ thread: string, reply: { id: string, text: string }, toolCalls: ToolCall[], failed?: boolean }} ChatReply */
@@ -137,6 +137,15 @@ export async function postChat(body) {
  */
 export async function postApproval(id, body) {
   return /** @type {ChatAnswer | null} */ (await request("POST", `/api/approvals/${encodeURIComponent(id)}`, body));
+}
+
+/**
+ * Stops the answer being written in a thread; 409 when none is.
+ * @param {string} thread
+ * @param {string} channel
+ */
+export async function postStop(thread, channel) {
+  await request("POST", `/api/threads/${encodeURIComponent(thread)}/stop`, { channel: channel });
 }
 
 /**

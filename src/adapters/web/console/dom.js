@@ -42,6 +42,7 @@ export const ui = {
   jump: byId("jump", HTMLButtonElement),
   composer: byId("composer", HTMLFormElement),
   input: byId("composer-input", HTMLTextAreaElement),
+  stop: byId("stop", HTMLButtonElement),
   toasts: byId("toasts", HTMLDivElement),
 };
 

@@ -160,8 +160,10 @@ function onDone(ev) {
   if (v && v.thread === ev.thread) {
     const item = replyItemFor(v, id) || withScroll(() => addItem(v, { id: id, role: "assistant", text: "" }));
     setFinal(item, text);
-    // Its text says why; the sender's page also offers Retry once its send returns.
-    if (ev.failed) item.el.classList.add("failed");
+    // Stopped by a person: what it said until then. Failed: its text says why; the sender's page
+    // also offers Retry once its send returns.
+    if (ev.error === "stopped") setTag(item, "stopped");
+    else if (ev.failed) item.el.classList.add("failed");
   } else markUnread(ev.thread);
   scheduleRefresh();
 }

@@ -10,6 +10,7 @@ import { allChannels, closeSidebar, loadChannels, loadThreads, renderChannels, r
 import { connect, wireReconnects } from "./socket.js";
 import { LS_LAST, state } from "./state.js";
 import { checkHealth, wireNotice } from "./status.js";
+import { wireStop } from "./stop.js";
 import { loadViewMessages, openView } from "./views.js";
 
 /** @type {import("./socket.js").SocketListener} */
@@ -82,6 +83,7 @@ wireSidebar();
 wireNotice();
 wireReconnects();
 wireComposer();
+wireStop();
 
 // Relative times in the thread list stay fresh; health is re-checked now and then.
 setInterval(() => {

@@ -8,6 +8,7 @@ import { deferred } from "./format.js";
 import { addItem, live, rekey, removeItem, setFinal, setTag, showReply, withScroll } from "./items.js";
 import { addLocalChannel, markUnread, scheduleRefresh } from "./sidebar.js";
 import { nextSeq, rememberDone, state, userName } from "./state.js";
+import { renderStop } from "./stop.js";
 
 /** @typedef {import("./state.js").Item} Item */
 /** @typedef {import("./state.js").Pending} Pending */
@@ -68,6 +69,7 @@ async function sendChat(v, text, again) {
   const body = { channel: p.channel, user: p.user, text: text, id: p.sendId };
   if (p.thread) body.thread = p.thread;
   p.sent = true;
+  renderStop();
 
   let res;
   try {
@@ -122,6 +124,7 @@ async function sendChat(v, text, again) {
 function settle(p) {
   const i = state.pending.indexOf(p);
   if (i >= 0) state.pending.splice(i, 1);
+  renderStop();
 }
 
 /**

@@ -5,10 +5,11 @@ import { getMessages, messageOf } from "./api.js";
 import { loadApprovals } from "./approvals.js";
 import { h, toast, ui } from "./dom.js";
 import { hashFor } from "./format.js";
-import { addItem, inBulk, scrollToBottom } from "./items.js";
+import { addItem, inBulk, scrollToBottom, setTag } from "./items.js";
 import { renderThreads } from "./sidebar.js";
 import { nextSeq, state } from "./state.js";
 import { renderHeader } from "./status.js";
+import { renderStop } from "./stop.js";
 
 /** @typedef {import("./state.js").View} View */
 /** @typedef {{ id: string, text: string, author: string, claimed: boolean }} ServerUser */
@@ -28,6 +29,7 @@ export function openView(channel, thread) {
   ui.messages.replaceChildren();
   renderThreads();
   renderHeader();
+  renderStop();
   if (thread) {
     loadViewMessages(v);
   } else {
@@ -106,6 +108,7 @@ function renderMessages(v, list) {
         createdAt: m.createdAt,
       });
       if (m.failed) item.el.classList.add("failed");
+      if (m.stopped) setTag(item, "stopped");
       if (role === "user") server.push({ id: id, text: m.text, author: m.author, claimed: false });
       if (state.doneIds.has(id)) state.streams.delete(id);
     }

@@ -1,0 +1,68 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../support/app.js";
+import { launchBrowser, signedIn, until } from "../support/browser.js";
+
+const long = Array.from({ length: 60 }, (_, i) => `word${i}`).join(" ");
+
+/** Controlling an answer from the console: Stop (button and Esc) ends it on the server. */
+describe("stopping an answer in the console", () => {
+  let t: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startTestApp({ LLM_TIMEOUT_MS: "60000" }), launchBrowser()]);
+    // Slow enough that a person can stop it long before it ends.
+    t.llm.mock.addFixture({
+      match: { predicate: () => true },
+      response: { content: long },
+      chunkSize: 6,
+      streamingProfile: { ttft: 0, tps: 2 },
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  const composer = (page: Page) => page.getByRole("textbox", { name: "Message", exact: true });
+  const answer = (page: Page) => page.getByRole("log", { name: "Messages" }).getByRole("article").filter({ hasText: "word0" });
+
+  async function stopsWith(how: (page: Page) => Promise<void>) {
+    const { context, page } = await signedIn(browser, t);
+    await composer(page).fill("tell me a long story");
+    await composer(page).press("Enter");
+    await answer(page).and(page.locator('[aria-busy="true"]')).waitFor();
+    const requests = t.llm.mock.getRequests().length;
+    await how(page);
+    await page.getByRole("button", { name: "Stop" }).waitFor({ state: "hidden" });
+    await until(() => answer(page).getAttribute("aria-busy")).toBe(null);
+    await until(() => answer(page).textContent()).toContain("stopped");
+
+    // Stored as far as it got, marked stopped; the model was asked once, and its call cut short.
+    const thread = decodeURIComponent(new URL(page.url()).hash.split("/")[1] ?? "");
+    const stored = (await t.get(`/api/threads/${thread}/messages`)).json as { role: string; text: string; stopped?: boolean }[];
+    const reply = stored.at(-1)!;
+    expect(reply.role).toBe("assistant");
+    expect(reply.stopped).toBe(true);
+    expect(reply.text.startsWith("word0")).toBe(true);
+    expect(reply.text.length).toBeLessThan(long.length);
+    expect(t.llm.mock.getRequests().length).toBe(requests);
+    // Reloaded, it still says so.
+    await page.reload();
+    await until(() => answer(page).textContent()).toContain("stopped");
+    await context.close();
+  }
+
+  it("stops with the Stop button", () => stopsWith((page) => page.getByRole("button", { name: "Stop" }).click()));
+
+  it("stops with Esc", () => stopsWith((page) => composer(page).press("Escape")));
+
+  it("answers 409 when nothing runs, 404 for a thread of another channel", async () => {
+    t.llm.mock.clearFixtures();
+    t.llm.mock.addFixture({ match: { predicate: () => true }, response: { content: "Done." } });
+    const { json } = await t.post("/api/chat", { channel: "general", user: "ada", text: "quick" });
+    expect((await t.post(`/api/threads/${json.thread}/stop`, { channel: "general" })).status).toBe(409);
+    expect((await t.post(`/api/threads/${json.thread}/stop`, { channel: "other" })).status).toBe(404);
+    expect((await t.post(`/api/threads/${json.thread}/stop`, {})).status).toBe(400);
+  });
+});
