@@ -150,6 +150,10 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         ...(row.error === null ? {} : row.error === STOPPED ? { stopped: true } : { failed: true }),
       }));
     },
+    async reopenLastMessage(thread) {
+      const conversation = await conversations.findThreadOnPlatform("web", thread);
+      return conversation && conversations.reopenLastMessage(conversation.id);
+    },
     async approvals(thread) {
       if (!(await conversations.findThreadOnPlatform("web", thread))) return undefined;
       const rows = await services.approvals.pendingInThread("web", thread);

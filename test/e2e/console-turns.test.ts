@@ -65,4 +65,36 @@ describe("stopping an answer in the console", () => {
     expect((await t.post(`/api/threads/${json.thread}/stop`, { channel: "other" })).status).toBe(404);
     expect((await t.post(`/api/threads/${json.thread}/stop`, {})).status).toBe(400);
   });
+
+  it("regenerates the newest answer, keeping the earlier one", async () => {
+    let answers = 0;
+    t.llm.mock.clearFixtures();
+    t.llm.mock.addFixture({ match: { predicate: () => true }, response: async () => ({ content: `Answer number ${++answers}.` }) });
+    const { context, page } = await signedIn(browser, t);
+    await composer(page).fill("pick a number");
+    await composer(page).press("Enter");
+    const log = page.getByRole("log", { name: "Messages" });
+    const first = log.getByRole("article").filter({ hasText: "Answer number 1." });
+    await first.getByRole("button", { name: "Regenerate" }).click();
+    const second = log.getByRole("article").filter({ hasText: "Answer number 2." });
+    await second.getByRole("button", { name: "Regenerate" }).waitFor();
+    expect(await log.getByRole("button", { name: "Regenerate" }).count()).toBe(1);
+    expect(await first.getByRole("button", { name: "Copy", exact: true }).count()).toBe(1);
+
+    // Stored: the question once, both answers; the model was asked the question alone again.
+    const thread = decodeURIComponent(new URL(page.url()).hash.split("/")[1] ?? "");
+    const stored = (await t.get(`/api/threads/${thread}/messages`)).json as { role: string; text: string }[];
+    expect(stored.map((m) => [m.role, m.text])).toEqual([
+      ["user", "pick a number"],
+      ["assistant", "Answer number 1."],
+      ["assistant", "Answer number 2."],
+    ]);
+    // The question is asked again; the earlier answer is in the thread the model sees, so it can try otherwise.
+    const asked = t.llm.mock.getRequests().at(-1)!.body as { messages: { role: string; content: unknown }[] };
+    expect(asked.messages.at(-1)).toEqual({ role: "user", content: "you: pick a number" });
+    expect(asked.messages.filter((m) => m.role === "assistant").map((m) => m.content)).toEqual(["Answer number 1."]);
+    await page.reload();
+    await log.getByRole("article").filter({ hasText: "Answer number 2." }).getByRole("button", { name: "Regenerate" }).waitFor();
+    await context.close();
+  });
 });

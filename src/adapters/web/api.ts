@@ -13,7 +13,7 @@ import { consoleFiles, consolePage, consolePrefix } from "./console-files.js";
 import { authRoutes, type EdgeEnv, guardEdge, loginForm, operator } from "./edge.js";
 import type { EventHub } from "./events.js";
 import type { WebPoster } from "./poster.js";
-import { approvalBody, channelName, chatBody, commandBody, pathId, stopBody, usageQuery } from "./schemas.js";
+import { approvalBody, channelName, chatBody, commandBody, pathId, regenerateBody, stopBody, usageQuery } from "./schemas.js";
 
 /** Read-only views the console needs beside the bot itself. */
 export interface ConsoleBackend {
@@ -24,6 +24,8 @@ export interface ConsoleBackend {
   hasThread(channel: string, thread: string): Promise<boolean>;
   /** Undefined when there is no such thread. */
   messages(thread: string): Promise<{ id: string; role: string; author: string; text: string; createdAt: Date }[] | undefined>;
+  /** Opens the thread's last message to be answered again; undefined when there is none, or its turn still runs. */
+  reopenLastMessage(thread: string): Promise<{ eventId: string; text: string } | undefined>;
   /** The thread's calls still waiting for a decision; undefined when there is no such thread. */
   approvals(thread: string): Promise<(ApprovalPrompt & { state: "pending" })[] | undefined>;
   project(id: string): Promise<ProjectView | undefined>;
@@ -201,6 +203,32 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, metri
       if (!(await backend.hasThread(body.data.channel, thread.data))) return c.json({ error: "No such thread in this channel." }, 404);
       const stopped = bot.stopTurn({ platform: "web", channel: body.data.channel, thread: thread.data });
       return stopped ? c.json({ stopped }) : c.json({ error: "No answer is being written in this thread now.", stopped }, 409);
+    });
+
+    // Regenerate: the thread's last message is answered again, as a redelivery of it would be.
+    app.post("/api/threads/:thread/regenerate", async (c) => {
+      const thread = pathId.safeParse(c.req.param("thread"));
+      if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
+      const body = await readBody(c, regenerateBody);
+      if (!body.ok) return body.response;
+      const { channel, user } = body.data;
+      if (!(await backend.hasThread(channel, thread.data))) return c.json({ error: "No such thread in this channel." }, 404);
+      const last = await backend.reopenLastMessage(thread.data);
+      if (!last) return c.json({ error: "Nothing to answer again: no message here, or its answer is still being written." }, 409);
+      const handled = await bot.handleMessage(
+        {
+          platform: "web",
+          eventId: last.eventId,
+          channel,
+          thread: thread.data,
+          author: operator(user),
+          text: last.text,
+          receivedAt: new Date(),
+        },
+        poster,
+      );
+      if (!handled) return c.json({ error: "That message is being answered already; its answer will be in the thread." }, 409);
+      return turnResponse(c, handled);
     });
 
     // A page opened after a reload shows the buttons of the calls its thread still waits on.

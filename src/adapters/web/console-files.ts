@@ -26,6 +26,7 @@ const files: readonly (readonly [name: string, contentType: string])[] = [
   ["sidebar.js", js],
   ["socket.js", js],
   ["state.js", js],
+  ["regenerate.js", js],
   ["status.js", js],
   ["stop.js", js],
   ["views.js", js],

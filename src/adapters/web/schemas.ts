@@ -30,6 +30,9 @@ export const chatBody = z.object({
 /** Which channel the thread to stop is in. */
 export const stopBody = z.object({ channel: channelName });
 
+/** Who asks for the new answer, as the console names its user. */
+export const regenerateBody = z.object({ channel: channelName, user: z.string().trim().min(1).max(80) });
+
 export const commandBody = z.object({
   channel: channelName,
   user: z.string().trim().min(1).max(80),

@@ -297,6 +297,24 @@ export class ConversationStore {
       .where(and(eq(processedEvents.platform, key.platform), eq(processedEvents.eventId, key.eventId)));
   }
 
+  /**
+   * Regenerate: the delivery of the thread's last message from a person is marked failed, so the
+   * same delivery again runs its turn again (the earlier answer stays stored). Undefined when the
+   * thread has no such message or its turn is still running.
+   */
+  async reopenLastMessage(conversationId: string): Promise<{ eventId: string; text: string } | undefined> {
+    type Reopened = { event_id: string; content: string };
+    const [row] = rowsOf<Reopened>(
+      await this.db.execute<Reopened>(sql`
+        update ${processedEvents} e set outcome = 'failed'
+        from (select id, content from ${messages}
+              where conversation_id = ${conversationId} and role = 'user' order by seq desc limit 1) m
+        where e.message_id = m.id and e.outcome is not null
+        returning e.event_id, m.content`),
+    );
+    return row && { eventId: row.event_id, text: row.content };
+  }
+
   /** Resolves once every message received so far is on disk. */
   async flush(): Promise<void> {
     await this.flushDisk?.();

@@ -140,6 +140,16 @@ export async function postApproval(id, body) {
 }
 
 /**
+ * Answers the thread's last message again; resolves like postChat.
+ * @param {string} thread
+ * @param {{ channel: string, user: string }} body
+ * @returns {Promise<ChatAnswer | null>}
+ */
+export async function postRegenerate(thread, body) {
+  return /** @type {ChatAnswer | null} */ (await request("POST", `/api/threads/${encodeURIComponent(thread)}/regenerate`, body));
+}
+
+/**
  * Stops the answer being written in a thread; 409 when none is.
  * @param {string} thread
  * @param {string} channel

@@ -1,10 +1,13 @@
 // @ts-check
 /* The web console: follows the address (#channel/thread), wires the page and starts it. */
+
+import { onRegenerate } from "./actions.js";
 import { logout } from "./api.js";
 import { ui } from "./dom.js";
 import { onEvent } from "./events.js";
 import { CHANNEL_RE, hashFor, parseHash } from "./format.js";
 import { wireScrolling } from "./items.js";
+import { regenerate } from "./regenerate.js";
 import { wireComposer } from "./send.js";
 import { allChannels, closeSidebar, loadChannels, loadThreads, renderChannels, renderThreads, wireSidebar } from "./sidebar.js";
 import { connect, wireReconnects } from "./socket.js";
@@ -84,6 +87,7 @@ wireNotice();
 wireReconnects();
 wireComposer();
 wireStop();
+onRegenerate(regenerate);
 
 // Relative times in the thread list stay fresh; health is re-checked now and then.
 setInterval(() => {
