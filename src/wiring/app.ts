@@ -12,6 +12,7 @@ import { ApprovalFlow } from "../agents/approvals/approval-flow.js";
 import { promptOf } from "../agents/approvals/approval-store.js";
 import { STOPPED } from "../agents/assistant/enhanced-assistant.js";
 import { type ConversationStore, channelKey } from "../agents/conversation/conversation-store.js";
+import { llmHealthCheck, llmUsable } from "../agents/llm/llm-check.js";
 import type { LlmClient } from "../agents/llm/types.js";
 import { type Config, missingSettings } from "../config.js";
 import type { Poster } from "../core/poster.js";
@@ -71,6 +72,8 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   );
   const missing = missingSettings(config);
   const llmProblem = config.llm.configured || overrides.llm ? undefined : missing[0];
+  // A model given in-process (tests) has no server to ask.
+  const checkLlm = overrides.llm ? async () => "ok" : llmHealthCheck(config.llm);
   const threads = new ThreadQueue();
   // Filled once the adapters exist: a decided approval's turn goes on through its platform's poster.
   const posters = new Map<Platform, Poster>();
@@ -110,7 +113,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
 
   const backend: ConsoleBackend = {
     async health() {
-      const [dbStatus, redisStatus] = await Promise.all([
+      const [dbStatus, redisStatus, llmStatus] = await Promise.all([
         database.ping().then(
           () => "ok",
           (error: unknown) => {
@@ -119,12 +122,13 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
           },
         ),
         redis.status(),
+        llmProblem ?? checkLlm(),
       ]);
       return {
-        status: dbStatus === "ok" && llmProblem === undefined ? "ok" : "degraded",
+        status: dbStatus === "ok" && llmUsable(llmStatus) ? "ok" : "degraded",
         db: dbStatus,
         redis: redisStatus,
-        llm: llmProblem ?? "ok",
+        llm: llmStatus,
         recall: memory.recallMode.mode,
         missing,
       };

@@ -67,7 +67,7 @@ function renderHealth(data, failure) {
     ui.banner.className = "banner bad";
     ui.banner.replaceChildren(h("strong", { text: "Offline." }), failure);
     ui.banner.hidden = false;
-  } else if (ok.llm != null && ok.llm !== "ok") {
+  } else if (ok.llm != null && ok.llm !== "ok" && !String(ok.llm).startsWith("not checked")) {
     ui.banner.className = "banner";
     ui.banner.replaceChildren(h("strong", { text: "The assistant cannot answer yet." }), String(ok.llm));
     ui.banner.hidden = false;
