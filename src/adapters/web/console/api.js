@@ -140,6 +140,16 @@ export async function postApproval(id, body) {
 }
 
 /**
+ * @param {string} id
+ * @returns {Promise<{ id: string, thread: string, status: string } | null>} the project, with more the console does not use
+ */
+export async function getProject(id) {
+  return /** @type {{ id: string, thread: string, status: string } | null} */ (
+    await request("GET", `/api/projects/${encodeURIComponent(id)}`)
+  );
+}
+
+/**
  * Answers the thread's last message again; resolves like postChat.
  * @param {string} thread
  * @param {{ channel: string, user: string }} body

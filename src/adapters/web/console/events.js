@@ -174,10 +174,6 @@ function onDone(ev) {
  */
 function onProject(ev, done) {
   const v = state.view;
-  if (v && !v.thread && v.awaitProject && Date.now() - v.awaitProject < 10 * 60 * 1000 && !knownThread(ev.thread)) {
-    v.awaitProject = 0;
-    adoptThread(v, ev.thread, `Project ${ev.projectId}`);
-  }
   if (!(v && v.thread === ev.thread)) {
     markUnread(ev.thread);
     scheduleRefresh();

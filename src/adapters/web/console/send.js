@@ -1,10 +1,10 @@
 // @ts-check
 /* Sending: the composer, chat messages (POST /api/chat) and slash commands (POST /api/commands). */
-import { messageOf, postChat, postCommand } from "./api.js";
+import { getProject, messageOf, postChat, postCommand } from "./api.js";
 import { showApproval } from "./approvals.js";
 import { h, toast, ui } from "./dom.js";
 import { adoptThread } from "./events.js";
-import { deferred } from "./format.js";
+import { deferred, hashFor } from "./format.js";
 import { addItem, live, rekey, removeItem, setFinal, setTag, showReply, withScroll } from "./items.js";
 import { addLocalChannel, markUnread, scheduleRefresh } from "./sidebar.js";
 import { nextSeq, rememberDone, state, userName } from "./state.js";
@@ -201,17 +201,32 @@ async function runCommand(v, line) {
     added.el.querySelector(".msg-head")?.append(cmd);
     return added;
   }, true);
-  if (command === "/project" && !v.thread) v.awaitProject = Date.now();
   addLocalChannel(v.channel);
+  let reply = "";
   try {
     const res = await postCommand({ channel: v.channel, user: userName(), command: command, text: rest });
-    setFinal(item, res && typeof res.text === "string" ? res.text : "(no reply)");
+    reply = res && typeof res.text === "string" ? res.text : "";
+    setFinal(item, reply || "(no reply)");
   } catch (e) {
     item.el.classList.add("error");
     setFinal(item, `Command failed: ${messageOf(e)}`);
   }
   setTag(item, "only visible to you");
-  if (command === "/project") scheduleRefresh();
+  if (command !== "/project") return;
+  scheduleRefresh();
+  // A project started: its thread, wherever it was typed, is where it works and reports.
+  const started = /\(id ([0-9a-f-]{36})\)/.exec(reply);
+  if (started?.[1]) openProjectThread(v.channel, started[1]);
+}
+
+/** @param {string} channel @param {string} id a project just started */
+async function openProjectThread(channel, id) {
+  try {
+    const project = await getProject(id);
+    if (project && typeof project.thread === "string") location.hash = hashFor(channel, project.thread);
+  } catch (e) {
+    toast(`Could not open the project's thread: ${messageOf(e)}`);
+  }
 }
 
 /* ----- composer ----- */

@@ -32,7 +32,6 @@ export const LS_NOTICE = "quorum.dismissedMissing";
  * @property {string | null} thread
  * @property {Map<string, Item>} items
  * @property {import("./format.js").Deferred<string | null> | null} threadReady the first send's thread, once known
- * @property {number} awaitProject when a /project was started here, so its thread can be adopted; 0 when not
  */
 
 /**

@@ -20,7 +20,7 @@ import { renderStop } from "./stop.js";
  */
 export function openView(channel, thread) {
   /** @type {View} */
-  const v = { key: nextSeq(), channel: channel, thread: thread, items: new Map(), threadReady: null, awaitProject: 0 };
+  const v = { key: nextSeq(), channel: channel, thread: thread, items: new Map(), threadReady: null };
   state.view = v;
   if (thread) {
     state.unread.delete(thread);
