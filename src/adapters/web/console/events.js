@@ -2,7 +2,6 @@
 /* Live events from the channel's socket: messages, streamed replies, approvals and project reports,
    matched to this page's own sends and shown where they belong. */
 import { onApprovalDecided, onApprovalRequested } from "./approvals.js";
-import { ui } from "./dom.js";
 import { hashFor, truncate } from "./format.js";
 import { addItem, live, rekey, setFinal, setStreaming, setTag, withScroll } from "./items.js";
 import { knownThread, markUnread, renderThreads, scheduleRefresh } from "./sidebar.js";
@@ -181,23 +180,14 @@ function onProject(ev, done) {
   }
   const pid = String(ev.projectId);
   const text = typeof ev.text === "string" ? ev.text : "";
+  // The checklist is one stored message (src/jobs/project-runner.ts statusRowId): each edit updates
+  // it where it is. The report comes as a message of its own (message.done), so it is not added here.
+  const statusId = `${pid}:status`;
   withScroll(() => {
-    const progressId = `project-progress:${pid}`;
-    let prog = v.items.get(progressId);
-    if (!done) {
-      if (prog) {
-        setFinal(prog, text);
-        ui.messages.append(prog.el);
-      } else prog = addItem(v, { id: progressId, role: "progress", author: `Project ${pid}`, text: text, ephemeral: true });
-      setTag(prog, "in progress");
-    } else {
-      if (prog) setTag(prog, "finished");
-      const doneId = `project-done:${pid}`;
-      let item = v.items.get(doneId);
-      if (item) setFinal(item, text);
-      else item = addItem(v, { id: doneId, role: "assistant", author: `Project ${pid}`, text: text, ephemeral: true });
-      setTag(item, "report");
-    }
+    // Its text says how the project stands; the last edit may come after project.done.
+    const status = v.items.get(statusId);
+    if (!status) addItem(v, { id: statusId, role: "assistant", author: "Quorum", text: text });
+    else if (!done) setFinal(status, text);
   });
   if (done) scheduleRefresh();
 }
