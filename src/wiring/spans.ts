@@ -73,6 +73,7 @@ export function tracedBot(bot: Bot): Bot {
         () => bot.handleCommand(invocation),
       ),
     knowsThread: (platform, channel, thread) => bot.knowsThread(platform, channel, thread),
+    stopTurn: (to) => bot.stopTurn(to),
   };
 }
 
