@@ -43,10 +43,10 @@ export interface RecallShape {
   pooled: boolean;
 }
 
-export const recallShape = (query: RecallQuery, capacity: number): RecallShape => ({
+export const recallShape = (query: RecallQuery, pooled: boolean): RecallShape => ({
   thread: query.conversationId !== undefined ? "id" : query.externalThreadId !== undefined ? "external" : false,
   kinds: query.kinds?.map(checkKind),
-  pooled: capacity > RECALL_POOL.EXACT_UP_TO,
+  pooled,
 });
 
 /** The bound values of a recall, or null when it cannot match anything (no searchable words, no kinds, limit 0). */
@@ -63,7 +63,7 @@ export function recallParams(query: RecallQuery) {
  */
 export function recallRankingQuery(db: Db, query: RecallQuery, capacity: number) {
   const params = recallParams(query);
-  return params && rankingStatement(db, recallShape(query, capacity), params);
+  return params && rankingStatement(db, recallShape(query, capacity > RECALL_POOL.EXACT_UP_TO), params);
 }
 
 /**

@@ -3,11 +3,12 @@ import { LRUCache } from "lru-cache";
 import type { Db } from "../../db/client.js";
 import { memories } from "../../db/schema.js";
 import { type DisplacedFact, insertWithinCapacity, restorableSql, TAUGHT_KINDS } from "./capacity.js";
+import { ChannelSizes } from "./channel-sizes.js";
 import { hybridRecall } from "./hybrid-query.js";
 import type { MemoryVectors, RecallMode } from "./memory-vectors.js";
 import { type RecallStatement, recallParams, recallShape, recallStatement } from "./recall-query.js";
 import { checkKind, clampLimit, recordColumns, toRecord } from "./record.js";
-import { clampImportance, HYBRID, REPEAT_IMPORTANCE_BUMP, valueSql } from "./scoring.js";
+import { clampImportance, HYBRID, RECALL_POOL, REPEAT_IMPORTANCE_BUMP, valueSql } from "./scoring.js";
 import type { ListOptions, MemoryRecord, RecallQuery, RememberInput } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -44,6 +45,7 @@ export class MemoryStore {
   // Shapes are few (a thread or not, which kinds); the bound guards against callers listing kinds in every order.
   readonly #recalls = new LRUCache<string, RecallStatement>({ max: 64 });
   #prepared = 0;
+  readonly #sizes: ChannelSizes;
   /** Per channel, memories this process is about to write (see `hold`); recall in the channel waits for them. */
   readonly #held = new Map<string, Set<Promise<void>>>();
   /** Per thread, the facts its remembers displaced, until its turn says so. */
@@ -58,6 +60,7 @@ export class MemoryStore {
     }
     this.capacity = options.capacity;
     this.relaxed = options.relaxed ?? db;
+    this.#sizes = new ChannelSizes(this.relaxed);
     this.vectors = options.recall?.vectors;
     this.recallMode = options.recall?.mode ?? { mode: "fulltext", reason: "EMBEDDING_MODEL is not set" };
   }
@@ -139,7 +142,7 @@ export class MemoryStore {
       held && settledWithin([...held], HELD_WAIT_MS),
     ]);
     if (!params) return [];
-    const shape = recallShape(query, this.capacity);
+    const shape = recallShape(query, this.capacity > RECALL_POOL.EXACT_UP_TO && this.#sizes.mayBeLarge(query.channelId));
     if (vector && this.vectors)
       return hybridRecall(this.relaxed, shape, params, { vector, model: this.vectors.model, minSimilarity: HYBRID.MIN_SIMILARITY });
     const key = JSON.stringify(shape);
