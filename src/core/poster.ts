@@ -51,9 +51,13 @@ export interface ApprovalOutcomeView {
 
 /** How anything (the assistant, a worker) writes into a platform's thread. */
 export interface Poster {
-  /** Starts a thread in a channel with `text` as its first message; `title` names it where threads have names. */
-  openThread(to: Omit<ThreadRef, "thread">, title: string, text: string): Promise<OpenedThread>;
-  post(to: ThreadRef, text: string): Promise<PostedMessage>;
+  /**
+   * Starts a thread in a channel with `text` as its first message; `title` names it where threads
+   * have names. `storedId`, here and in `post`, is the id the message is stored under; a platform
+   * that chooses its own message ids (the console) uses it, so its edits and a reload find one message.
+   */
+  openThread(to: Omit<ThreadRef, "thread">, title: string, text: string, options?: { storedId?: string }): Promise<OpenedThread>;
+  post(to: ThreadRef, text: string, options?: { storedId?: string }): Promise<PostedMessage>;
   update(to: ThreadRef, messageId: string, text: string): Promise<void>;
   /** `replyId` is the id the reply is stored under; a platform that can choose its message ids uses it. */
   stream(to: ThreadRef, options?: { replyId?: string }): ReplyStream;

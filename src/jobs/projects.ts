@@ -59,9 +59,11 @@ export class ProjectService {
     const now = new Date();
     const text = statusText({ id, goal: request.goal, status: "planning", createdAt: now, updatedAt: now, planNote: null }, []);
     const to = { platform: request.platform, channel: request.externalChannel };
+    // The console's status message has its stored row's id: its edits, live and reloaded, are one message.
+    const stored = { storedId: statusRowId(id) };
     const opened = request.thread
-      ? { thread: request.thread, messageId: (await poster.post({ ...to, thread: request.thread }, text)).id }
-      : await poster.openThread(to, `Project: ${request.goal}`.slice(0, 90), text);
+      ? { thread: request.thread, messageId: (await poster.post({ ...to, thread: request.thread }, text, stored)).id }
+      : await poster.openThread(to, `Project: ${request.goal}`.slice(0, 90), text, stored);
     const conversation = await conversations.openThread(request.channel.id, opened.thread, `Project: ${request.goal}`);
     await conversations.addMessage({
       id: statusRowId(id),

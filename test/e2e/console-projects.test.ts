@@ -9,7 +9,7 @@ describe("projects in the console", () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    [t, browser] = await Promise.all([startTestApp({ PROJECT_RETRY_BACKOFF_MS: "50" }), launchBrowser()]);
+    [t, browser] = await Promise.all([startTestApp({ PROJECT_RETRY_BACKOFF_MS: "50", PROJECT_STATUS_TICK_MS: "500" }), launchBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -17,7 +17,16 @@ describe("projects in the console", () => {
   });
 
   it("opens the project's thread from wherever /project was typed", async () => {
-    scriptProjectLlm(t.llm, { plans: [diamond], work: (key) => (key === "d" ? "# Report\nAll done." : `Result of ${key}.`) });
+    // Task a runs until the test has seen its clock tick.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const work = async (key: string) => {
+      if (key === "a") await held;
+      return key === "d" ? "# Report\nAll done." : `Result of ${key}.`;
+    };
+    scriptProjectLlm(t.llm, { plans: [diamond], work });
     // An existing thread, not a new conversation: the project still gets (and opens) its own.
     const { json } = await t.post("/api/chat", { channel: "ops", user: "ada", text: "hello" });
     const { context, page } = await signedIn(browser, t);
@@ -31,12 +40,23 @@ describe("projects in the console", () => {
     const thread = openThread();
     const threads = (await t.get("/api/channels/ops/threads")).json as { thread: string; title: string }[];
     expect(threads.find((entry) => entry.thread === thread)?.title).toBe("Project: Compare the vendors");
-    // The report once; after a reload, one checklist (live, the last edit still comes as a second
-    // message: the web poster's id for it is not the stored row's).
+    // One checklist, edited in place: its elapsed time ticks while task a runs.
     const log = page.getByRole("log", { name: "Messages" });
+    const status = log.getByRole("article").filter({ hasText: "Status:" });
+    const checklist = () => status.locator(".body").textContent();
+    const clocksOff = (text: string | null) => text?.replace(/\d+(m\d+)?s\b/g, "…");
+    await status.filter({ hasText: "Status: working · 0/4 tasks done" }).filter({ hasText: "· running ·" }).waitFor({ timeout: 30_000 });
+    const first = await checklist();
+    await until(checklist).not.toBe(first);
+    expect(clocksOff(await checklist())).toBe(clocksOff(first));
+    expect(await status.count()).toBe(1);
+    release();
+    // The report once, the checklist once, live and after a reload.
     await log.getByRole("article").filter({ hasText: "All done." }).waitFor({ timeout: 30_000 });
     await log.getByRole("article").filter({ hasText: "Status: done" }).first().waitFor();
     expect(await log.getByRole("article").filter({ hasText: "All done." }).count()).toBe(1);
+    await until(() => status.textContent()).toContain("Status: done");
+    expect(await status.count()).toBe(1);
     await page.reload();
     await log.getByRole("article").filter({ hasText: "All done." }).waitFor();
     expect(await log.getByRole("article").filter({ hasText: "Status:" }).count()).toBe(1);

@@ -8,14 +8,14 @@ export class WebPoster implements Poster {
   constructor(private readonly hub: ConsoleEvents) {}
 
   /** Console threads are ids of our own choosing. */
-  async openThread(to: Omit<ThreadRef, "thread">, _title: string, text: string): Promise<OpenedThread> {
+  async openThread(to: Omit<ThreadRef, "thread">, _title: string, text: string, options?: { storedId?: string }): Promise<OpenedThread> {
     const thread = randomUUID();
-    const { id } = await this.post({ ...to, thread }, text);
+    const { id } = await this.post({ ...to, thread }, text, options);
     return { thread, messageId: id };
   }
 
-  async post(to: ThreadRef, text: string) {
-    const id = randomUUID();
+  async post(to: ThreadRef, text: string, options?: { storedId?: string }) {
+    const id = options?.storedId ?? randomUUID();
     this.hub.publish({ type: "message.done", channel: to.channel, thread: to.thread, messageId: id, text });
     return { id };
   }
