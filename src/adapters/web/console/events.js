@@ -137,6 +137,7 @@ function onDelta(ev) {
     s = { channel: state.channel, thread: ev.thread, text: "" };
     state.streams.set(id, s);
   }
+  s.stale = false;
   s.text += typeof ev.delta === "string" ? ev.delta : "";
   const text = s.text;
   const v = state.view;

@@ -107,6 +107,7 @@ export function addItem(v, m) {
     text: "",
     done: true,
     ephemeral: !!m.ephemeral,
+    unsent: null,
     frame: 0,
   };
   v.items.set(m.id, item);

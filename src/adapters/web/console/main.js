@@ -21,6 +21,8 @@ const socketListener = { event: onEvent, reopened: resyncAfterReconnect };
 
 /** After a dropped connection: what may have changed meanwhile. */
 function resyncAfterReconnect() {
+  // Replies that streamed before the drop show again only once their turn is heard from.
+  for (const [id, s] of state.streams) if (!state.pending.some((p) => p.messageId === id)) s.stale = true;
   checkHealth();
   loadThreads();
   const v = state.view;

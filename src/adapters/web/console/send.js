@@ -48,6 +48,7 @@ async function sendChat(v, text, again) {
   withScroll(() => {
     const shown = again && live(again.userItem) ? again.userItem : null;
     if (shown) {
+      shown.unsent = null;
       shown.el.classList.remove("failed");
       shown.el.classList.add("sending");
       for (const row of shown.main.querySelectorAll(".msg-error")) row.remove();
@@ -137,9 +138,12 @@ function failSend(p, err) {
   const reason = messageOf(err);
   toast(`Message not sent: ${reason}`);
   const v = state.view;
-  if (v && live(p.placeholderItem) && p.placeholderItem.id === p.placeholderId) removeItem(v, p.placeholderItem);
+  // Its answer, begun or not, ends with the request: the turn's process is gone or unreachable.
+  if (p.messageId) rememberDone(p.messageId);
+  if (v && live(p.placeholderItem) && !p.placeholderItem.done) removeItem(v, p.placeholderItem);
   if (!v || !live(p.userItem)) return;
   const item = p.userItem;
+  item.unsent = { text: p.text, user: p.user };
   item.el.classList.remove("sending");
   item.el.classList.add("failed");
   item.main.append(

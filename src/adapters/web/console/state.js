@@ -21,6 +21,7 @@ export const LS_NOTICE = "quorum.dismissedMissing";
  * @property {string} text
  * @property {boolean} done
  * @property {boolean} ephemeral shown here only, never stored by the server
+ * @property {{ text: string, user: string } | null} unsent a send that got no answer: maybe stored, maybe not
  * @property {number} frame the pending animation frame of a streamed render; 0 when none
  */
 
@@ -54,7 +55,11 @@ export const LS_NOTICE = "quorum.dismissedMissing";
  * @property {Item} [placeholderItem]
  */
 
-/** @typedef {{ channel: string | null, thread: string, text: string }} Stream */
+/**
+ * A reply streaming in. `stale`: no delta since the socket came back, so its turn may be gone (the
+ * server restarted); it shows again when one comes.
+ * @typedef {{ channel: string | null, thread: string, text: string, stale?: boolean }} Stream
+ */
 /** @typedef {import("./api.js").ThreadSummary & { optimistic?: boolean }} ThreadEntry */
 
 /** @param {string} key @returns {unknown} null when absent or unreadable */

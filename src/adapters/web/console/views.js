@@ -89,7 +89,7 @@ export async function loadViewMessages(v) {
  * @param {import("./api.js").StoredMessage[]} list
  */
 function renderMessages(v, list) {
-  const kept = Array.from(v.items.values()).filter((i) => i.ephemeral);
+  const kept = Array.from(v.items.values()).filter((i) => i.ephemeral || i.unsent);
   v.items.clear();
   ui.messages.replaceChildren();
   /** @type {ServerUser[]} */
@@ -114,7 +114,12 @@ function renderMessages(v, list) {
     }
     attachLive(v, server);
     for (const i of kept) {
-      if (!v.items.has(i.id)) {
+      // A send that got no answer may be stored all the same: then the stored one stands, with no
+      // Retry (which would send it twice).
+      const unsent = i.unsent;
+      const stored = unsent && server.find((u) => !u.claimed && u.text === unsent.text && u.author === unsent.user);
+      if (stored) stored.claimed = true;
+      else if (!v.items.has(i.id)) {
         v.items.set(i.id, i);
         ui.messages.append(i.el);
       }
@@ -157,7 +162,7 @@ function attachLive(v, serverUsers) {
         : addItem(v, { id: p.placeholderId, role: "assistant", state: "placeholder" });
   }
   state.streams.forEach((s, id) => {
-    if (s.channel === v.channel && v.thread && s.thread === v.thread && !v.items.has(id)) {
+    if (s.channel === v.channel && v.thread && s.thread === v.thread && !s.stale && !v.items.has(id)) {
       addItem(v, { id: id, role: "assistant", state: "streaming", text: s.text });
     }
   });
