@@ -57,7 +57,8 @@ export const conversations = pgTable(
   ],
 );
 
-export type StoredToolCall = { id: string; name: string; arguments: string };
+/** A tool a turn used, as its reply is shown: the name and whether it ran (no arguments or results). */
+export type StoredToolCall = { name: string; ok: boolean };
 
 export const messages = pgTable(
   "messages",
@@ -69,6 +70,7 @@ export const messages = pgTable(
     role: text("role", { enum: ["user", "assistant", "tool"] }).notNull(),
     author: text("author").notNull(),
     content: text("content").notNull(),
+    /** On a reply: the tools its turn used, shown under it after a reload. */
     toolCalls: jsonb("tool_calls").$type<StoredToolCall[]>(),
     toolCallId: text("tool_call_id"),
     /** Tokens of this message as the context builder counts them. */

@@ -151,6 +151,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
         author: row.author,
         text: row.content,
         createdAt: row.createdAt,
+        ...(row.toolCalls?.length && { toolCalls: row.toolCalls }),
         ...(row.error === null ? {} : row.error === STOPPED ? { stopped: true } : { failed: true }),
       }));
     },

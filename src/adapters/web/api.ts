@@ -23,7 +23,7 @@ export interface ConsoleBackend {
   /** The thread exists, in this channel. */
   hasThread(channel: string, thread: string): Promise<boolean>;
   /** Undefined when there is no such thread. */
-  messages(thread: string): Promise<{ id: string; role: string; author: string; text: string; createdAt: Date }[] | undefined>;
+  messages(thread: string): Promise<MessageView[] | undefined>;
   /** Opens the thread's last message to be answered again; undefined when there is none, or its turn still runs. */
   reopenLastMessage(thread: string): Promise<{ eventId: string; text: string } | undefined>;
   /** The thread's calls still waiting for a decision; undefined when there is no such thread. */
@@ -35,6 +35,16 @@ export interface ConsoleBackend {
   }>;
   /** A channel's model tokens and cost over the last `days` UTC days, today included; `channel` a console name or `platform:id`. */
   usage(channel: string, days: number): Promise<UsageView>;
+}
+
+/** A stored message as `GET /api/threads/:thread/messages` lists it; on a reply, the tools its turn used. */
+interface MessageView {
+  id: string;
+  role: string;
+  author: string;
+  text: string;
+  createdAt: Date;
+  toolCalls?: { name: string; ok: boolean }[];
 }
 
 /** What `GET /api/usage` answers (DESIGN.md "Usage and operations"). */

@@ -359,6 +359,7 @@ export class EnhancedAssistant {
       promptTokens,
       completionTokens,
       error,
+      toolCalls,
       settles: delivery,
     });
     // The turn's record is written after its answer is shown, off the reply's path; a message that

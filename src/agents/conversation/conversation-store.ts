@@ -13,7 +13,7 @@ export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type NewMessage = Pick<
   typeof messages.$inferInsert,
-  "conversationId" | "role" | "author" | "content" | "promptTokens" | "completionTokens" | "error"
+  "conversationId" | "role" | "author" | "content" | "promptTokens" | "completionTokens" | "error" | "toolCalls"
 > & {
   id?: string;
   /** The delivery this reply answers: its outcome is recorded in the same statement. */
@@ -332,9 +332,10 @@ export class ConversationStore {
       : sql``;
     await this.relaxed.execute(sql`
       with stored as (
-        insert into ${messages} (id, conversation_id, role, author, content, tokens, prompt_tokens, completion_tokens, error)
+        insert into ${messages} (id, conversation_id, role, author, content, tokens, prompt_tokens, completion_tokens, error, tool_calls)
         values (${id}, ${message.conversationId}, ${message.role}, ${message.author}, ${message.content},
-                ${messageTokens(message.content)}::int, ${message.promptTokens ?? null}::int, ${message.completionTokens ?? null}::int, ${message.error ?? null})
+                ${messageTokens(message.content)}::int, ${message.promptTokens ?? null}::int, ${message.completionTokens ?? null}::int, ${message.error ?? null},
+                ${message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null}::jsonb)
         returning conversation_id)${settled}
       update ${conversations} set updated_at = now() where id = (select conversation_id from stored)`);
   }

@@ -6,7 +6,8 @@
 /** @typedef {{ name: string, threads: number, updatedAt: string }} ChannelSummary */
 /** @typedef {{ thread: string, title: string, updatedAt: string }} ThreadSummary */
 /** `failed`: a reply saying its turn failed; `stopped`: what a reply said before a person stopped it. */
-/** @typedef {{ id: string, role: string, author: string, text: string, createdAt: string, failed?: boolean, stopped?: boolean }} StoredMessage */
+/** `toolCalls`: on a reply, the tools its turn used. */
+/** @typedef {{ id: string, role: string, author: string, text: string, createdAt: string, failed?: boolean, stopped?: boolean, toolCalls?: ToolCall[] }} StoredMessage */
 /** @typedef {{ name: string, ok: boolean }} ToolCall */
 /** `failed`: the turn failed and `reply.text` says so; sending the same `id` again runs it again. */
 /** @typedef {{ thread: string, reply: { id: string, text: string }, toolCalls: ToolCall[], failed?: boolean }} ChatReply */

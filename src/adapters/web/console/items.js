@@ -192,7 +192,7 @@ export function showReply(v, answer) {
  * @param {Item} item
  * @param {import("./api.js").ToolCall[]} calls
  */
-function showToolCalls(item, calls) {
+export function showToolCalls(item, calls) {
   if (!Array.isArray(calls) || !calls.length) return;
   const old = item.main.querySelector(".tools");
   if (old) old.remove();

@@ -5,7 +5,7 @@ import { getMessages, messageOf } from "./api.js";
 import { loadApprovals } from "./approvals.js";
 import { h, toast, ui } from "./dom.js";
 import { hashFor } from "./format.js";
-import { addItem, inBulk, scrollToBottom, setTag } from "./items.js";
+import { addItem, inBulk, scrollToBottom, setTag, showToolCalls } from "./items.js";
 import { renderThreads } from "./sidebar.js";
 import { nextSeq, state } from "./state.js";
 import { renderHeader } from "./status.js";
@@ -109,6 +109,7 @@ function renderMessages(v, list) {
       });
       if (m.failed) item.el.classList.add("failed");
       if (m.stopped) setTag(item, "stopped");
+      if (m.toolCalls) showToolCalls(item, m.toolCalls);
       if (role === "user") server.push({ id: id, text: m.text, author: m.author, claimed: false });
       if (state.doneIds.has(id)) state.streams.delete(id);
     }
