@@ -1,10 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeReply, scriptLlm, startTestApp, type TestApp } from "../support/app.js";
 import { launchBrowser, seriousViolations, signedIn, until } from "../support/browser.js";
+import { startItemsApi } from "../support/items-api.js";
 import { lastUserText } from "../support/scripted-llm.js";
 
 /** A model that adds with the calculator, and fetches with http_request (external: it waits for approval). */
@@ -21,30 +20,18 @@ function brain(request: ChatCompletionRequest): FakeReply {
 describe("tools in the console", () => {
   let t: TestApp;
   let browser: Browser;
-  /** The REST API http_request calls, on loopback; `hits` says whether a call ran. */
-  let api: Server;
-  const hits: string[] = [];
+  /** The REST API http_request calls. */
+  let api: Awaited<ReturnType<typeof startItemsApi>>;
 
   beforeAll(async () => {
-    api = createServer((req, res) => {
-      hits.push(req.url ?? "");
-      res.writeHead(200, { "content-type": "application/json" }).end('{"items":[1,2]}');
-    });
-    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-    const { port } = api.address() as AddressInfo;
-    [t, browser] = await Promise.all([
-      startTestApp({
-        HTTP_APIS: JSON.stringify([{ name: "loop", baseUrl: `http://127.0.0.1:${port}/v1` }]),
-        HTTP_ALLOWED_HOSTS: "127.0.0.1",
-      }),
-      launchBrowser(),
-    ]);
+    api = await startItemsApi();
+    [t, browser] = await Promise.all([startTestApp(api.env), launchBrowser()]);
     scriptLlm(t.llm, brain);
   });
   afterAll(async () => {
     await browser?.close();
     await t?.stop();
-    await new Promise<void>((resolve) => api.close(() => resolve()));
+    await api?.close();
   });
 
   const log = (page: Page) => page.getByRole("log", { name: "Messages" });
@@ -73,14 +60,14 @@ describe("tools in the console", () => {
     await card.getByRole("button", { name: "Deny" }).waitFor();
     expect(await card.textContent()).toContain('"path": "/items"');
     expect(await seriousViolations(page)).toEqual([]);
-    expect(hits).toEqual([]);
+    expect(api.hits).toEqual([]);
 
     await card.getByRole("button", { name: "Approve" }).click();
     const answer = log(page).getByRole("article").filter({ hasText: "Done" });
     await answer.filter({ hasText: "got the items" }).waitFor();
     await until(() => card.getByRole("button").count()).toBe(0);
     expect(await card.textContent()).toMatch(/approved/i);
-    expect(hits).toEqual(["/v1/items"]);
+    expect(api.hits).toEqual(["/v1/items"]);
     await answer.getByText("✓ http_request").waitFor();
     await page.reload();
     await answer.getByText("✓ http_request").waitFor();

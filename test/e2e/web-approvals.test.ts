@@ -1,8 +1,7 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { ChatCompletionRequest } from "@copilotkit/aimock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeReply, scriptLlm, startTestApp, type TestApp } from "../support/app.js";
+import { startItemsApi } from "../support/items-api.js";
 import { lastUserText } from "../support/scripted-llm.js";
 
 /** A model that calls http_request (external, so it waits for approval) when asked to fetch. */
@@ -24,26 +23,17 @@ interface Listed {
 
 describe("a thread's pending approvals in the web API", () => {
   let t: TestApp;
-  /** The REST API http_request calls, on loopback; `hits` says whether a call ran. */
-  let api: Server;
-  const hits: string[] = [];
+  /** The REST API http_request calls. */
+  let api: Awaited<ReturnType<typeof startItemsApi>>;
 
   beforeAll(async () => {
-    api = createServer((req, res) => {
-      hits.push(req.url ?? "");
-      res.writeHead(200, { "content-type": "application/json" }).end('{"items":[1,2]}');
-    });
-    await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-    const { port } = api.address() as AddressInfo;
-    t = await startTestApp({
-      HTTP_APIS: JSON.stringify([{ name: "loop", baseUrl: `http://127.0.0.1:${port}/v1` }]),
-      HTTP_ALLOWED_HOSTS: "127.0.0.1",
-    });
+    api = await startItemsApi();
+    t = await startTestApp(api.env);
     scriptLlm(t.llm, brain);
   });
   afterAll(async () => {
     await t?.stop();
-    await new Promise<void>((resolve) => api.close(() => resolve()));
+    await api?.close();
   });
 
   const approvals = async (thread: string) =>
@@ -77,12 +67,12 @@ describe("a thread's pending approvals in the web API", () => {
     const expiresIn = Date.parse(listed.json[0]?.expiresAt ?? "") - Date.now();
     expect(expiresIn).toBeGreaterThan(14 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);
-    expect(hits).toEqual([]);
+    expect(api.hits).toEqual([]);
 
     const decided = await t.post(`/api/approvals/${id}`, { approve: true, user: "ada" });
     expect(decided.status).toBe(200);
     expect(decided.json).toMatchObject({ thread, reply: { text: expect.stringContaining("Done:") } });
-    expect(hits).toEqual(["/v1/items"]);
+    expect(api.hits).toEqual(["/v1/items"]);
     expect((await approvals(thread)).json).toEqual([]);
   });
 
