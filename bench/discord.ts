@@ -2,9 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Database } from "../src/db/client.js";
 import { FAKE_DISCORD, startFakeDiscord } from "../test/fakes/discord/index.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { type AnswerCounts, type AnswerTarget, fallbackRows, throughputRows } from "./answers.js";
+import { benchDatabase } from "./database.js";
 import { runLoad } from "./load.js";
 import { answerTo, startBenchModel } from "./model.js";
 import type { BenchResult } from "./result.js";
@@ -15,14 +17,18 @@ import type { BenchResult } from "./result.js";
  * calls per answer, and the final answer's delay after the model's end (Discord answers are
  * always edited into one message).
  */
-export async function benchDiscord(counts: AnswerCounts = { serial: 40, concurrent: 160, fallback: 30 }): Promise<BenchResult[]> {
+export async function benchDiscord(
+  engine: Database["engine"] = "pglite",
+  counts: AnswerCounts = { serial: 40, concurrent: 160, fallback: 30 },
+): Promise<BenchResult[]> {
   const discord = await startFakeDiscord();
   const model = await startBenchModel();
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
+  const database = await benchDatabase(engine, "discord", dataDir);
   const app = await spawnApp({
     ...discord.env(),
     ...fakeLlmEnv(model.url),
-    PGLITE_DIR: join(dataDir, "pglite"),
+    ...database.env,
     REDIS_PREFIX: `qbench-discord-${process.pid}`,
     CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
     WEB_CONSOLE: "on",
@@ -30,6 +36,7 @@ export async function benchDiscord(counts: AnswerCounts = { serial: 40, concurre
 
   const target: AnswerTarget = {
     pid: app.child.pid!,
+    database,
     model,
     async answer(question) {
       const sent = discord.sendMessage({
@@ -59,7 +66,7 @@ export async function benchDiscord(counts: AnswerCounts = { serial: 40, concurre
 
   try {
     await runLoad(20, 4, () => target.answer(String(1_000_000 + Math.floor(Math.random() * 1e6)))); // warm-up
-    const name = "discord";
+    const name = engine === "pglite" ? "discord" : "discord-postgres";
     const bare = await runLoad(counts.serial, 1, bareRoundTrip);
     return [
       { name, metric: "bare REST round trip p50", value: bare.p50, unit: "ms", note: "GET /users/@me on the fake" },
@@ -70,6 +77,7 @@ export async function benchDiscord(counts: AnswerCounts = { serial: 40, concurre
     await app.stop();
     await model.stop();
     await discord.stop();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Database } from "../src/db/client.js";
 import { appMention, FAKE_SLACK, startFakeSlack } from "../test/fakes/slack/index.js";
 import type { RecordedCall } from "../test/fakes/slack/web-api/args.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { type AnswerCounts, type AnswerTarget, fallbackRows, throughputRows } from "./answers.js";
+import { benchDatabase } from "./database.js";
 import { runLoad } from "./load.js";
 import { answerTo, startBenchModel } from "./model.js";
 import type { BenchResult } from "./result.js";
@@ -18,14 +20,18 @@ const CHANNELS = 20;
  * streaming, then the final answer's delay after the model's end when the workspace refuses
  * streaming and answers are edited into one message.
  */
-export async function benchSlack(counts: AnswerCounts = { serial: 100, concurrent: 320, fallback: 30 }): Promise<BenchResult[]> {
+export async function benchSlack(
+  engine: Database["engine"] = "pglite",
+  counts: AnswerCounts = { serial: 100, concurrent: 320, fallback: 30 },
+): Promise<BenchResult[]> {
   const slack = await startFakeSlack({ users: [{ id: "U0ADA", name: "ada", display_name: "ada" }] });
   const model = await startBenchModel();
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
+  const database = await benchDatabase(engine, "slack", dataDir);
   const app = await spawnApp({
     ...slack.env("http"),
     ...fakeLlmEnv(model.url),
-    PGLITE_DIR: join(dataDir, "pglite"),
+    ...database.env,
     REDIS_PREFIX: `qbench-slack-${process.pid}`,
     CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
     WEB_CONSOLE: "on",
@@ -36,6 +42,7 @@ export async function benchSlack(counts: AnswerCounts = { serial: 100, concurren
     call.method === "chat.stopStream" ? (call.response?.message as { text?: unknown } | undefined)?.text : call.args.text;
   const target: AnswerTarget = {
     pid: app.child.pid!,
+    database,
     model,
     async answer(question) {
       const event = appMention({
@@ -64,7 +71,7 @@ export async function benchSlack(counts: AnswerCounts = { serial: 100, concurren
 
   try {
     await runLoad(30, 4, () => target.answer(String(1_000_000 + Math.floor(Math.random() * 1e6)))); // warm-up
-    const name = "slack";
+    const name = engine === "pglite" ? "slack" : "slack-postgres";
     const bare = await runLoad(counts.serial, 1, verify);
     const rows: BenchResult[] = [
       { name, metric: "bare signed round trip p50", value: bare.p50, unit: "ms", note: "url_verification through Bolt" },
@@ -78,6 +85,7 @@ export async function benchSlack(counts: AnswerCounts = { serial: 100, concurren
     await app.stop();
     await model.stop();
     await slack.stop();
+    await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
