@@ -10,13 +10,19 @@ export function spawnWorker(env: Record<string, string>): ChildProcess {
 }
 
 /**
+ * Node flags for the app's process from `BENCH_APP_NODE_ARGS` (space-separated): flags Node refuses
+ * in NODE_OPTIONS, such as `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the bot under a bench.
+ */
+const appNodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
+
+/**
  * `npm start` as its own process; resolves once it listens (PORT 0 picks a free port) with its URL
  * and the login link it printed.
  */
 export async function spawnApp(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string; loginUrl: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...appNodeArgs, "--import", "tsx", "src/main.ts"], {
     cwd: root,
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
