@@ -11,6 +11,7 @@ import {
   type Received,
   type Redelivery,
 } from "../agents/conversation/conversation-store.js";
+import { afterEarlierTurns, type TurnPlace } from "../agents/conversation/earlier-turns.js";
 import { type CommandContextFactory, dispatchCommand } from "../commands/index.js";
 import { type ApprovalDecisionInput, type ApprovalDecisionResult, type Bot, type HandledMessage, ShuttingDownError } from "../core/bot.js";
 import { CLAIM_STALE_MS, renewing } from "../core/claim.js";
@@ -22,9 +23,6 @@ import { type ThreadQueue, threadKey } from "../core/thread-queue.js";
 
 /** The queue of a DM's top-level messages, in place of a thread id (which is never empty). */
 const DIRECT_QUEUE = "";
-/** A turn that waits for an earlier message's turn in another process looks again after this, doubling up to the most. */
-const OTHERS_FIRST_POLL_MS = 25;
-const OTHERS_MOST_POLL_MS = 500;
 
 export interface RoutedMessage extends TurnResult, HandledMessage {
   conversationId: string;
@@ -189,17 +187,14 @@ export class Router implements Bot {
    * circle; a turn whose process died stops holding the thread when its claim goes stale, and
    * other threads never wait. Then the thread's queue orders it with a decided approval's turn.
    */
-  async #afterEarlier(key: string, at: { conversationId: string; seq: number; channelId?: string }): Promise<void> {
+  async #afterEarlier(key: string, at: TurnPlace): Promise<void> {
     this.#admitting.set(key, (this.#admitting.get(key) ?? 0) + 1);
     try {
-      for (let pause = OTHERS_FIRST_POLL_MS; ; pause = Math.min(pause * 2, OTHERS_MOST_POLL_MS)) {
-        const ahead = await this.deps.conversations.unsettledBefore(at, CLAIM_STALE_MS);
-        if (ahead.length === 0) return;
+      // Turns of this process are awaited; another's (or one whose receive has not returned yet) are looked for again.
+      await afterEarlierTurns(this.deps.conversations, at, (ahead) => {
         const here = ahead.map((id) => this.#turnsHere.get(id));
-        // Turns of this process are awaited; another's (or one whose receive has not returned yet) are looked for again.
-        if (here.every((ended) => ended !== undefined)) await Promise.all(here);
-        else await new Promise((resolve) => setTimeout(resolve, pause));
-      }
+        return here.every((ended) => ended !== undefined) ? Promise.all(here) : undefined;
+      });
     } finally {
       const left = (this.#admitting.get(key) ?? 1) - 1;
       if (left === 0) this.#admitting.delete(key);

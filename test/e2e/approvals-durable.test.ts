@@ -5,22 +5,33 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptLlm, startTestApp, type TestApp } from "../support/app.js";
 import { scratchPostgresUrl } from "../support/databases.js";
+import { waitFor } from "../support/wait.js";
 
 /** An outside API on loopback: every request that reaches it is a call that ran. */
-async function startApi(): Promise<{ server: Server; url: string; hits: string[] }> {
+async function startApi(): Promise<{ server: Server; url: string; hits: string[]; hold: { until?: Promise<void> } }> {
   const hits: string[] = [];
-  const server = createServer((req, res) => {
+  // While `until` is set, answers wait for it: a call that ran is still running.
+  const hold: { until?: Promise<void> } = {};
+  const server = createServer(async (req, res) => {
     hits.push(req.url ?? "");
+    await hold.until;
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ status: "green" }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, hold };
 }
 
-/** Calls the status API once, then answers with what the call returned (or that it was declined). */
-function scriptStatusModel(t: TestApp): void {
+/**
+ * Calls the status API once, then answers with what the call returned (or that it was declined);
+ * "and now?" is answered at once, and counted in `asked`.
+ */
+function scriptStatusModel(t: TestApp, asked = { andNow: 0 }): void {
   scriptLlm(t.llm, (request: ChatCompletionRequest) => {
+    if (JSON.stringify(request.messages.findLast((message) => message.role === "user")?.content).includes("and now?")) {
+      asked.andNow++;
+      return "Newer answer";
+    }
     const result = request.messages.findLast((message) => message.role === "tool");
     if (result) return `Status: ${typeof result.content === "string" ? result.content : JSON.stringify(result.content)}`;
     return { toolCalls: [{ name: "http_request", arguments: { api: "status", method: "GET", path: "/status" } }] };
@@ -94,6 +105,42 @@ describe("approvals on Postgres, across restarts and processes", () => {
     expect(again.status).toBe(409);
     expect(again.json.error).toMatch(/already decided: ✅ Approved by operator at \d\d:\d\d UTC/);
     expect(api.hits.length).toBe(before + 1);
+  });
+
+  it("keeps the thread's order between a turn going on in one process and a newer message in another", async () => {
+    const { thread, pendingApproval } = await ask("ordered");
+    let release: () => void = () => undefined;
+    api.hold.until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const asked = { andNow: 0 };
+    scriptStatusModel(asker, asked);
+    const before = api.hits.length;
+    const decided = other.post(`/api/approvals/${pendingApproval.id}`, { approve: true });
+    // The approved call runs in the other process and is held there: the turn has not answered yet.
+    await waitFor(() => api.hits.length > before, 10_000, "the approved call to run");
+    const newer = asker.post("/api/chat", { channel: "ordered", thread, user: "ada", text: "and now?" });
+    await waitFor(
+      async () => (await sql`select 1 from messages where content = 'and now?'`).length === 1,
+      10_000,
+      "the newer message to be stored",
+    );
+    // Given time to overtake, the newer message's turn does not reach the model before the older one answered.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(asked.andNow).toBe(0);
+    release();
+    api.hold.until = undefined;
+    expect((await decided).json.reply.text).toContain("green");
+    const newerAnswer = await newer;
+    expect(newerAnswer.json, JSON.stringify(newerAnswer.json)).toMatchObject({ reply: { text: "Newer answer" } });
+    const messages = (await asker.get(`/api/threads/${thread}/messages`)).json as { role: string; text: string }[];
+    expect(messages.map((message) => message.text.replace(/[\s\S]*(Waiting for approval|green|Newer answer)[\s\S]*/, "$1"))).toEqual([
+      "is the service up?",
+      "Waiting for approval",
+      "and now?",
+      "green",
+      "Newer answer",
+    ]);
   });
 
   it("answers a denial with the model's answer without the call", async () => {

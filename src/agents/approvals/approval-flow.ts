@@ -9,6 +9,7 @@ import type { ToolRegistry } from "../../tools/registry.js";
 import type { AssistantDirectory } from "../assistant/assistant-directory.js";
 import type { Decision } from "../assistant/reasoning-loop.js";
 import type { ConversationStore } from "../conversation/conversation-store.js";
+import { afterEarlierTurns } from "../conversation/earlier-turns.js";
 import { type ApprovalRow, type ApprovalStore, isTaskApproval, outcomeOf, promptOf, type TaskApprovalRow } from "./approval-store.js";
 
 export interface ApprovalFlowDeps {
@@ -127,27 +128,37 @@ export class ApprovalFlow {
 
   async #resume(row: ApprovalRow, poster: Poster): Promise<HandledMessage> {
     const { store, conversations, assistants, threads, log } = this.deps;
-    const to = { platform: row.platform, channel: row.channel, thread: row.thread };
-    await this.#show(row, poster);
-    const channel = await conversations.channel(row.platform, row.channel);
     const { turn } = row;
     const conversationId = row.conversationId;
     if (turn.kind !== "turn" || !conversationId) throw new Error(`approval ${row.id} has no conversation to go on in`);
-    return threads.run(threadKey(channel.id, row.thread), () =>
-      renewing(
-        (async () => {
-          // Taken up again after its answer was stored (its process died just after): the stored answer.
-          const stored = await conversations.message(turn.replyId);
-          const result = stored
-            ? { reply: { id: stored.id, text: stored.content }, toolCalls: [], ok: stored.error === null, llmMs: 0 }
-            : await assistants.for(channel).resume(turn, decisionOf(row), conversationId, turnOutput(poster, to, turn.replyId));
-          await store.markResumed(row.id);
-          return { ...result, thread: row.thread };
-        })(),
-        () => store.renewClaim(row.id),
-        log,
-      ),
-    );
+    // Takes its place in the thread's order before anything else: later messages, in any process, wait for it.
+    const order = turn.order;
+    if (order) await conversations.unsettle(order.delivery);
+    const renew = () => Promise.all([store.renewClaim(row.id), order && conversations.renewClaim(order.delivery)]).then(() => undefined);
+    const to = { platform: row.platform, channel: row.channel, thread: row.thread };
+    const work = (async () => {
+      await this.#show(row, poster);
+      const channel = await conversations.channel(row.platform, row.channel);
+      // Waits for the turns of the thread's earlier messages still running, in any process.
+      if (order) await afterEarlierTurns(conversations, { conversationId, seq: order.seq, ...(order.direct && { channelId: channel.id }) });
+      return threads.run(threadKey(channel.id, row.thread), async () => {
+        // Taken up again after its answer was stored (its process died just after): the stored answer.
+        const stored = await conversations.message(turn.replyId);
+        const result = stored
+          ? { reply: { id: stored.id, text: stored.content }, toolCalls: [], ok: stored.error === null, llmMs: 0 }
+          : await assistants.for(channel).resume(turn, decisionOf(row), conversationId, turnOutput(poster, to, turn.replyId));
+        await store.markResumed(row.id);
+        return { ...result, thread: row.thread };
+      });
+    })();
+    try {
+      return await renewing(work, renew, log);
+    } finally {
+      if (order)
+        await conversations
+          .resettle(order.delivery)
+          .catch((error: unknown) => log.warn({ err: error, approval: row.id }, "continued turn not settled"));
+    }
   }
 }
 

@@ -19,7 +19,7 @@ import { withUsageScope } from "../usage/usage-scope.js";
 import { type ReadAttachments, readAttachments, skippedNote } from "./attachments.js";
 import { buildContext, type HistoryMessage } from "./context-builder.js";
 import { holdReply } from "./held-reply.js";
-import type { PausedTurn } from "./paused-turn.js";
+import type { PausedTurn, TurnOrder } from "./paused-turn.js";
 import {
   type Decision,
   type LoopInput,
@@ -187,7 +187,8 @@ export class EnhancedAssistant {
     );
     await flushed;
     await storedFiles;
-    const done = { ...turn, llmMs: timed.elapsedMs() };
+    const order = turn.delivery && { delivery: turn.delivery, seq: turn.userSeq, direct: turn.direct === true };
+    const done = { ...turn, llmMs: timed.elapsedMs(), order };
     const note = files && skippedNote(files.skipped);
     return { ...(await this.#settle(done, turn.replyId, outcome, { ...out, stream }, turn.delivery, note)), promptTokens: context.tokens };
   }
@@ -227,7 +228,7 @@ export class EnhancedAssistant {
     const outcome = await this.#spending(paused.replyId, undefined, () =>
       this.#loop(turn, timed.llm, undefined, out.stream, (input) => resumeReasoningLoop(input, paused.loop, decision)),
     );
-    const done = { ...turn, llmMs: paused.llmMs + timed.elapsedMs() };
+    const done = { ...turn, llmMs: paused.llmMs + timed.elapsedMs(), order: paused.order };
     return { ...(await this.#settle(done, paused.replyId, outcome, out)), promptTokens: 0 };
   }
 
@@ -336,7 +337,7 @@ export class EnhancedAssistant {
    * thread what it waits for, and asks.
    */
   async #settle(
-    turn: Pick<Turn, "conversationId" | "author" | "text"> & { llmMs: number },
+    turn: Pick<Turn, "conversationId" | "author" | "text"> & { llmMs: number; order: TurnOrder | undefined },
     replyId: string,
     outcome: Outcome,
     out: TurnOutput,
@@ -394,7 +395,7 @@ export class EnhancedAssistant {
 
   /** Stores the stopped turn for whoever decides; what the thread is told while it waits. */
   async #ask(
-    turn: Pick<Turn, "conversationId" | "author" | "text"> & { llmMs: number },
+    turn: Pick<Turn, "conversationId" | "author" | "text"> & { llmMs: number; order: TurnOrder | undefined },
     { paused, call }: { paused: LoopState; call: ToolCallRequest },
     to: ThreadRef,
   ): Promise<{ approval: ApprovalRow; said: Finished }> {
@@ -407,7 +408,15 @@ export class EnhancedAssistant {
       tool: call.name,
       args: shownArguments(call.arguments),
       // Stored without image bytes: the turn goes on with the image's marker, as a later turn would see it.
-      turn: { kind: "turn", loop: withoutImages(paused), author: turn.author, text: turn.text, replyId: randomUUID(), llmMs: turn.llmMs },
+      turn: {
+        kind: "turn",
+        loop: withoutImages(paused),
+        author: turn.author,
+        text: turn.text,
+        replyId: randomUUID(),
+        llmMs: turn.llmMs,
+        ...(turn.order && { order: turn.order }),
+      },
     });
     const text = `${lastSaid ? `${lastSaid}\n\n` : ""}⏸️ Waiting for approval to run \`${call.name}\`.`;
     return { approval, said: { text, toolCalls: paused.toolCalls, ...paused.usage } };

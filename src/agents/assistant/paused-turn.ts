@@ -1,4 +1,5 @@
 import type { Author } from "../../core/thread.js";
+import type { DeliveryKey } from "../conversation/conversation-store.js";
 import type { LoopState } from "./reasoning-loop.js";
 
 /** A chat turn stopped at a call that waits for a person: all any process needs to go on with it. */
@@ -12,6 +13,16 @@ export interface PausedTurn {
   replyId: string;
   /** Time spent in calls to the model so far. */
   llmMs: number;
+  /** Where the turn stands in its thread's order across processes; absent on turns paused before it was kept. */
+  order?: TurnOrder;
+}
+
+/** The message a turn answers, by which later messages of its thread wait for it (see `ConversationStore.unsettledBefore`). */
+export interface TurnOrder {
+  delivery: DeliveryKey;
+  seq: number;
+  /** A DM's top-level message: ordered with every thread of its channel. */
+  direct: boolean;
 }
 
 /** A project's task stopped at a call that waits for its creator: the project workers go on with it. */

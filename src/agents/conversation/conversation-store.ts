@@ -289,6 +289,25 @@ export class ConversationStore {
       .where(and(eq(processedEvents.platform, key.platform), eq(processedEvents.eventId, key.eventId), isNull(processedEvents.outcome)));
   }
 
+  /**
+   * A turn goes on after a person's decision: the delivery its pause settled is unsettled again,
+   * with a fresh claim, so later messages of its thread, in any process, wait for it.
+   */
+  async unsettle(key: DeliveryKey): Promise<void> {
+    await this.db
+      .update(processedEvents)
+      .set({ outcome: null, claimedAt: sql`now()` })
+      .where(and(eq(processedEvents.platform, key.platform), eq(processedEvents.eventId, key.eventId), eq(processedEvents.outcome, "ok")));
+  }
+
+  /** The turn that went on after a decision has ended: its delivery is settled as its pause left it. */
+  async resettle(key: DeliveryKey): Promise<void> {
+    await this.db
+      .update(processedEvents)
+      .set({ outcome: "ok" })
+      .where(and(eq(processedEvents.platform, key.platform), eq(processedEvents.eventId, key.eventId), isNull(processedEvents.outcome)));
+  }
+
   /** The turn for `key` ended without showing its answer: a redelivery runs it again. */
   async markFailed(key: DeliveryKey): Promise<void> {
     await this.db
