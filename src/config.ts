@@ -109,6 +109,12 @@ export const configSchema = z
     CONSOLE_TOKEN: accessToken,
     // Only reads /metrics; still a secret, as scrapes show what the bot is doing.
     METRICS_TOKEN: accessToken,
+    // A worker's own /metrics listener (an app process serves /metrics on PORT).
+    METRICS_PORT: z
+      .literal("")
+      .transform(() => undefined)
+      .or(z.coerce.number().int().min(1).max(65535))
+      .optional(),
     PUBLIC_URL: z
       .string()
       .trim()
@@ -273,6 +279,8 @@ export const configSchema = z
         /** The console's origin behind a proxy, e.g. https://quorum.example.com. */
         publicUrl: env.PUBLIC_URL,
       },
+      /** Where `npm run worker` serves GET /metrics, to METRICS_TOKEN alone; none when unset. */
+      workerMetrics: metricsListener(env.METRICS_PORT, env.METRICS_TOKEN, ctx),
       tools: {
         http: {
           apis: env.HTTP_APIS.map(({ auth, ...api }) => {
@@ -379,4 +387,16 @@ export function missingSettings(config: Config): string[] {
     missing.push("Slack: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (SLACK_APP_TOKEN for Socket Mode) to serve a Slack workspace");
   if (!config.discord) missing.push("Discord: set DISCORD_TOKEN and DISCORD_APPLICATION_ID to serve a Discord server");
   return missing;
+}
+
+function metricsListener(
+  port: number | undefined,
+  token: string | undefined,
+  ctx: z.RefinementCtx,
+): { port: number; token: string } | undefined {
+  if (port === undefined) return undefined;
+  if (token) return { port, token };
+  // Scrapes show what the bot is doing: never served without a token.
+  ctx.addIssue({ code: "custom", path: ["METRICS_PORT"], message: "needs METRICS_TOKEN, the bearer token a scraper sends" });
+  return undefined;
 }

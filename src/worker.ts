@@ -1,6 +1,7 @@
 import "dotenv/config";
 import { secretValues } from "./config.js";
 import { createLogger } from "./wiring/log.js";
+import { listenForMetrics } from "./wiring/metrics-listener.js";
 import { closeOnSignal, configOrExit } from "./wiring/process.js";
 import { startProjectSystem } from "./wiring/project-system.js";
 import { openServices } from "./wiring/services.js";
@@ -18,8 +19,11 @@ if (config.database.kind === "pglite") {
 const log = createLogger(config.logLevel, secretValues(config));
 const services = await openServices(config, log);
 const projects = startProjectSystem(config, { ...services, db: services.database.db, log }, true);
+const { workerMetrics } = config;
+const metrics = workerMetrics && (await listenForMetrics({ host: config.host, ...workerMetrics }, services.metrics, log));
 log.info({ concurrency: config.projects.concurrency }, "project worker running");
 closeOnSignal(log, "finishing the jobs in hand", async () => {
+  await metrics?.close();
   await projects.close();
   await services.close();
 });

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../fakes/otlp-receiver.js";
 import { scriptLlm, startTestApp, type TestApp } from "../support/app.js";
 import { scratchPostgresUrl } from "../support/databases.js";
 import { scriptProjectLlm } from "../support/project-llm.js";
 import { waitFor } from "../support/wait.js";
-import { fakeLlmEnv, spawnWorker } from "../support/worker-process.js";
+import { fakeLlmEnv, spawnWorker, stopWorker } from "../support/worker-process.js";
 
 // Which tracing SDK modules this process imported: src/wiring/tracing.ts loads them only with an endpoint.
 const { loaded, noting } = vi.hoisted(() => {
@@ -80,9 +79,7 @@ describe("tracing", () => {
       await turnAndProject(t, "traced");
     } finally {
       // Both flush their spans as they stop: the worker on SIGTERM, the app in close().
-      const exited = once(worker, "exit");
-      worker.kill("SIGTERM");
-      await exited;
+      await stopWorker(worker);
       await t.stop();
       await db.drop();
     }

@@ -9,6 +9,14 @@ export function spawnWorker(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
 }
 
+/** SIGTERM, then resolves once the process has exited (a worker finishes its jobs in hand first). */
+export async function stopWorker(worker: ChildProcess): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  worker.kill("SIGTERM");
+  await exited;
+}
+
 /**
  * Node flags for the app's process from `BENCH_APP_NODE_ARGS` (space-separated): flags Node refuses
  * in NODE_OPTIONS, such as `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the bot under a bench.

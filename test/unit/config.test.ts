@@ -81,6 +81,15 @@ describe("config", () => {
     expect(isSecret("SLACK_BOT_TOKEN")).toBe(true);
   });
 
+  it("gives a worker a metrics listener only with METRICS_PORT and METRICS_TOKEN", () => {
+    const token = "0123456789abcdef0123";
+    expect(loadConfig({}).workerMetrics).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: "", METRICS_TOKEN: token }).workerMetrics).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: "9464", METRICS_TOKEN: token }).workerMetrics).toEqual({ port: 9464, token });
+    expect(() => loadConfig({ METRICS_PORT: "9464" })).toThrow(/METRICS_PORT: got "9464"; needs METRICS_TOKEN/);
+    expect(() => loadConfig({ METRICS_PORT: "ninety", METRICS_TOKEN: token })).toThrow(/METRICS_PORT/);
+  });
+
   it("reads ACK_REACTION as a Slack reaction name, eyes by default and empty for none", () => {
     const slack = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" };
     expect(loadConfig(slack).slack?.ackReaction).toBe("eyes");
