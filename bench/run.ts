@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { benchChat } from "./chat.js";
 import { benchDiscord } from "./discord.js";
+import { benchMetrics } from "./metrics.js";
 import { benchProjects } from "./projects.js";
 import { benchPromptTokens } from "./prompt-tokens.js";
 import { benchRecall } from "./recall.js";
@@ -27,6 +28,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   start: () => benchStart(),
   scale: () => benchScale(),
   tracing: () => benchTracing(),
+  metrics: () => benchMetrics(),
 };
 
 // `npm run bench -- chat-pglite recall` runs a subset.
