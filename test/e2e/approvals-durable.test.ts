@@ -133,6 +133,10 @@ describe("approvals on Postgres, across restarts and processes", () => {
     expect((await decided).json.reply.text).toContain("green");
     const newerAnswer = await newer;
     expect(newerAnswer.json, JSON.stringify(newerAnswer.json)).toMatchObject({ reply: { text: "Newer answer" } });
+    // Both deliveries settled again: nothing is left for a later message to wait on.
+    const deliveries = await sql`select e.outcome from processed_events e join messages m on m.id = e.message_id
+      join conversations c on c.id = m.conversation_id where c.external_thread_id = ${thread}`;
+    expect(deliveries.map((row) => row.outcome)).toEqual(["ok", "ok"]);
     const messages = (await asker.get(`/api/threads/${thread}/messages`)).json as { role: string; text: string }[];
     expect(messages.map((message) => message.text.replace(/[\s\S]*(Waiting for approval|green|Newer answer)[\s\S]*/, "$1"))).toEqual([
       "is the service up?",

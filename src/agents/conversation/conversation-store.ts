@@ -291,13 +291,20 @@ export class ConversationStore {
 
   /**
    * A turn goes on after a person's decision: the delivery its pause settled is unsettled again,
-   * with a fresh claim, so later messages of its thread, in any process, wait for it.
+   * with a fresh claim, so later messages of its thread, in any process, wait for it. (Still
+   * unsettled when a process that died going on left it: the claim is taken afresh.)
    */
   async unsettle(key: DeliveryKey): Promise<void> {
     await this.db
       .update(processedEvents)
       .set({ outcome: null, claimedAt: sql`now()` })
-      .where(and(eq(processedEvents.platform, key.platform), eq(processedEvents.eventId, key.eventId), eq(processedEvents.outcome, "ok")));
+      .where(
+        and(
+          eq(processedEvents.platform, key.platform),
+          eq(processedEvents.eventId, key.eventId),
+          or(eq(processedEvents.outcome, "ok"), isNull(processedEvents.outcome)),
+        ),
+      );
   }
 
   /** The turn that went on after a decision has ended: its delivery is settled as its pause left it. */
