@@ -98,6 +98,8 @@ export const configSchema = z
       .transform((name) => name.replace(/^:(.*):$/, "$1"))
       .pipe(z.string().regex(/^[a-z0-9_+'-]*(::skin-tone-[2-6])?$/, "expected a Slack reaction name, e.g. eyes, or empty for none"))
       .default("eyes"),
+    // An answer published sooner needs no reaction: two Slack calls fewer, and no 👀 that flickers.
+    ACK_REACTION_DELAY_MS: z.coerce.number().int().min(0).default(500),
     DISCORD_TOKEN: optionalString,
     DISCORD_APPLICATION_ID: optionalString,
     DISCORD_GUILD_ID: optionalString,
@@ -256,6 +258,7 @@ export const configSchema = z
             appToken: env.SLACK_APP_TOKEN,
             apiUrl: env.SLACK_API_URL,
             ackReaction: env.ACK_REACTION || undefined,
+            ackReactionDelayMs: env.ACK_REACTION_DELAY_MS,
           }
         : undefined,
       discord: discord

@@ -294,3 +294,46 @@ describe("Slack with ACK_REACTION empty", () => {
     }
   });
 });
+
+describe("Slack's 👀 with a delay", () => {
+  it("is not put on a message answered within the delay, and is put on one answered later until its answer is out", async () => {
+    const slack = await startFakeSlack({ users: [{ id: "U0ADA", name: "ada", display_name: "ada" }] });
+    const t = await startTestApp({ ...slack.env("http"), ACK_REACTION_DELAY_MS: "3000" });
+    const events = `${t.app.url}/slack/events`;
+    const reactionCalls = (ts: string) =>
+      slack.api.calls.filter((call) => call.method.startsWith("reactions.") && call.args.timestamp === ts);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      scriptLlm(t.llm, async (request) => {
+        if (lastUserText(request).includes("slow")) await held;
+        return { content: `Answer to: ${lastUserText(request)}.` };
+      });
+      const quick = appMention({ channel: CHANNEL, text: `${BOT} quick` });
+      const sentAt = Date.now();
+      await slack.sendEvent(events, quick);
+      await slack.api.waitFor((call) => call.method === "chat.postMessage" && call.args.thread_ts === quick.ts, 10_000);
+      // Past the delay: a reaction that would (wrongly) come has come.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, sentAt + 3_500 - Date.now())));
+      expect(reactionCalls(quick.ts as string)).toEqual([]);
+
+      const slow = appMention({ channel: CHANNEL, text: `${BOT} slow` });
+      await slack.sendEvent(events, slow);
+      await slack.api.waitFor((call) => call.method === "reactions.add" && call.args.timestamp === slow.ts, 10_000);
+      expect(slack.api.reactionsOn(CHANNEL, slow.ts as string)).toEqual(["eyes"]);
+      release();
+      await slack.api.waitFor((call) => call.method === "reactions.remove" && call.args.timestamp === slow.ts, 10_000);
+      const answer = slack.api.calls.findIndex((call) => call.method === "chat.postMessage" && call.args.thread_ts === slow.ts);
+      const removed = slack.api.calls.findIndex((call) => call.method === "reactions.remove" && call.args.timestamp === slow.ts);
+      expect(answer).toBeGreaterThan(-1);
+      expect(removed).toBeGreaterThan(answer);
+      expect(slack.api.reactionsOn(CHANNEL, slow.ts as string)).toEqual([]);
+    } finally {
+      release();
+      await t.stop();
+      await slack.stop();
+    }
+  });
+});

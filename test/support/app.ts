@@ -52,6 +52,8 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
       LOG_LEVEL: "silent",
       REDIS_PREFIX: redisPrefix,
       CONSOLE_TOKEN: token,
+      // Tests see the 👀 of every turn, however quick; slack-e2e tests the delay itself.
+      ACK_REACTION_DELAY_MS: "0",
       ...env,
     });
   const config = () => loadConfig(settings());

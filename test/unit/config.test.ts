@@ -93,6 +93,9 @@ describe("config", () => {
   it("reads ACK_REACTION as a Slack reaction name, eyes by default and empty for none", () => {
     const slack = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" };
     expect(loadConfig(slack).slack?.ackReaction).toBe("eyes");
+    expect(loadConfig(slack).slack?.ackReactionDelayMs).toBe(500);
+    expect(loadConfig({ ...slack, ACK_REACTION_DELAY_MS: "0" }).slack?.ackReactionDelayMs).toBe(0);
+    expect(() => loadConfig({ ...slack, ACK_REACTION_DELAY_MS: "-1" })).toThrow(/ACK_REACTION_DELAY_MS/);
     expect(loadConfig({ ...slack, ACK_REACTION: "hourglass_flowing_sand" }).slack?.ackReaction).toBe("hourglass_flowing_sand");
     expect(loadConfig({ ...slack, ACK_REACTION: "" }).slack?.ackReaction).toBeUndefined();
     expect(loadConfig({ ...slack, ACK_REACTION: ":eyes:" }).slack?.ackReaction).toBe("eyes");

@@ -57,16 +57,21 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
 
     const thread = { platform: "slack" as const, channel: event.channel, thread: event.thread_ts ?? event.ts };
     poster.noteRecipient(thread, event.user!, event.team ?? teamId);
-    // The reaction (👀) while the answer is written, once the router says this delivery runs a turn;
-    // only the delivery that put it takes it off again, once the answer is published.
+    // The reaction (👀) while the answer is written, once the router says this delivery runs a turn
+    // and the answer is not out within the delay; only the delivery that put it takes it off again,
+    // once the answer is published.
     const reaction = settings.ackReaction;
     let reacted: Promise<boolean> | undefined;
+    let pending: NodeJS.Timeout | undefined;
+    const react = (name: string) => {
+      reacted = app.client.reactions.add({ channel: event.channel, timestamp: event.ts, name }).then(
+        () => true,
+        () => false,
+      );
+    };
     const acknowledge = reaction
       ? () => {
-          reacted = app.client.reactions.add({ channel: event.channel, timestamp: event.ts, name: reaction }).then(
-            () => true,
-            () => false,
-          );
+          pending = setTimeout(react, settings.ackReactionDelayMs, reaction);
         }
       : undefined;
     try {
@@ -94,6 +99,7 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
         poster,
       );
     } finally {
+      clearTimeout(pending);
       if (reaction && (await reacted))
         await app.client.reactions.remove({ channel: event.channel, timestamp: event.ts, name: reaction }).catch(() => undefined);
     }
