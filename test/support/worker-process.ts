@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -45,7 +46,11 @@ export async function spawnApp(
     });
     child.once("exit", (code) => reject(new Error(`the app exited (${code}) before it listened:\n${out}`)));
   });
-  child.stdout!.resume();
+  // Its log lines (JSON, at LOG_LEVEL: errors unless CHILD_LOG_LEVEL says more) show beside the
+  // test's; the login line, which holds the token, does not.
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    if (line.startsWith("{")) process.stderr.write(`${line}\n`);
+  });
   return {
     child,
     url: new URL(loginUrl).origin,
@@ -59,5 +64,11 @@ export async function spawnApp(
 
 /** Settings that point a worker process at a test app's fake LLM. */
 export function fakeLlmEnv(url: string): Record<string, string> {
-  return { OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: url, LLM_MODEL: "fake-model", LLM_MAX_RETRIES: "0", LOG_LEVEL: "silent" };
+  return {
+    OPENAI_API_KEY: "sk-test",
+    OPENAI_BASE_URL: url,
+    LLM_MODEL: "fake-model",
+    LLM_MAX_RETRIES: "0",
+    LOG_LEVEL: process.env.CHILD_LOG_LEVEL ?? "error",
+  };
 }
