@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { processCpuMs } from "./cpu.js";
 import type { BenchDatabase } from "./database.js";
 import { runLoad } from "./load.js";
 import type { BenchModel } from "./model.js";
@@ -112,16 +112,5 @@ async function settled(target: AnswerTarget): Promise<void> {
   while (seen !== target.calls()) {
     seen = target.calls();
     await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
-
-/** CPU time (user and system) the process used so far, in ms, from /proc (Linux); NaN elsewhere. */
-export function processCpuMs(pid: number): number {
-  try {
-    // After the command's closing parenthesis: state, then 10 fields, then utime and stime, in 1/100 s.
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
   }
 }

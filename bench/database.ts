@@ -2,7 +2,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import type { Database } from "../src/db/client.js";
 import { postgresAdminUrl } from "../test/support/databases.js";
-import { processCpuMs } from "./answers.js";
+import { processCpuMs } from "./cpu.js";
 
 /** Where a bench's bot keeps its data, and what the database costs outside the bot's process. */
 export interface BenchDatabase {

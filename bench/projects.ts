@@ -1,6 +1,5 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { Queue } from "bullmq";
 import { inArray } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -11,6 +10,7 @@ import { scratchPostgresUrl } from "../test/support/databases.js";
 import { diamond, type ProjectLlmLog, scriptProjectLlm } from "../test/support/project-llm.js";
 import { waitFor } from "../test/support/wait.js";
 import { fakeLlmEnv, spawnWorker } from "../test/support/worker-process.js";
+import { processCpuMs } from "./cpu.js";
 import { type BenchResult, percentile } from "./result.js";
 
 const MODEL_MS = 50;
@@ -56,10 +56,11 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
 
     const startedAt = Date.now();
     const started = performance.now();
-    const cpuBefore = cpuMs(children);
+    const workersCpuMs = () => children.reduce((sum, child) => sum + processCpuMs(child.pid!), 0);
+    const cpuBefore = workersCpuMs();
     const ids = await runProjects(t, options.projects, "bench");
     const seconds = (performance.now() - started) / 1000;
-    const workerCpuMs = cpuMs(children) - cpuBefore;
+    const workerCpuMs = workersCpuMs() - cpuBefore;
 
     const calls = modelCalls(llm, startedAt);
     const modelSeconds = calls.reduce((sum, call) => sum + call.ms, 0) / 1000;
@@ -153,22 +154,6 @@ async function runProjects(t: Awaited<ReturnType<typeof startTestApp>>, count: n
     `${count} projects to finish`,
   );
   return ids;
-}
-
-/** CPU time (user and system) the processes used so far, in ms; NaN where /proc cannot tell. */
-function cpuMs(children: ChildProcess[]): number {
-  let ticks = 0;
-  for (const child of children) {
-    try {
-      // After the command's closing parenthesis: state, then 10 fields, then utime and stime.
-      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return Number.NaN;
-    }
-  }
-  // Clock ticks are 1/100 s on Linux.
-  return ticks * 10;
 }
 
 interface ModelCall {
