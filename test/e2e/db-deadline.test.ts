@@ -18,8 +18,9 @@ describe("a Postgres that stops answering", () => {
   });
 
   afterAll(async () => {
-    await proxy.stop();
+    // The app first: see slack-turn-failures.test.ts (a refused connection's unhandled rejection).
     await t.stop();
+    await proxy.stop();
     await scratch.drop();
   });
 
