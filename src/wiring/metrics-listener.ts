@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { bearerMatches, digest } from "../adapters/web/access.js";
 import type { Metrics } from "./metrics.js";
 
 export interface MetricsListener {
@@ -24,8 +24,7 @@ export async function listenForMetrics(
     if (path !== "/metrics")
       return void res.writeHead(404, { "content-type": "text/plain" }).end("Not found: only GET /metrics is served here.\n");
     if (req.method !== "GET") return void res.writeHead(405, { allow: "GET", "content-type": "text/plain" }).end("Only GET /metrics.\n");
-    const token = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? "")?.[1];
-    if (token === undefined || !timingSafeEqual(digest(token), expected))
+    if (!bearerMatches(req.headers.authorization, expected))
       return void res
         .writeHead(401, { "www-authenticate": "Bearer", "content-type": "text/plain" })
         .end("Send METRICS_TOKEN as a bearer token.\n");
@@ -47,9 +46,4 @@ export async function listenForMetrics(
     port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** Both sides hashed to one length first, so the comparison takes constant time. */
-function digest(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
 }

@@ -89,8 +89,7 @@ export class ConsoleAccess {
 
   /** The request carries METRICS_TOKEN as its bearer token (compared in constant time). */
   isMetricsToken(authorization: string | undefined): boolean {
-    const token = authorization === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
-    return token !== undefined && this.#metricsDigest !== undefined && timingSafeEqual(digest(token), this.#metricsDigest);
+    return this.#metricsDigest !== undefined && bearerMatches(authorization, this.#metricsDigest);
   }
 
   /** A try at the token from `address`: a wrong one counts against it, and past the limit none is looked at. */
@@ -137,7 +136,14 @@ export class ConsoleAccess {
   }
 }
 
-const digest = (text: string) => createHash("sha256").update(text).digest();
+/** A token hashed to a fixed length, so comparing two takes constant time. */
+export const digest = (text: string): Buffer => createHash("sha256").update(text).digest();
+
+/** The Authorization header is `Bearer TOKEN` with the token whose digest is `expected` (compared in constant time). */
+export function bearerMatches(authorization: string | undefined, expected: Buffer): boolean {
+  const token = authorization === undefined ? undefined : /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
+  return token !== undefined && timingSafeEqual(digest(token), expected);
+}
 
 /** The host name of a Host header, lower case, IPv6 in brackets; undefined when malformed. */
 export function hostName(host: string): string | undefined {
