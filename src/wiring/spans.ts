@@ -1,5 +1,5 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { type LlmClient, LlmError } from "../agents/llm/types.js";
+import { type LlmClient, LlmError, OPENAI_API_URL } from "../agents/llm/types.js";
 import type { Bot, HandledMessage } from "../core/bot.js";
 import { ToolExecutor } from "../tools/executor.js";
 import { outcomeOf } from "./metrics.js";
@@ -79,7 +79,7 @@ export function tracedBot(bot: Bot): Bot {
 
 /** `llm` with a client span per call (`chat MODEL`), its tokens and finish reason. */
 export function tracedLlm(llm: LlmClient, baseURL: string | undefined): LlmClient {
-  const server = new URL(baseURL ?? "https://api.openai.com/v1");
+  const server = new URL(baseURL ?? OPENAI_API_URL);
   const port = Number(server.port || (server.protocol === "https:" ? 443 : 80));
   return {
     get model() {

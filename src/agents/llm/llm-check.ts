@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OPENAI_API_URL } from "./types.js";
 
 /** What a models list must look like to count as the model server answering (OpenAI's `GET /models`). */
 const modelsList = z.object({ data: z.array(z.unknown()) });
@@ -9,7 +10,6 @@ export interface LlmCheckSettings {
   apiKey: string;
 }
 
-const OPENAI_BASE = "https://api.openai.com/v1";
 const CHECK_TIMEOUT_MS = 5_000;
 /** Health answers within this even while a check waits on a slow server; the check goes on and is kept. */
 const ANSWER_WITHIN_MS = 2_000;
@@ -33,7 +33,7 @@ export function llmHealthCheck(settings: LlmCheckSettings, ttlMs = 60_000): () =
 }
 
 async function checkModels({ baseURL, apiKey }: LlmCheckSettings): Promise<string> {
-  const base = (baseURL ?? OPENAI_BASE).replace(/\/+$/, "");
+  const base = (baseURL ?? OPENAI_API_URL).replace(/\/+$/, "");
   let response: Response;
   try {
     response = await fetch(`${base}/models`, {

@@ -5,11 +5,11 @@ import { untilAborted } from "../../core/abort.js";
 import { type CallOutcome, toLlmError } from "./llm-errors.js";
 import { toOpenAiMessages, toOpenAiTools } from "./openai-messages.js";
 import { StreamAccumulator } from "./stream-accumulator.js";
-import type { CompletionRequest, CompletionResult, LlmClient } from "./types.js";
+import { type CompletionRequest, type CompletionResult, type LlmClient, OPENAI_API_URL } from "./types.js";
 
 /** Streams chat completions from any OpenAI-compatible server, with native tool calls. */
 export function createOpenAiClient(settings: Config["llm"]): LlmClient {
-  const baseURL = settings.baseURL ?? "https://api.openai.com/v1";
+  const baseURL = settings.baseURL ?? OPENAI_API_URL;
   const client = new OpenAI({
     apiKey: settings.apiKey,
     baseURL,

@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { z } from "zod";
 import type { Config } from "../../config.js";
+import { OPENAI_API_URL } from "./types.js";
 
 /** Turns texts into vectors, one per text in order, all of one dimension. */
 export interface Embedder {
@@ -23,7 +24,7 @@ const response = z.object({
 export function createEmbedder(settings: Config["embeddings"] & { model: string }): Embedder {
   const client = new OpenAI({
     apiKey: settings.apiKey,
-    baseURL: settings.baseURL ?? "https://api.openai.com/v1",
+    baseURL: settings.baseURL ?? OPENAI_API_URL,
     // A failed batch is retried later by the backfill, and a query's failure falls back to full-text.
     maxRetries: 0,
     logLevel: "off",

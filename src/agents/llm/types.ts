@@ -56,3 +56,6 @@ export class LlmError extends Error {
     super(message, options);
   }
 }
+
+/** Where OpenAI's API is, for a model or embeddings server left unset. */
+export const OPENAI_API_URL = "https://api.openai.com/v1";
