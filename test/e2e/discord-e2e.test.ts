@@ -242,6 +242,17 @@ describe("Discord end to end (discord.js against a fake Discord on loopback)", (
     for (const call of intoThread) expect(discord.rest.calls.indexOf(call)).toBeGreaterThan(discord.rest.calls.indexOf(creations[1]!));
   });
 
+  it("keeps a burst of mentions, their threads' creation included, within Discord's 50 requests a second", async () => {
+    const sent = Array.from({ length: 100 }, (_, i) => mention(`burst ${i}`));
+    for (const [i, message] of sent.entries()) expect((await botReplies(message.id))[0]?.content).toBe(`Answer to: Alice: burst ${i}.`);
+    const writes = discord.rest.calls.filter((call) => !call.path.startsWith("/interactions/") && !call.path.startsWith("/webhooks/"));
+    expect(writes.length).toBeGreaterThanOrEqual(200);
+    // discord.js grants 50 requests per second-long window from one REST instance. Through one,
+    // the 151st request comes at least three windows after the first; with a second instance for
+    // the threads (discord.js's client's own), it came in the second.
+    expect(writes[150]!.at - writes[0]!.at).toBeGreaterThanOrEqual(2_500);
+  });
+
   it("waits out a 429 on a message edit for its retry_after, then edits", async () => {
     // In pieces 20 ms apart: a live message is posted, then edited into the final answer.
     t.llm.mock.clearFixtures();

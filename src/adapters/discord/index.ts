@@ -72,11 +72,10 @@ export function createDiscordAdapter(
     } else {
       if (!mentioned) return;
       channel = message.channelId;
-      // A thread started from a message has the message's id. Discord queues the creation of a
-      // channel's threads one after another; the turn goes on meanwhile, and only what is written
-      // into the thread waits for it.
+      // A thread started from a message has the message's id: the turn goes on while it is
+      // created, and only what is written into the thread waits for it.
       thread = message.id;
-      poster.opening(thread, startThread(message, text));
+      void startThread(message, text);
     }
     const author = {
       id: message.author.id,
@@ -105,7 +104,7 @@ export function createDiscordAdapter(
 
   const startThread = async (message: Message, text: string): Promise<void> => {
     try {
-      await message.startThread({ name: threadName(text), autoArchiveDuration: 1440 });
+      await poster.startThread(message.channelId, message.id, threadName(text));
     } catch (error) {
       // A redelivered mention: its thread is there already.
       if ((error as { code?: unknown }).code === THREAD_ALREADY_CREATED) return;
