@@ -15,6 +15,8 @@ export interface AnswerTarget {
   answer(question: string): Promise<{ firstAt: number; finalAt: number }>;
   /** API calls the fake platform received so far. */
   calls(): number;
+  /** Calls a second the platform allows the bot in all, which its client keeps to (Discord's 50). */
+  callsPerSecond?: number;
 }
 
 export interface AnswerCounts {
@@ -56,7 +58,11 @@ export async function throughputRows(name: string, target: AnswerTarget, counts:
         metric: `c=${concurrency} answers/s, ${model}`,
         value: load.perSecond,
         unit: "ans/s",
-        note: "mention sent → final answer",
+        note: `mention sent → final answer${
+          target.callsPerSecond
+            ? `; the platform's ${target.callsPerSecond} calls a second allow ${(target.callsPerSecond / calls).toFixed(1)}`
+            : ""
+        }`,
       });
       if (concurrency === 1 && delayMs === 0) {
         firstText.sort((a, b) => a - b);

@@ -57,6 +57,7 @@ export async function benchDiscord(
       return { firstAt: first.at, finalAt: last.at };
     },
     calls: () => discord.rest.calls.length,
+    callsPerSecond: 50,
   };
   const bareRoundTrip = async () => {
     const response = await fetch(`${discord.rest.apiUrl}/v10/users/@me`, { headers: { authorization: `Bot ${FAKE_DISCORD.token}` } });
