@@ -4,10 +4,21 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
+/**
+ * Node flags for the app's and workers' processes from `BENCH_APP_NODE_ARGS` (space-separated):
+ * flags Node refuses in NODE_OPTIONS, such as `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
+ * them under a bench.
+ */
+const appNodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
+
 /** `npm run worker` as its own process, with `env` on top of this one's. */
 export function spawnWorker(env: Record<string, string>): ChildProcess {
   // tsx as a loader, not its CLI: one process, so a SIGKILL reaches the worker itself.
-  return spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
+  return spawn(process.execPath, [...appNodeArgs, "--import", "tsx", "src/worker.ts"], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: "ignore",
+  });
 }
 
 /** SIGTERM, then resolves once the process has exited (a worker finishes its jobs in hand first). */
@@ -17,12 +28,6 @@ export async function stopWorker(worker: ChildProcess): Promise<void> {
   worker.kill("SIGTERM");
   await exited;
 }
-
-/**
- * Node flags for the app's process from `BENCH_APP_NODE_ARGS` (space-separated): flags Node refuses
- * in NODE_OPTIONS, such as `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the bot under a bench.
- */
-const appNodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 /**
  * `npm start` as its own process; resolves once it listens (PORT 0 picks a free port) with its URL
