@@ -12,6 +12,7 @@ import {
 } from "../agents/team/specialist-agent.js";
 import type { Specialist } from "../agents/team/specialists.js";
 import type { UsageLedger } from "../agents/usage/ledger.js";
+import type { UsageCall } from "../agents/usage/usage-scope.js";
 import { renewing } from "../core/claim.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
 import type { Author, ThreadRef } from "../core/thread.js";
@@ -37,8 +38,8 @@ export interface RunnerDeps {
   events: ProjectEvents;
   leases: Leases;
   /**
-   * Records the tokens of the project's model calls. A step's model work returns once its calls
-   * are recorded, before the step can end the project, so the report's sum sees them all.
+   * Records the tokens of the project's model calls: held back while a step works, then recorded
+   * by the statement that records the step's outcome, so the report's sum sees them all.
    */
   usage: UsageLedger;
   log: Logger;
@@ -90,15 +91,16 @@ export class ProjectRunner {
     // the plan fail first, its failure is the one that counts.
     const busy = store.busySpecialists();
     busy.catch(() => undefined);
-    let plan: ProjectPlan;
+    let planned: Held<ProjectPlan>;
     try {
-      plan = await this.deps.usage.spend({ projectId }, () => coordinator.plan(project.goal, { signal, busy }));
+      planned = await this.deps.usage.hold({ projectId }, () => coordinator.plan(project.goal, { signal, busy }));
     } catch (error) {
       if (!last || (await this.#stopped(projectId))) throw error;
       if (await store.fail(projectId, `planning failed: ${(error as Error).message}`)) await this.deps.queue.finish(projectId);
       return;
     }
-    const ready = await store.savePlan(projectId, plan, [
+    const { value: plan, calls } = planned;
+    const notes = [
       {
         from: "coordinator",
         to: "team",
@@ -113,7 +115,8 @@ export class ProjectRunner {
         kind: "assignment",
         content: `${task.key}: ${task.description}`,
       })),
-    ]);
+    ];
+    const ready = await this.deps.usage.within({ projectId }, calls, () => store.savePlan(projectId, plan, notes, calls));
     if (ready) this.#queued(projectId, ready, false);
     else await this.advance(projectId);
   }
@@ -130,7 +133,7 @@ export class ProjectRunner {
     this.#changed(projectId);
     const specialist = this.#specialist(task);
     const outcome = await this.#attempt(projectId, key, specialist, last, async () =>
-      this.deps.usage.spend({ projectId, taskKey: key }, async () =>
+      this.deps.usage.hold({ projectId, taskKey: key }, async () =>
         runSpecialist(
           specialist,
           {
@@ -173,7 +176,7 @@ export class ProjectRunner {
     this.#changed(projectId);
     const specialist = this.#specialist(resumed.task);
     const work = this.#attempt(projectId, turn.taskKey, specialist, last, async () =>
-      this.deps.usage.spend({ projectId, taskKey: turn.taskKey }, async () =>
+      this.deps.usage.hold({ projectId, taskKey: turn.taskKey }, async () =>
         resumeSpecialist(
           specialist,
           { tools: await this.#toolsFor(resumed.project, specialist), channelId: project.channelId, author: creatorOf(project), signal },
@@ -198,8 +201,8 @@ export class ProjectRunner {
     key: string,
     specialist: Specialist,
     last: boolean,
-    work: () => Promise<SpecialistOutcome>,
-  ): Promise<SpecialistOutcome | undefined> {
+    work: () => Promise<Held<SpecialistOutcome>>,
+  ): Promise<Held<SpecialistOutcome> | undefined> {
     const { store, log } = this.deps;
     try {
       return await work();
@@ -223,25 +226,32 @@ export class ProjectRunner {
     }
   }
 
-  /** What came of a task's work: its result recorded and the project moved on, or the call it waits on asked about. */
-  async #settle(project: ProjectRow, task: TaskRow, specialist: Specialist, outcome: SpecialistOutcome): Promise<void> {
-    const { store } = this.deps;
+  /**
+   * What came of a task's work: its result and model calls recorded and the project moved on, or
+   * the calls recorded and the call it waits on asked about.
+   */
+  async #settle(
+    project: ProjectRow,
+    task: TaskRow,
+    specialist: Specialist,
+    { value: outcome, calls }: Held<SpecialistOutcome>,
+  ): Promise<void> {
+    const { store, usage } = this.deps;
     const { id: projectId } = project;
     const { key } = task;
-    if ("paused" in outcome) return this.#wait(project, key, specialist, outcome.paused);
+    const scope = { projectId, taskKey: key };
+    if ("paused" in outcome) {
+      await usage.recordHeld(scope, calls);
+      return this.#wait(project, key, specialist, outcome.paused);
+    }
     const { result } = outcome;
     // Posted before the task counts as done, so the report always comes after every summary; a
     // crash (or a failed write) between the two posts it again on the retry, at worst twice, never
     // not at all. A summary that cannot be posted is not worth the task's result.
     const summary = key === project.reportTask ? undefined : await this.#postSummary(project, key, taskSummaryText({ ...task, result }));
+    const note = { from: specialist.name, to: "coordinator", kind: "completion", content: `${key}: ${result.slice(0, 200)}` };
     const [step] = await Promise.all([
-      store.complete(
-        projectId,
-        key,
-        result,
-        { from: specialist.name, to: "coordinator", kind: "completion", content: `${key}: ${result.slice(0, 200)}` },
-        summary !== undefined,
-      ),
+      usage.within(scope, calls, () => store.complete(projectId, key, result, note, summary !== undefined, calls)),
       summary && project.conversationId
         ? this.deps.conversations.addMessage({
             conversationId: project.conversationId,
@@ -460,6 +470,9 @@ export class ProjectRunner {
     return !project || project.status === "cancelled" || project.status === "failed";
   }
 }
+
+/** A step's work with the model calls it made, not recorded yet (`UsageLedger.hold`). */
+type Held<T> = { value: T; calls: UsageCall[] };
 
 /**
  * Whom a project's tools run as: its creator, with the role stored when it started, not one looked

@@ -3,6 +3,8 @@ import { alias } from "drizzle-orm/pg-core";
 import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { ProjectPlan } from "../agents/team/coordinator.js";
 import { dependantsOf } from "../agents/team/planner.js";
+import type { UsageCall } from "../agents/usage/usage-scope.js";
+import { usageWrites } from "../agents/usage/usage-store.js";
 import type { Platform, ThreadRef } from "../core/thread.js";
 import type { Db } from "../db/client.js";
 import { rowsOf } from "../db/rows.js";
@@ -126,11 +128,11 @@ export class ProjectStore {
   }
 
   /**
-   * Stores the plan with its notes and starts the project, in one statement; returns the keys of
-   * the tasks that can start at once (now queued), or undefined when it was already planned (or
-   * cancelled).
+   * Stores the plan with its notes and starts the project, and records the model `calls` that
+   * made it, in one statement; returns the keys of the tasks that can start at once (now queued),
+   * or undefined when it was already planned (or cancelled).
    */
-  async savePlan(projectId: string, plan: ProjectPlan, notes: NewNote[]): Promise<string[] | undefined> {
+  async savePlan(projectId: string, plan: ProjectPlan, notes: NewNote[], calls: UsageCall[] = []): Promise<string[] | undefined> {
     const tasks = plan.tasks.map((task) => ({
       key: task.key,
       description: task.description,
@@ -154,7 +156,8 @@ export class ProjectStore {
       notes as (
         insert into ${agentMessages} (project_id, from_agent, to_agent, kind, content)
         select started.id, n.from, n.to, n.kind, n.content
-        from started, jsonb_to_recordset(${JSON.stringify(notes)}::jsonb) as n("from" text, "to" text, kind text, content text))
+        from started, jsonb_to_recordset(${JSON.stringify(notes)}::jsonb) as n("from" text, "to" text, kind text, content text)),
+      ${usageWrites({ projectId }, calls)}
       select t.key, t.status from started left join tasks t on true`);
     const saved = rowsOf<{ key: string | null; status: string | null }>(rows);
     if (saved.length === 0) return undefined;
@@ -300,8 +303,9 @@ export class ProjectStore {
 
   /**
    * Marks a running task done with its result (and, with `summaryPosted`, its summary as in the
-   * thread), records `note`, and steps the project as `step` does, counting the task as done: one
-   * statement. Its snapshot may miss another task finishing at the same moment, in a statement of
+   * thread), records `note` and the model `calls` of its work, and steps the project as `step`
+   * does, counting the task as done: one statement, so the report's sum sees the calls of every
+   * task that counts as done. Its snapshot may miss another task finishing at the same moment, in a statement of
    * its own that misses this one in turn; `racing` says a task was in flight whose completion,
    * together with this one, could make work ready or end the project. Then a `step` after this
    * commit sees both.
@@ -312,9 +316,11 @@ export class ProjectStore {
     result: string,
     note: NewNote,
     summaryPosted = false,
+    calls: UsageCall[] = [],
   ): Promise<{ ready: string[]; ended: boolean; racing: boolean }> {
     const rows = await this.db.execute<{ ready: string[] | null; ended: boolean; racing: boolean }>(sql`
-      with done as (
+      with ${usageWrites({ projectId, taskKey: key }, calls)},
+      done as (
         update project_tasks set status = 'done', result = ${result}, error = null, finished_at = now(),
           summary_posted_at = case when ${summaryPosted}::boolean then now() end
         where project_id = ${projectId} and key = ${key} and status = 'running'

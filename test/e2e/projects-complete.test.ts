@@ -1,8 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConversationStore } from "../../src/agents/conversation/conversation-store.js";
 import type { ProjectPlan } from "../../src/agents/team/coordinator.js";
 import type { Database, Db } from "../../src/db/client.js";
+import { rowsOf } from "../../src/db/rows.js";
+import { llmUsage } from "../../src/db/schema.js";
 import { ProjectStore } from "../../src/jobs/project-store.js";
 import { scratchPostgres } from "../support/databases.js";
 
@@ -73,6 +76,38 @@ describe("finishing a project's tasks", () => {
     // Run again (a duplicated job): nothing changes.
     expect(await store.complete(id, "d", "Another report", note)).toEqual({ ready: [], ended: false, racing: false });
     expect((await store.get(id))?.report).toBe("The report");
+  });
+
+  it("records a step's model calls in the statement that records its outcome, even when the step changes nothing", async () => {
+    const id = await planned();
+    const calls = [
+      { model: "m1", promptTokens: 10, completionTokens: 5 },
+      { model: "m2", promptTokens: 1, completionTokens: 2 },
+    ];
+    const tokensToday = async () => {
+      const rows = await database.db.execute(
+        sql`select coalesce(sum(tokens), 0)::int as n from channel_usage_days where channel_id = ${channelId} and day = (now() at time zone 'utc')::date`,
+      );
+      return rowsOf<{ n: number }>(rows)[0]?.n ?? 0;
+    };
+    const before = await tokensToday();
+    await store.startTask(id, "a");
+    await store.complete(id, "a", "A done", note, false, calls);
+    // A duplicated job's completion changes nothing, but its call was made: it counts.
+    await store.complete(id, "a", "A again", note, false, [calls[0]!]);
+    const rows = await database.db
+      .select({ taskKey: llmUsage.taskKey, model: llmUsage.model, channelId: llmUsage.channelId, tokens: llmUsage.completionTokens })
+      .from(llmUsage)
+      .where(eq(llmUsage.projectId, id));
+    expect(rows.map((row) => [row.taskKey, row.model, row.channelId, row.tokens]).sort()).toEqual([
+      ["a", "m1", channelId, 5],
+      ["a", "m1", channelId, 5],
+      ["a", "m2", channelId, 2],
+    ]);
+    expect((await tokensToday()) - before).toBe(33);
+    // The plan's calls are recorded with the plan, and a plan saved twice still counts its calls.
+    expect(await store.savePlan(id, diamond, [], [calls[1]!])).toBeUndefined();
+    expect((await tokensToday()) - before).toBe(36);
   });
 
   it("says so when two tasks finish at once and miss each other, and a step then sees both", async () => {

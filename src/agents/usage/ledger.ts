@@ -1,8 +1,8 @@
 import type { Logger } from "pino";
 import type { LlmClient } from "../llm/types.js";
 import { type Prices, priced, type UsageTotals } from "./prices.js";
-import { currentUsageScope, type Reservation, type UsageScope, withUsageScope } from "./usage-scope.js";
-import type { UsageStore } from "./usage-store.js";
+import { currentUsageScope, type Reservation, type UsageCall, type UsageScope, withUsageScope } from "./usage-scope.js";
+import type { RecordScope, UsageStore } from "./usage-store.js";
 
 export interface UsageSettings {
   /** `LLM_PRICES`. */
@@ -32,6 +32,7 @@ export class UsageLedger {
   /** `llm`, recording each call's reported tokens against the usage scope it runs in. */
   meter(llm: LlmClient): LlmClient {
     const record = (scope: UsageScope, model: string, promptTokens: number, completionTokens: number) => {
+      if (scope.held) return void scope.held.push({ model, promptTokens, completionTokens });
       // What the call used of its turn's reservation now counts as spent instead.
       const release = scope.reservation ? Math.min(promptTokens + completionTokens, scope.reservation.left) : 0;
       if (scope.reservation) scope.reservation.left -= release;
@@ -73,14 +74,41 @@ export class UsageLedger {
     if (scope.channelId !== undefined) await this.store.release(scope.channelId, left);
   }
 
-  /** Runs `work` with its calls recorded against `scope`, and returns once they are: a sum read after sees them. */
-  async spend<T>(scope: Omit<UsageScope, "records">, work: () => Promise<T>): Promise<T> {
-    return withUsageScope(scope, async (full) => {
+  /**
+   * Runs `work` with its calls held back rather than recorded, and returns them with its result,
+   * for the statement that records the step's outcome to record them too (`usageWrites`): no
+   * round trip of their own, and whoever sees the outcome sees them. Should `work` fail, they are
+   * recorded before its error is thrown.
+   */
+  async hold<T>(scope: RecordScope, work: () => Promise<T>): Promise<{ value: T; calls: UsageCall[] }> {
+    const calls: UsageCall[] = [];
+    return withUsageScope({ ...scope, held: calls }, async () => {
       try {
-        return await work();
-      } finally {
-        await this.settle(full);
+        return { value: await work(), calls };
+      } catch (error) {
+        await this.recordHeld(scope, calls);
+        throw error;
       }
+    });
+  }
+
+  /**
+   * Runs `statement`, which records the `calls` that `hold` gave back with the step's outcome;
+   * should it fail, they are recorded on their own before its error is thrown.
+   */
+  async within<R>(scope: RecordScope, calls: UsageCall[], statement: () => Promise<R>): Promise<R> {
+    try {
+      return await statement();
+    } catch (error) {
+      await this.recordHeld(scope, calls);
+      throw error;
+    }
+  }
+
+  /** Records calls that `hold` gave back where no statement of the step records them; returns once they are. */
+  async recordHeld(scope: RecordScope, calls: UsageCall[]): Promise<void> {
+    await this.store.recordAll(scope, calls).catch((error: unknown) => {
+      this.log.warn({ err: error, projectId: scope.projectId }, "model usage not recorded");
     });
   }
 

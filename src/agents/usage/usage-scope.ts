@@ -17,6 +17,15 @@ export interface UsageScope {
   reservation?: Reservation;
   /** The records written so far, for whoever must wait for them (a project's report sums them). */
   records: Promise<void>[];
+  /** Present when the scope's calls are held for the statement that ends its step to record (UsageLedger.hold). */
+  held?: UsageCall[];
+}
+
+/** One model call's tokens, not recorded yet. */
+export interface UsageCall {
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
 }
 
 /** Tokens a turn in flight holds of its channel's day; `left` shrinks as its calls are recorded. */

@@ -1,9 +1,9 @@
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { rowsOf } from "../../db/rows.js";
 import { channelUsageDays, llmUsage, projects } from "../../db/schema.js";
 import type { Tokens } from "./prices.js";
-import type { UsageScope } from "./usage-scope.js";
+import type { UsageCall, UsageScope } from "./usage-scope.js";
 
 /** Today in UTC, as Postgres computes it: every process agrees on when a day ends. */
 const today = sql`(now() at time zone 'utc')::date`;
@@ -14,6 +14,31 @@ const today = sql`(now() at time zone 'utc')::date`;
  */
 const RESERVATION_LAPSES = sql`interval '15 minutes'`;
 
+/** What a recorded call was spent on. */
+export type RecordScope = Omit<UsageScope, "records" | "reservation" | "held">;
+
+/**
+ * Common table expressions (for a WITH) that store `calls` with their scope and add their tokens
+ * to the channel's day, giving back `release` tokens of the turn's reservation; so a project's
+ * step records its calls in the statement that records its outcome. Postgres runs them whether or
+ * not the rest of the statement reads them.
+ */
+export function usageWrites(scope: RecordScope, calls: UsageCall[], release = 0): SQL {
+  const rows = calls.map((call) => ({ model: call.model, prompt: call.promptTokens, completion: call.completionTokens }));
+  return sql`usage_rows as (
+        insert into ${llmUsage} (channel_id, message_id, project_id, task_key, model, prompt_tokens, completion_tokens)
+        select coalesce(${scope.channelId ?? null}, (select channel_id from ${projects} where id = ${scope.projectId ?? null})),
+               ${scope.messageId ?? null}, ${scope.projectId ?? null}, ${scope.taskKey ?? null}, c.model, c.prompt, c.completion
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as c(model text, prompt int, completion int)
+        returning channel_id, prompt_tokens + completion_tokens as n),
+      usage_days as (
+        insert into ${channelUsageDays} as d (channel_id, day, tokens)
+        select channel_id, ${today}, sum(n) from usage_rows group by channel_id
+        on conflict (channel_id, day) do update set
+          tokens = d.tokens + excluded.tokens,
+          reserved = greatest(d.reserved - ${release}::bigint, 0))`;
+}
+
 /** The tokens each model call spent and what spent them, and each channel's day against its budget. */
 export class UsageStore {
   constructor(private readonly db: Db) {}
@@ -22,20 +47,14 @@ export class UsageStore {
    * Stores a call's tokens and adds them to its channel's day in one statement, giving back
    * `release` tokens of the turn's reservation: what the call used of it is now counted as spent.
    */
-  async record(scope: Omit<UsageScope, "records" | "reservation">, model: string, tokens: Tokens, release = 0): Promise<void> {
-    await this.db.execute(sql`
-      with used as (
-        insert into ${llmUsage} (channel_id, message_id, project_id, task_key, model, prompt_tokens, completion_tokens)
-        values (coalesce(${scope.channelId ?? null}, (select channel_id from ${projects} where id = ${scope.projectId ?? null})),
-                ${scope.messageId ?? null}, ${scope.projectId ?? null}, ${scope.taskKey ?? null}, ${model},
-                ${tokens.promptTokens}, ${tokens.completionTokens})
-        returning channel_id, prompt_tokens + completion_tokens as n
-      )
-      insert into ${channelUsageDays} as d (channel_id, day, tokens)
-      select channel_id, ${today}, n from used
-      on conflict (channel_id, day) do update set
-        tokens = d.tokens + excluded.tokens,
-        reserved = greatest(d.reserved - ${release}::bigint, 0)`);
+  async record(scope: RecordScope, model: string, tokens: Tokens, release = 0): Promise<void> {
+    await this.recordAll(scope, [{ model, ...tokens }], release);
+  }
+
+  /** Stores calls of one scope as `record` does, in one statement. */
+  async recordAll(scope: RecordScope, calls: UsageCall[], release = 0): Promise<void> {
+    if (calls.length === 0) return;
+    await this.db.execute(sql`with ${usageWrites(scope, calls, release)} select 1`);
   }
 
   /**
