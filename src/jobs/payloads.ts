@@ -4,6 +4,21 @@ import { z } from "zod";
 const projectId = z.string().min(1);
 
 /**
+ * What a task's specialist needs to start, carried by its job so that it starts at once while the
+ * task is marked started (Postgres still decides, with that mark, whether the work counts). The
+ * results it builds on are those of its dependencies, formatted as the specialist receives them.
+ */
+const taskInputs = z.object({
+  goal: z.string(),
+  description: z.string(),
+  specialist: z.string(),
+  channelId: z.string().min(1),
+  creator: z.object({ id: z.string(), isAdmin: z.boolean() }),
+  dependencies: z.array(z.object({ key: z.string(), description: z.string(), result: z.string() })),
+});
+export type TaskInputs = z.infer<typeof taskInputs>;
+
+/**
  * Every job that travels through the project queues, by its name: the one description of what
  * producers may add and what workers accept.
  */
@@ -11,7 +26,7 @@ const projectJob = z.discriminatedUnion("name", [
   /** The coordinator plans the project (project queue). */
   z.object({ name: z.literal("plan"), data: z.object({ projectId }) }),
   /** A specialist works on one task of the plan (project queue). */
-  z.object({ name: z.literal("task"), data: z.object({ projectId, key: z.string().min(1) }) }),
+  z.object({ name: z.literal("task"), data: z.object({ projectId, key: z.string().min(1), inputs: taskInputs.optional() }) }),
   /** A specialist goes on with a task that waited for a person, once the approval is decided (project queue). */
   z.object({ name: z.literal("resume"), data: z.object({ projectId, approvalId: z.string().min(1) }) }),
   /** The report is posted and the project closed (post queue). */

@@ -19,8 +19,8 @@ import type { Author, ThreadRef } from "../core/thread.js";
 import { shownArguments } from "../core/tool-call.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Leases } from "./lease.js";
-import type { ProjectJob } from "./payloads.js";
-import type { ProjectRow, ProjectStore, TaskRow } from "./project-store.js";
+import type { ProjectJob, TaskInputs } from "./payloads.js";
+import type { DependencyState, ProjectRow, ProjectStore, ReadyTask, TaskRow } from "./project-store.js";
 import { finalText, statusText, taskSummaryText } from "./project-text.js";
 import { PROGRESS_INTERVAL_MS, type ProjectQueue } from "./queue.js";
 
@@ -70,7 +70,7 @@ export class ProjectRunner {
       case "plan":
         return this.plan(job.data.projectId, last, abort);
       case "task":
-        return this.task(job.data.projectId, job.data.key, last, abort);
+        return this.task(job.data.projectId, job.data.key, last, abort, job.data.inputs);
       case "resume":
         return this.resume(job.data.projectId, job.data.approvalId, last, abort);
       case "finish":
@@ -117,41 +117,86 @@ export class ProjectRunner {
       })),
     ];
     const ready = await this.deps.usage.within({ projectId }, calls, () => store.savePlan(projectId, plan, notes, calls));
-    if (ready) this.#queued(projectId, ready, false);
-    else await this.advance(projectId);
+    if (!ready) return void (await this.advance(projectId));
+    // What can start at once depends on nothing: its inputs are all in the plan.
+    const tasks = plan.tasks.filter((task) => ready.includes(task.key));
+    this.#queued(
+      projectId,
+      tasks.map((task) => ({ key: task.key, inputs: carried(project, { ...task, dependencies: [] }) })),
+      false,
+    );
   }
 
-  async task(projectId: string, key: string, last: boolean, signal: AbortSignal): Promise<void> {
+  /**
+   * Runs a task once it is marked started. With its `inputs` carried by the job, the specialist
+   * starts at once while the mark is made, and is stopped should the task not be this run's to do.
+   */
+  async task(projectId: string, key: string, last: boolean, signal: AbortSignal, inputs?: TaskInputs): Promise<void> {
     const { store } = this.deps;
-    const started = await store.startTask(projectId, key);
+    const early = inputs && this.#work(projectId, key, inputs, signal);
+    let started: Awaited<ReturnType<ProjectStore["startTask"]>>;
+    try {
+      started = await store.startTask(projectId, key);
+    } catch (error) {
+      await early?.stop();
+      throw error;
+    }
     if (!started) {
+      await early?.stop();
       // Run again after it stopped at a call but before the prompt was out: ask now.
       await this.#askAgain(projectId, key);
       return void (await this.advance(projectId));
     }
     const { project, task, dependencies } = started;
     this.#changed(projectId);
-    const specialist = this.#specialist(task);
-    const outcome = await this.#attempt(projectId, key, specialist, last, async () =>
-      this.deps.usage.hold({ projectId, taskKey: key }, async () =>
+    const work = early ?? this.#work(projectId, key, { ...inputsFor(project, task), dependencies: inputsOf(dependencies) }, signal);
+    const specialist = this.#specialist(task.specialist);
+    const outcome = await this.#attempt(projectId, key, specialist, last, () => work.done);
+    if (outcome) await this.#settle(project, task, specialist, outcome);
+  }
+
+  /** The specialist at work on a task; `stop` aborts it, and records the calls it made, when the task is not to be run. */
+  #work(
+    projectId: string,
+    key: string,
+    inputs: TaskInputs,
+    signal: AbortSignal,
+  ): { done: Promise<Held<SpecialistOutcome>>; stop(): Promise<void> } {
+    const scope = { projectId, taskKey: key };
+    const stopping = new AbortController();
+    const aborted = () => stopping.abort(signal.reason);
+    if (signal.aborted) aborted();
+    else signal.addEventListener("abort", aborted, { once: true });
+    const specialist = this.#specialist(inputs.specialist);
+    const done = this.deps.usage
+      .hold(scope, async () =>
         runSpecialist(
           specialist,
           {
             projectId,
-            goal: project.goal,
+            goal: inputs.goal,
             key,
-            description: task.description,
-            inputs: inputsOf(dependencies),
-            tools: await this.#toolsFor(project, specialist),
-            channelId: project.channelId,
-            author: creatorOf(project),
-            signal,
+            description: inputs.description,
+            inputs: inputs.dependencies,
+            tools: await this.#toolsFor({ id: projectId, channelId: inputs.channelId }, inputs.creator, specialist),
+            channelId: inputs.channelId,
+            author: inputs.creator,
+            signal: stopping.signal,
           },
           this.deps.specialist,
         ),
-      ),
-    );
-    if (outcome) await this.#settle(project, task, specialist, outcome);
+      )
+      .finally(() => signal.removeEventListener("abort", aborted));
+    // Awaited by whoever goes on with it, or by `stop`.
+    done.catch(() => undefined);
+    return {
+      done,
+      stop: async () => {
+        stopping.abort(new Error("the task is not this run's to do"));
+        const held = await done.catch(() => undefined);
+        if (held) await this.deps.usage.recordHeld(scope, held.calls);
+      },
+    };
   }
 
   /**
@@ -174,12 +219,17 @@ export class ProjectRunner {
       return void (await this.advance(projectId, false));
     }
     this.#changed(projectId);
-    const specialist = this.#specialist(resumed.task);
+    const specialist = this.#specialist(resumed.task.specialist);
     const work = this.#attempt(projectId, turn.taskKey, specialist, last, async () =>
       this.deps.usage.hold({ projectId, taskKey: turn.taskKey }, async () =>
         resumeSpecialist(
           specialist,
-          { tools: await this.#toolsFor(resumed.project, specialist), channelId: project.channelId, author: creatorOf(project), signal },
+          {
+            tools: await this.#toolsFor(resumed.project, creatorOf(resumed.project), specialist),
+            channelId: project.channelId,
+            author: creatorOf(project),
+            signal,
+          },
           turn,
           decisionOf(row),
           this.deps.specialist,
@@ -263,7 +313,8 @@ export class ProjectRunner {
     ]);
     // Another task finished alongside: a step now sees both.
     const again = step.racing ? await store.step(projectId) : { ready: [], ended: false };
-    this.#queued(projectId, [...step.ready, ...again.ready], step.ended || again.ended);
+    const ready = [...step.ready, ...again.ready].map((next) => ({ key: next.key, inputs: carried(project, next) }));
+    this.#queued(projectId, ready, step.ended || again.ended);
   }
 
   /**
@@ -323,7 +374,13 @@ export class ProjectRunner {
   async advance(projectId: string, announce = true): Promise<boolean> {
     const { ready, ended } = await this.deps.store.step(projectId);
     const changed = ready.length > 0 || ended;
-    if (changed || announce) this.#queued(projectId, ready, ended);
+    // Rare (a failure, a sweep, a duplicate): the tasks read their inputs themselves.
+    if (changed || announce)
+      this.#queued(
+        projectId,
+        ready.map(({ key }) => ({ key })),
+        ended,
+      );
     return changed;
   }
 
@@ -333,7 +390,7 @@ export class ProjectRunner {
    * meanwhile. Should they not reach the queue (a failure, logged, or a crash), the project goes
    * quiet and the sweep queues them from Postgres.
    */
-  #queued(projectId: string, ready: string[], ended: boolean): void {
+  #queued(projectId: string, ready: { key: string; inputs?: TaskInputs | undefined }[], ended: boolean): void {
     const { queue, log } = this.deps;
     this.#changed(projectId);
     Promise.all([queue.tasks(projectId, ready), ended ? queue.finish(projectId) : undefined]).catch((error: unknown) =>
@@ -429,16 +486,16 @@ export class ProjectRunner {
       .catch((error: unknown) => log.warn({ projectId: project.id, err: error }, "status tick not queued"));
   }
 
-  #specialist(task: TaskRow): Specialist {
+  #specialist(name: string): Specialist {
     const { roster } = this.deps;
-    return roster.find((candidate) => candidate.name === task.specialist) ?? roster[0]!;
+    return roster.find((candidate) => candidate.name === name) ?? roster[0]!;
   }
 
   /** The specialist's tools that this channel allows the project's creator, in the role they started it with. */
-  async #toolsFor(project: ProjectRow, specialist: Specialist) {
+  async #toolsFor(project: Pick<ProjectRow, "id" | "channelId">, creator: Author, specialist: Specialist) {
     const { tools, store } = this.deps;
     const channel = await store.channel(project);
-    const allowed = tools.forCaller(channel, creatorOf(project));
+    const allowed = tools.forCaller(channel, creator);
     return allowed.filter((tool) => specialist.tools.includes(tool.name));
   }
 
@@ -478,12 +535,35 @@ type Held<T> = { value: T; calls: UsageCall[] };
  * Whom a project's tools run as: its creator, with the role stored when it started, not one looked
  * up now (a platform role cannot be looked up here, and ADMIN_USERS may have changed since).
  */
-function creatorOf(project: ProjectRow): Author {
+function creatorOf(project: ProjectRow): Required<Pick<Author, "id" | "isAdmin">> {
   return { id: project.createdBy, isAdmin: project.creatorRole === "admin" };
 }
 
+// Inputs longer than this (in characters, roughly) are not carried by the job: its task reads
+// them, so that the queue's finished jobs (kept a day) stay small.
+const CARRIED_MAX_CHARS = 4_000;
+
+/** What a task's specialist needs of its project and its own row. */
+function inputsFor(project: ProjectRow, task: Pick<TaskRow, "description" | "specialist">): Omit<TaskInputs, "dependencies"> {
+  return {
+    goal: project.goal,
+    description: task.description,
+    specialist: task.specialist,
+    channelId: project.channelId,
+    creator: creatorOf(project),
+  };
+}
+
+/** A ready task's inputs for its job to carry; undefined when they are too long to carry. */
+function carried(project: ProjectRow, task: Omit<ReadyTask, "key">): TaskInputs | undefined {
+  const inputs = { ...inputsFor(project, task), dependencies: inputsOf(task.dependencies) };
+  const chars = inputs.goal.length + inputs.description.length;
+  const size = inputs.dependencies.reduce((sum, input) => sum + input.description.length + input.result.length, chars);
+  return size <= CARRIED_MAX_CHARS ? inputs : undefined;
+}
+
 /** The results of what a task depends on; only the report task runs after a failure, and says so. */
-function inputsOf(dependencies: TaskRow[]) {
+function inputsOf(dependencies: DependencyState[]) {
   return dependencies.map((other) => ({
     key: other.key,
     description: other.description,

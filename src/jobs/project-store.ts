@@ -35,6 +35,27 @@ export interface NewProject {
   statusMessageId: string;
 }
 
+/** What a task's dependency left for it: its result, or why there is none. */
+export type DependencyState = Pick<TaskRow, "key" | "description" | "status" | "result" | "error">;
+
+/** A task a step made ready, with what its specialist needs of its dependencies (in start order, as `startTask` gives them). */
+export interface ReadyTask {
+  key: string;
+  description: string;
+  specialist: string;
+  dependencies: DependencyState[];
+}
+
+// The tasks of a step's `ready` (key, description, specialist, depends_on), each with its
+// dependencies as the step's `after` (the project's tasks, as the step leaves them) has them.
+const READY_TASKS = sql.raw(`(select json_agg(json_build_object(
+    'key', r.key, 'description', r.description, 'specialist', r.specialist,
+    'dependencies', (
+      select coalesce(json_agg(json_build_object('key', d.key, 'description', d.description, 'status', d.status,
+                                                 'result', d.result, 'error', d.error) order by d.started_at, d.key), '[]')
+      from after d where d.key in (select jsonb_array_elements_text(r.depends_on)))))
+  from ready r)`);
+
 /** Where a project posts: its channel's platform and ids, and its thread. */
 export type ProjectTarget = ThreadRef;
 
@@ -70,7 +91,7 @@ export class ProjectStore {
     return first && { project: first.project, tasks: rows.flatMap((row) => (row.task ? [row.task] : [])) };
   }
 
-  async channel(project: ProjectRow): Promise<ChannelRow> {
+  async channel(project: Pick<ProjectRow, "id" | "channelId">): Promise<ChannelRow> {
     const channel = await this.conversations.getChannel(project.channelId);
     if (!channel) throw new Error(`project ${project.id} has no channel`);
     return channel;
@@ -170,8 +191,8 @@ export class ProjectStore {
    * task has settled. One statement: what it queues was pending in its snapshot, so a project
    * never ends while it queues work, and two racing steps queue each task once (the row lock).
    */
-  async step(projectId: string): Promise<{ ready: string[]; ended: boolean }> {
-    const rows = await this.db.execute<{ ready: string[] | null; ended: boolean }>(sql`
+  async step(projectId: string): Promise<{ ready: ReadyTask[]; ended: boolean }> {
+    const rows = await this.db.execute<{ ready: ReadyTask[] | null; ended: boolean }>(sql`
       with ready as (
         update project_tasks t set status = 'queued'
         from projects p
@@ -180,7 +201,7 @@ export class ProjectStore {
             select 1 from project_tasks d
             where d.project_id = t.project_id and d.key in (select jsonb_array_elements_text(t.depends_on))
               and case when t.key = p.report_task then d.status in ${OPEN_SQL} else d.status <> 'done' end)
-        returning t.key),
+        returning t.key, t.description, t.specialist, t.depends_on),
       ended as (
         update projects p set
           status = case when r.status = 'done' then 'done' else 'failed' end,
@@ -190,9 +211,10 @@ export class ProjectStore {
         from project_tasks r
         where p.id = ${projectId} and p.status = 'running' and r.project_id = p.id and r.key = p.report_task
           and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ${OPEN_SQL})
-        returning p.id)
-      select (select array_agg(key) from ready) as ready, exists (select 1 from ended) as ended`);
-    const [row] = rowsOf<{ ready: string[] | null; ended: boolean }>(rows);
+        returning p.id),
+      after as (select * from project_tasks where project_id = ${projectId})
+      select ${READY_TASKS} as ready, exists (select 1 from ended) as ended`);
+    const [row] = rowsOf<{ ready: ReadyTask[] | null; ended: boolean }>(rows);
     return { ready: row?.ready ?? [], ended: row?.ended === true };
   }
 
@@ -317,8 +339,8 @@ export class ProjectStore {
     note: NewNote,
     summaryPosted = false,
     calls: UsageCall[] = [],
-  ): Promise<{ ready: string[]; ended: boolean; racing: boolean }> {
-    const rows = await this.db.execute<{ ready: string[] | null; ended: boolean; racing: boolean }>(sql`
+  ): Promise<{ ready: ReadyTask[]; ended: boolean; racing: boolean }> {
+    const rows = await this.db.execute<{ ready: ReadyTask[] | null; ended: boolean; racing: boolean }>(sql`
       with ${usageWrites({ projectId, taskKey: key }, calls)},
       done as (
         update project_tasks set status = 'done', result = ${result}, error = null, finished_at = now(),
@@ -329,7 +351,7 @@ export class ProjectStore {
         insert into agent_messages (project_id, from_agent, to_agent, kind, content)
         select ${projectId}, ${note.from}, ${note.to}, ${note.kind}, ${note.content} from done),
       after as (
-        select t.key, t.depends_on, t.error, coalesce(d.result, t.result) as result,
+        select t.key, t.description, t.started_at, t.depends_on, t.error, coalesce(d.result, t.result) as result,
                case when d.key is null then t.status else 'done' end as status
         from project_tasks t left join done d on d.key = t.key
         where t.project_id = ${projectId}),
@@ -341,7 +363,7 @@ export class ProjectStore {
             select 1 from after d
             where d.key in (select jsonb_array_elements_text(t.depends_on))
               and case when t.key = p.report_task then d.status in ${OPEN_SQL} else d.status <> 'done' end)
-        returning t.key),
+        returning t.key, t.description, t.specialist, t.depends_on),
       ended as (
         update projects p set
           status = case when r.status = 'done' then 'done' else 'failed' end,
@@ -352,7 +374,7 @@ export class ProjectStore {
         where p.id = ${projectId} and p.status = 'running' and r.key = p.report_task
           and not exists (select 1 from after o where o.status in ${OPEN_SQL})
         returning p.id)
-      select (select array_agg(key) from ready) as ready, exists (select 1 from ended) as ended,
+      select ${READY_TASKS} as ready, exists (select 1 from ended) as ended,
         exists (
           select 1 from after j
           where j.key <> ${key} and j.status in ('queued', 'running', 'waiting_approval')
@@ -361,7 +383,7 @@ export class ProjectStore {
                    where t.status = 'pending' and t.depends_on @> jsonb_build_array(${key}::text)
                      and t.depends_on @> jsonb_build_array(j.key))
                  or not exists (select 1 from after o where o.key <> j.key and o.status in ${OPEN_SQL}))) as racing`);
-    const [row] = rowsOf<{ ready: string[] | null; ended: boolean; racing: boolean }>(rows);
+    const [row] = rowsOf<{ ready: ReadyTask[] | null; ended: boolean; racing: boolean }>(rows);
     return { ready: row?.ready ?? [], ended: row?.ended === true, racing: row?.racing === true };
   }
 

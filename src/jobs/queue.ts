@@ -1,7 +1,7 @@
 import { type JobsOptions, Queue, type Telemetry } from "bullmq";
 import { Redis } from "ioredis";
 import { LRUCache } from "lru-cache";
-import type { JobName, ProjectJob } from "./payloads.js";
+import type { JobName, ProjectJob, TaskInputs } from "./payloads.js";
 
 /** Agent work: planning and tasks, each holding a slot for its LLM calls. */
 export const PROJECT_QUEUE = "quorum-projects";
@@ -68,12 +68,12 @@ export class ProjectQueue {
     return this.#add({ name: "plan", data: { projectId } }, { jobId: jobIds.plan(projectId), attempts: 3, backoff: this.#backoff() });
   }
 
-  /** Tasks of a project, in one round trip. */
-  async tasks(projectId: string, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
+  /** Tasks of a project, each with its inputs when known, in one round trip. */
+  async tasks(projectId: string, tasks: { key: string; inputs?: TaskInputs | undefined }[]): Promise<void> {
+    if (tasks.length === 0) return;
     await this.queue.addBulk(
-      keys.map((key) => ({
-        ...({ name: "task", data: { projectId, key } } satisfies ProjectJob),
+      tasks.map(({ key, inputs }) => ({
+        ...({ name: "task", data: inputs ? { projectId, key, inputs } : { projectId, key } } satisfies ProjectJob),
         opts: { jobId: jobIds.task(projectId, key), attempts: this.settings.taskAttempts, backoff: this.#backoff() },
       })),
     );

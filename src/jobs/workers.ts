@@ -180,7 +180,8 @@ async function sweepTask(parts: Sweeping, project: ProjectRow, task: TaskRow): P
   const jobId = task.approvalId ? jobIds.resume(task.approvalId) : jobIds.task(project.id, task.key);
   const state = await queue.queue.getJobState(jobId);
   // Lost with Redis (a restart without persistence): queue it again.
-  if (state === "unknown") await (task.approvalId ? queue.resume(project.id, task.approvalId) : queue.tasks(project.id, [task.key]));
+  if (state === "unknown")
+    await (task.approvalId ? queue.resume(project.id, task.approvalId) : queue.tasks(project.id, [{ key: task.key }]));
   // Died with its workers more often than allowed: it has failed for good.
   else if (state === "failed") {
     const job = await queue.queue.getJob(jobId);

@@ -61,13 +61,38 @@ describe("finishing a project's tasks", () => {
     await store.startTask(id, "a");
     // a's summary went out before it finished; b's could not be posted.
     const first = await store.complete(id, "a", "A done", note, true);
-    expect({ ...first, ready: first.ready.sort() }).toEqual({ ready: ["b", "c"], ended: false, racing: false });
+    const a = { key: "a", description: "A", status: "done", result: "A done", error: null };
+    // Each with what its specialist needs: its description and specialist, and its dependencies' results.
+    expect({ ...first, ready: first.ready.sort((x, y) => x.key.localeCompare(y.key)) }).toEqual({
+      ready: [
+        { key: "b", description: "B", specialist: "analysis", dependencies: [a] },
+        { key: "c", description: "C", specialist: "research", dependencies: [a] },
+      ],
+      ended: false,
+      racing: false,
+    });
     expect((await store.task(id, "a"))?.summaryPostedAt).toBeInstanceOf(Date);
     await store.startTask(id, "b");
     await store.startTask(id, "c");
     // c still runs: d waits for it, and c's finish may be racing this one.
     expect(await store.complete(id, "b", "B done", note)).toEqual({ ready: [], ended: false, racing: true });
-    expect(await store.complete(id, "c", "C done", note)).toEqual({ ready: ["d"], ended: false, racing: false });
+    const d = await store.complete(id, "c", "C done", note);
+    expect({
+      ...d,
+      ready: d.ready.map((task) => [task.key, task.dependencies.map((dependency) => [dependency.key, dependency.result])]),
+    }).toEqual({
+      ready: [
+        [
+          "d",
+          [
+            ["b", "B done"],
+            ["c", "C done"],
+          ],
+        ],
+      ],
+      ended: false,
+      racing: false,
+    });
     expect((await store.task(id, "b"))?.summaryPostedAt).toBeNull();
     await store.startTask(id, "d");
     expect(await store.complete(id, "d", "The report", note)).toEqual({ ready: [], ended: true, racing: false });
@@ -126,6 +151,13 @@ describe("finishing a project's tasks", () => {
     // Neither saw the other done, so neither queued d; both say a step is due.
     expect(inner).toEqual({ ready: [], ended: false, racing: true });
     expect(outer).toEqual({ ready: [], ended: false, racing: true });
-    expect(await store.step(id)).toEqual({ ready: ["d"], ended: false });
+    const step = await store.step(id);
+    expect({
+      ...step,
+      ready: step.ready.map((task) => [task.key, task.dependencies.map((dependency) => dependency.result).sort()]),
+    }).toEqual({
+      ready: [["d", ["B done", "C done"]]],
+      ended: false,
+    });
   });
 });

@@ -1,7 +1,11 @@
+import { randomBytes } from "node:crypto";
+import { Queue } from "bullmq";
 import { eq, sql } from "drizzle-orm";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { llmUsage } from "../../src/db/schema.js";
+import { jobIds, PROJECT_QUEUE } from "../../src/jobs/queue.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { diamond, scriptProjectLlm } from "../support/project-llm.js";
 import { waitFor } from "../support/wait.js";
@@ -16,10 +20,17 @@ interface ProjectEvent {
 /** Projects through the web console: real BullMQ on the local Redis, PGlite, a fake LLM. */
 describe("/project", () => {
   let t: TestApp;
+  const prefix = `qtest-${randomBytes(4).toString("hex")}`;
+  const redis = new Redis("redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
+  const jobs = new Queue(PROJECT_QUEUE, { connection: redis, prefix });
   beforeAll(async () => {
-    t = await startTestApp({ PROJECT_RETRY_BACKOFF_MS: "50", PROJECT_TASK_ATTEMPTS: "2" });
+    t = await startTestApp({ PROJECT_RETRY_BACKOFF_MS: "50", PROJECT_TASK_ATTEMPTS: "2", REDIS_PREFIX: prefix });
   });
-  afterAll(() => t.stop());
+  afterAll(async () => {
+    await t.stop();
+    await jobs.close();
+    redis.disconnect();
+  });
 
   async function watch(channel: string): Promise<{ events: ProjectEvent[]; close(): void }> {
     const ws = new WebSocket(`${t.app.url.replace("http", "ws")}/api/events?channel=${channel}`, { headers: t.auth });
@@ -74,6 +85,13 @@ describe("/project", () => {
     expect(d.input).toContain("Result of c.");
     expect(d.input).not.toContain("Result of a.");
     expect(project.report).toBe("# Report\nBuilt on: b and c");
+    // Its job carried what d's specialist needed, so it started while d was marked started.
+    const dJob = await jobs.getJob(jobIds.task(id, "d"));
+    expect(dJob?.data.inputs).toMatchObject({ goal: "Compare the three vendors and recommend one", specialist: "synthesis" });
+    expect(dJob?.data.inputs.dependencies.map((input: { key: string; result: string }) => [input.key, input.result]).sort()).toEqual([
+      ["b", "Result of b."],
+      ["c", "Result of c."],
+    ]);
 
     await waitFor(() => watcher.events.some((event) => event.type === "project.done"), 10_000, "project.done");
     // The last status edit follows the report within an interval or two.
@@ -116,6 +134,23 @@ describe("/project", () => {
         `\\n\\n_Model usage: ${tokens.toLocaleString("en-US")} tokens \\(.*\\), \\$0 \\(no price in LLM_PRICES for fake-model: counted as \\$0\\)\\._$`,
       ),
     );
+  });
+
+  it("does nothing for a task job that carries its inputs when its task is done already", async () => {
+    scriptProjectLlm(t.llm, { plans: [diamond] });
+    const id = await start("twice", "Do it once");
+    const before = await settled(id);
+    const job = await jobs.getJob(jobIds.task(id, "a"));
+    expect(job?.data.inputs).toBeDefined();
+    // The same job once more, as a stalled job taken over or a sweep would run it.
+    await job!.remove();
+    const again = await jobs.add("task", job!.data, { jobId: jobIds.task(id, "a") });
+    await waitFor(async () => ["completed", "failed"].includes(await again.getState()), 10_000, "the job to run again");
+    expect(await again.getState()).toBe("completed");
+    const after = (await t.get(`/api/projects/${id}`)).json;
+    expect(after).toEqual(before);
+    const messages = (await t.get(`/api/threads/${after.thread}/messages`)).json as { text: string }[];
+    expect(messages.filter((m) => m.text.startsWith("✅ `a`"))).toHaveLength(1);
   });
 
   it("has the coordinator correct a cyclic plan once, and says so", async () => {
