@@ -102,6 +102,76 @@ describe("streaming text", () => {
   });
 });
 
+describe("whole answers (stream: false)", () => {
+  it("asks without streaming and returns the answer with usage, as a stream's", async () => {
+    fake.mock.onMessage("plan it", { content: "The plan.", usage: { prompt_tokens: 12, completion_tokens: 3 } });
+    const result = await createOpenAiClient(fake.settings()).complete({ messages: ask("plan it"), stream: false });
+    expect(result).toEqual({
+      content: "The plan.",
+      toolCalls: [],
+      finishReason: "stop",
+      usage: { promptTokens: 12, completionTokens: 3 },
+      responseModel: "fake-model",
+      responseId: expect.stringMatching(/^chatcmpl-/),
+    });
+    const [body] = bodies();
+    expect(body).toMatchObject({ model: "fake-model", stream: false });
+    expect(body).not.toHaveProperty("stream_options");
+  });
+
+  it("returns its tool calls, and streams anyway for a caller that watches", async () => {
+    const { client, server } = await rawClient((reply, request) =>
+      (request.body as { stream?: boolean }).stream
+        ? reply.sse([chunk({ content: "streamed" }, "stop")])
+        : reply.send(
+            200,
+            { "content-type": "application/json" },
+            JSON.stringify({
+              id: "chatcmpl-whole",
+              object: "chat.completion",
+              model: "raw-model",
+              choices: [
+                {
+                  index: 0,
+                  message: {
+                    role: "assistant",
+                    content: null,
+                    tool_calls: [
+                      { id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } },
+                      { id: "call_b", type: "function", function: { name: "get_weather", arguments: '{"city":"Rome"}' } },
+                    ],
+                  },
+                  finish_reason: "tool_calls",
+                },
+              ],
+              usage: { prompt_tokens: 5, completion_tokens: 7 },
+            }),
+          ),
+    );
+    const result = await client.complete({ messages: ask("weather in Oslo and Rome"), tools: [weatherTool], stream: false });
+    expect(result).toEqual({
+      content: "",
+      toolCalls: [
+        { id: "call_a", name: "get_weather", arguments: '{"city":"Oslo"}' },
+        { id: "call_b", name: "get_weather", arguments: '{"city":"Rome"}' },
+      ],
+      finishReason: "tool_calls",
+      usage: { promptTokens: 5, completionTokens: 7 },
+      responseModel: "raw-model",
+      responseId: "chatcmpl-whole",
+    });
+    const deltas: string[] = [];
+    const watched = await client.complete({ messages: ask("hello"), stream: false, onDelta: (text) => deltas.push(text) });
+    expect([watched.content, deltas]).toEqual(["streamed", ["streamed"]]);
+    expect(server.requests.map((request) => (request.body as { stream?: boolean }).stream)).toEqual([false, true]);
+  });
+
+  it("reports a whole answer without choices as bad_response", async () => {
+    const { client } = await rawClient((reply) => reply.send(200, { "content-type": "application/json" }, '{"id":"x","choices":[]}'));
+    expect((await failure(client.complete({ messages: ask("hello"), stream: false }))).kind).toBe("bad_response");
+  });
+});
+
 describe("tool calls", () => {
   it("round-trips a tool call and its result to a final answer", async () => {
     fake.mock.onToolResult("call_weather_1", { content: "Sunny, 24 °C in Paris." });
