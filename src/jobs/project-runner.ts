@@ -441,7 +441,7 @@ export class ProjectRunner {
    */
   async progress(projectId: string): Promise<void> {
     const { store, leases, conversations, events, queue } = this.deps;
-    const found = await store.withTasks(projectId);
+    const found = await store.status(projectId);
     const statusMessageId = found?.project.statusMessageId;
     if (!found || !statusMessageId) return;
     const { project, tasks } = found;
@@ -579,6 +579,6 @@ function isLive(project: Pick<ProjectRow, "status">): boolean {
 }
 
 /** What the status message shows, without the clocks: an edit is due when this changes (or, while it runs, a tick passed). */
-function stateOf(project: ProjectRow, tasks: TaskRow[]): string {
+function stateOf(project: Pick<ProjectRow, "status" | "planNote">, tasks: Pick<TaskRow, "key" | "status">[]): string {
   return JSON.stringify([project.status, project.planNote, tasks.map((task) => [task.key, task.status])]);
 }

@@ -56,6 +56,14 @@ const READY_TASKS = sql.raw(`(select json_agg(json_build_object(
       from after d where d.key in (select jsonb_array_elements_text(r.depends_on)))))
   from ready r)`);
 
+/** What a status edit needs of its project: the headline, the message and where it is. */
+export type StatusProject = Pick<
+  ProjectRow,
+  "id" | "goal" | "status" | "createdAt" | "updatedAt" | "planNote" | "statusMessageId" | "channelId" | "thread"
+>;
+/** What the status message shows of a task. */
+export type StatusTask = Pick<TaskRow, "key" | "specialist" | "status" | "startedAt" | "finishedAt" | "error">;
+
 /** Where a project posts: its channel's platform and ids, and its thread. */
 export type ProjectTarget = ThreadRef;
 
@@ -91,13 +99,20 @@ export class ProjectStore {
     return first && { project: first.project, tasks: rows.flatMap((row) => (row.task ? [row.task] : [])) };
   }
 
+  /** What a project's status message shows, and where it is: fewer columns than `withTasks`, read for every edit. */
+  async status(id: string): Promise<{ project: StatusProject; tasks: StatusTask[] } | undefined> {
+    const rows = await this.#statements.status.execute({ id });
+    const [first] = rows;
+    return first && { project: first.project, tasks: rows.flatMap((row) => (row.task ? [row.task] : [])) };
+  }
+
   async channel(project: Pick<ProjectRow, "id" | "channelId">): Promise<ChannelRow> {
     const channel = await this.conversations.getChannel(project.channelId);
     if (!channel) throw new Error(`project ${project.id} has no channel`);
     return channel;
   }
 
-  async target(project: ProjectRow): Promise<ProjectTarget> {
+  async target(project: Pick<ProjectRow, "id" | "channelId" | "thread">): Promise<ProjectTarget> {
     const channel = await this.channel(project);
     return { platform: channel.platform as Platform, channel: channel.externalId, thread: project.thread };
   }
@@ -522,6 +537,33 @@ function statements(db: Db) {
       .where(eq(projects.id, id))
       .orderBy(projectTasks.startedAt, projectTasks.key)
       .prepare("project_with_tasks"),
+    status: db
+      .select({
+        project: {
+          id: projects.id,
+          goal: projects.goal,
+          status: projects.status,
+          createdAt: projects.createdAt,
+          updatedAt: projects.updatedAt,
+          planNote: projects.planNote,
+          statusMessageId: projects.statusMessageId,
+          channelId: projects.channelId,
+          thread: projects.thread,
+        },
+        task: {
+          key: projectTasks.key,
+          specialist: projectTasks.specialist,
+          status: projectTasks.status,
+          startedAt: projectTasks.startedAt,
+          finishedAt: projectTasks.finishedAt,
+          error: projectTasks.error,
+        },
+      })
+      .from(projects)
+      .leftJoin(projectTasks, eq(projectTasks.projectId, projects.id))
+      .where(eq(projects.id, id))
+      .orderBy(projectTasks.startedAt, projectTasks.key)
+      .prepare("project_status"),
     tasks: db
       .select()
       .from(projectTasks)

@@ -1,5 +1,5 @@
 import { type UsageTotals, usageLine } from "../agents/usage/prices.js";
-import type { AgentMessageRow, ProjectRow, TaskRow } from "./project-store.js";
+import type { AgentMessageRow, ProjectRow, StatusTask, TaskRow } from "./project-store.js";
 
 const MARK: Record<string, string> = {
   pending: "⏳",
@@ -29,7 +29,7 @@ const STATUS_LIMIT = 1_900;
 /** How a task's state reads in the checklist. */
 const STATE: Record<string, string> = { waiting_approval: "waiting for approval" };
 
-export function statusText(project: ProjectHeadline, tasks: TaskRow[], now = new Date()): string {
+export function statusText(project: ProjectHeadline, tasks: StatusTask[], now = new Date()): string {
   const done = tasks.filter((task) => task.status === "done").length;
   const waiting = project.status === "running" && tasks.some((task) => task.status === "waiting_approval");
   const headline = waiting ? "waiting for approval" : (HEADLINE[project.status] ?? project.status);
