@@ -23,8 +23,8 @@ export type TaskInputs = z.infer<typeof taskInputs>;
  * producers may add and what workers accept.
  */
 const projectJob = z.discriminatedUnion("name", [
-  /** The coordinator plans the project (project queue). */
-  z.object({ name: z.literal("plan"), data: z.object({ projectId }) }),
+  /** The coordinator plans the project (project queue); with its goal, the coordinator starts while the project is read. */
+  z.object({ name: z.literal("plan"), data: z.object({ projectId, goal: z.string().optional() }) }),
   /** A specialist works on one task of the plan (project queue). */
   z.object({ name: z.literal("task"), data: z.object({ projectId, key: z.string().min(1), inputs: taskInputs.optional() }) }),
   /** A specialist goes on with a task that waited for a person, once the approval is decided (project queue). */

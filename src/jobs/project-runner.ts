@@ -13,6 +13,7 @@ import {
 import type { Specialist } from "../agents/team/specialists.js";
 import type { UsageLedger } from "../agents/usage/ledger.js";
 import type { UsageCall } from "../agents/usage/usage-scope.js";
+import type { RecordScope } from "../agents/usage/usage-store.js";
 import { renewing } from "../core/claim.js";
 import type { Poster, PosterFor, ProjectEvents } from "../core/poster.js";
 import type { Author, ThreadRef } from "../core/thread.js";
@@ -68,7 +69,7 @@ export class ProjectRunner {
     const abort = signal ?? new AbortController().signal;
     switch (job.name) {
       case "plan":
-        return this.plan(job.data.projectId, last, abort);
+        return this.plan(job.data.projectId, last, abort, job.data.goal);
       case "task":
         return this.task(job.data.projectId, job.data.key, last, abort, job.data.inputs);
       case "resume":
@@ -80,20 +81,31 @@ export class ProjectRunner {
     }
   }
 
-  async plan(projectId: string, last: boolean, signal: AbortSignal): Promise<void> {
-    const { store, coordinator } = this.deps;
-    const project = await store.get(projectId);
-    if (!project) return;
-    if (project.status !== "planning") return void (await this.advance(projectId));
+  /**
+   * Plans a project still planning. With its `goal` carried by the job, the coordinator starts at
+   * once while the project is read, and is stopped should it not be planning any more.
+   */
+  async plan(projectId: string, last: boolean, signal: AbortSignal, goal?: string): Promise<void> {
+    const { store } = this.deps;
+    const early = goal === undefined ? undefined : this.#planning(projectId, goal, signal);
+    let project: ProjectRow | undefined;
+    try {
+      project = await store.get(projectId);
+    } catch (error) {
+      await early?.stop();
+      throw error;
+    }
+    if (project?.status !== "planning") {
+      await early?.stop();
+      if (project) await this.advance(projectId);
+      return;
+    }
     // The status's clock ticks from now, while the coordinator thinks.
     this.#tick(project);
-    // Who is busy matters only once the plan is back: asked while the coordinator thinks. Should
-    // the plan fail first, its failure is the one that counts.
-    const busy = store.busySpecialists();
-    busy.catch(() => undefined);
+    const planning = early ?? this.#planning(projectId, project.goal, signal);
     let planned: Held<ProjectPlan>;
     try {
-      planned = await this.deps.usage.hold({ projectId }, () => coordinator.plan(project.goal, { signal, busy }));
+      planned = await planning.done;
     } catch (error) {
       if (!last || (await this.#stopped(projectId))) throw error;
       if (await store.fail(projectId, `planning failed: ${(error as Error).message}`)) await this.deps.queue.finish(projectId);
@@ -155,44 +167,56 @@ export class ProjectRunner {
     if (outcome) await this.#settle(project, task, specialist, outcome);
   }
 
+  /** The coordinator at work on a plan; `stop` aborts it, and records the calls it made, when the project is not to be planned. */
+  #planning(projectId: string, goal: string, signal: AbortSignal): Stoppable<ProjectPlan> {
+    const { store, coordinator } = this.deps;
+    return this.#stoppable({ projectId }, signal, (stopping) => {
+      // Who is busy matters only once the plan is back: asked while the coordinator thinks. Should
+      // the plan fail first, its failure is the one that counts.
+      const busy = store.busySpecialists();
+      busy.catch(() => undefined);
+      return coordinator.plan(goal, { signal: stopping, busy });
+    });
+  }
+
   /** The specialist at work on a task; `stop` aborts it, and records the calls it made, when the task is not to be run. */
-  #work(
-    projectId: string,
-    key: string,
-    inputs: TaskInputs,
-    signal: AbortSignal,
-  ): { done: Promise<Held<SpecialistOutcome>>; stop(): Promise<void> } {
-    const scope = { projectId, taskKey: key };
+  #work(projectId: string, key: string, inputs: TaskInputs, signal: AbortSignal): Stoppable<SpecialistOutcome> {
+    const specialist = this.#specialist(inputs.specialist);
+    return this.#stoppable({ projectId, taskKey: key }, signal, async (stopping) =>
+      runSpecialist(
+        specialist,
+        {
+          projectId,
+          goal: inputs.goal,
+          key,
+          description: inputs.description,
+          inputs: inputs.dependencies,
+          tools: await this.#toolsFor({ id: projectId, channelId: inputs.channelId }, inputs.creator, specialist),
+          channelId: inputs.channelId,
+          author: inputs.creator,
+          signal: stopping,
+        },
+        this.deps.specialist,
+      ),
+    );
+  }
+
+  /**
+   * A step's model work, its calls held for the step's statement (`UsageLedger.hold`), aborted
+   * with the job's `signal`; or by `stop`, which also records the calls it made.
+   */
+  #stoppable<T>(scope: RecordScope, signal: AbortSignal, work: (stopping: AbortSignal) => Promise<T>): Stoppable<T> {
     const stopping = new AbortController();
     const aborted = () => stopping.abort(signal.reason);
     if (signal.aborted) aborted();
     else signal.addEventListener("abort", aborted, { once: true });
-    const specialist = this.#specialist(inputs.specialist);
-    const done = this.deps.usage
-      .hold(scope, async () =>
-        runSpecialist(
-          specialist,
-          {
-            projectId,
-            goal: inputs.goal,
-            key,
-            description: inputs.description,
-            inputs: inputs.dependencies,
-            tools: await this.#toolsFor({ id: projectId, channelId: inputs.channelId }, inputs.creator, specialist),
-            channelId: inputs.channelId,
-            author: inputs.creator,
-            signal: stopping.signal,
-          },
-          this.deps.specialist,
-        ),
-      )
-      .finally(() => signal.removeEventListener("abort", aborted));
+    const done = this.deps.usage.hold(scope, () => work(stopping.signal)).finally(() => signal.removeEventListener("abort", aborted));
     // Awaited by whoever goes on with it, or by `stop`.
     done.catch(() => undefined);
     return {
       done,
       stop: async () => {
-        stopping.abort(new Error("the task is not this run's to do"));
+        stopping.abort(new Error("this run is not to do this step"));
         const held = await done.catch(() => undefined);
         if (held) await this.deps.usage.recordHeld(scope, held.calls);
       },
@@ -530,6 +554,9 @@ export class ProjectRunner {
 
 /** A step's work with the model calls it made, not recorded yet (`UsageLedger.hold`). */
 type Held<T> = { value: T; calls: UsageCall[] };
+
+/** A step's model work under way; `stop` it when the step turns out not to be this run's to do. */
+type Stoppable<T> = { done: Promise<Held<T>>; stop(): Promise<void> };
 
 /**
  * Whom a project's tools run as: its creator, with the role stored when it started, not one looked

@@ -41,6 +41,9 @@ export interface ProjectServiceDeps {
  */
 const REDIS_DEADLINE_MS = 1_500;
 
+// Goals longer than this are read from the project's row by its plan job, so that finished jobs (kept a day) stay small.
+const CARRIED_GOAL_CHARS = 4_000;
+
 /** Starting, finding and cancelling projects: what `/project` and the web API need. */
 export class ProjectService {
   constructor(private readonly deps: ProjectServiceDeps) {}
@@ -84,7 +87,9 @@ export class ProjectService {
       statusMessageId: opened.messageId,
     });
     try {
-      await this.#redis(queue.plan(id), "The project was not started; try again once it answers.");
+      // A goal short enough travels with the job, so the coordinator need not wait for the project's row.
+      const goal = request.goal.length <= CARRIED_GOAL_CHARS ? request.goal : undefined;
+      await this.#redis(queue.plan(id, goal), "The project was not started; try again once it answers.");
     } catch (error) {
       // Should the plan reach Redis later, a failed project is not planned.
       await store.fail(id, "Redis did not answer when the project was started.");

@@ -64,8 +64,9 @@ export class ProjectQueue {
     for (const queue of [this.queue, this.posts]) queue.on("error", () => undefined);
   }
 
-  plan(projectId: string) {
-    return this.#add({ name: "plan", data: { projectId } }, { jobId: jobIds.plan(projectId), attempts: 3, backoff: this.#backoff() });
+  plan(projectId: string, goal?: string) {
+    const data = goal === undefined ? { projectId } : { projectId, goal };
+    return this.#add({ name: "plan", data }, { jobId: jobIds.plan(projectId), attempts: 3, backoff: this.#backoff() });
   }
 
   /** Tasks of a project, each with its inputs when known, in one round trip. */

@@ -138,17 +138,21 @@ describe("/project", () => {
     );
   });
 
-  it("does nothing for a task job that carries its inputs when its task is done already", async () => {
+  it("does nothing for a plan or task job that carries its inputs when its work is done already", async () => {
     scriptProjectLlm(t.llm, { plans: [diamond] });
     const id = await start("twice", "Do it once");
     const before = await settled(id);
-    const job = await jobs.getJob(jobIds.task(id, "a"));
-    expect(job?.data.inputs).toBeDefined();
-    // The same job once more, as a stalled job taken over or a sweep would run it.
-    await job!.remove();
-    const again = await jobs.add("task", job!.data, { jobId: jobIds.task(id, "a") });
-    await waitFor(async () => ["completed", "failed"].includes(await again.getState()), 10_000, "the job to run again");
-    expect(await again.getState()).toBe("completed");
+    const plan = await jobs.getJob(jobIds.plan(id));
+    const task = await jobs.getJob(jobIds.task(id, "a"));
+    expect(plan?.data.goal).toBe("Do it once");
+    expect(task?.data.inputs).toBeDefined();
+    // The same jobs once more, as a stalled job taken over or a sweep would run them.
+    for (const job of [plan!, task!]) {
+      await job.remove();
+      const again = await jobs.add(job.name, job.data, { jobId: job.id! });
+      await waitFor(async () => ["completed", "failed"].includes(await again.getState()), 10_000, "the job to run again");
+      expect(await again.getState()).toBe("completed");
+    }
     const after = (await t.get(`/api/projects/${id}`)).json;
     expect(after).toEqual(before);
     const messages = (await t.get(`/api/threads/${after.thread}/messages`)).json as { text: string }[];
