@@ -27,3 +27,19 @@ describe("conversation store on Postgres without prepared statements (DATABASE_P
     }
   });
 });
+
+describe("a new channel's first messages at once on Postgres", () => {
+  it("each gets the channel's row, whichever inserted it", async () => {
+    const database = await scratchPostgres();
+    try {
+      // Processes of their own, each without the row cached: every one inserts, over its own connection.
+      const stores = Array.from({ length: 8 }, () => new ConversationStore(database.db, database));
+      for (let round = 0; round < 10; round++) {
+        const rows = await Promise.all(stores.map((store) => store.ensureChannel("slack", `C${round}`, `general-${round}`)));
+        expect(new Set(rows.map((row) => row.id))).toEqual(new Set([`slack:C${round}`]));
+      }
+    } finally {
+      await database.close();
+    }
+  });
+});

@@ -55,6 +55,12 @@ export interface Received {
   opened: boolean;
 }
 
+/** Postgres' unique_violation, as the driver reports it or as drizzle wraps it. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (value: unknown) => (value as { code?: unknown } | undefined)?.code;
+  return code(error) === "23505" || code((error as { cause?: unknown } | undefined)?.cause) === "23505";
+}
+
 export function channelKey(platform: Platform, externalId: string): string {
   return `${platform}:${externalId}`;
 }
@@ -115,14 +121,18 @@ export class ConversationStore {
   /** The channel's row, read from the database (and cached); `channel()` reads it from the cache. */
   async ensureChannel(platform: Platform, externalId: string, name?: string): Promise<ChannelRow> {
     const id = channelKey(platform, externalId);
-    return this.#cached(id, async () => {
+    const upsert = async () => {
       const [row] = await this.db
         .insert(channels)
         .values({ id, platform, externalId, name: name ?? externalId })
         .onConflictDoUpdate({ target: channels.id, set: { name: name === undefined ? sql`${channels.name}` : sql`excluded.name` } })
         .returning();
       return row!;
-    });
+    };
+    // The channel's first messages may arrive together: an insert that raced another meets it on
+    // the other unique index (platform, external_id), which ON CONFLICT (id) does not cover. Once
+    // the other committed, the row is there to update.
+    return this.#cached(id, () => upsert().catch((error: unknown) => (isUniqueViolation(error) ? upsert() : Promise.reject(error))));
   }
 
   /** A channel's row by its id, from the cache unless it is missing or older than its TTL. */
