@@ -128,7 +128,7 @@ export class Router implements Bot {
         const early = arrival.overtaken || !received ? undefined : recalled;
         const to = { platform: message.platform, channel: message.channel, thread: turn.thread };
         const { direct, quoted } = message;
-        const scope = { conversationId, seq, ...(direct && { channelId: channel.id }) };
+        const scope = { conversationId, seq, opened, ...(direct && { channelId: channel.id }) };
         const running = runningKey(to);
         const answer = this.#afterEarlier(queueKey(turn.thread), scope).then(() =>
           this.deps.threads.run(queueKey(turn.thread), () => {

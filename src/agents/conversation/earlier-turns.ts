@@ -10,6 +10,8 @@ export interface TurnPlace {
   conversationId: string;
   seq: number;
   channelId?: string;
+  /** The message opened its thread: no message of the thread came before it. */
+  opened?: boolean;
 }
 
 /**
@@ -22,6 +24,9 @@ export async function afterEarlierTurns(
   at: TurnPlace,
   awaitHere: (messageIds: string[]) => Promise<unknown> | undefined = () => undefined,
 ): Promise<void> {
+  // Receiving the thread's first message opens it, and any other waits for that commit (see
+  // ConversationStore.receive): nothing of the thread is ahead of its opener, in any process.
+  if (at.opened && at.channelId === undefined) return;
   for (let pause = FIRST_POLL_MS; ; pause = Math.min(pause * 2, MOST_POLL_MS)) {
     const ahead = await conversations.unsettledBefore(at, CLAIM_STALE_MS);
     if (ahead.length === 0) return;
