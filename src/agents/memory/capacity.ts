@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, notInArray, sql } from "drizzle-orm";
+import { and, desc, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
 import { memories } from "../../db/schema.js";
 import { literal, recordColumns } from "./record.js";
@@ -27,6 +27,16 @@ export interface DisplacedFact {
   content: string;
 }
 
+/** A memory to store, as `insertWithinCapacity`'s statement binds it. */
+export type NewMemory = {
+  channelId: string;
+  kind: MemoryKind;
+  content: string;
+  author: string | null;
+  importance: number;
+  conversationId: string | null;
+};
+
 /**
  * One statement: stores the memory unless it is a duplicate and, when it did and the channel was
  * full, makes room among its older memories (the new one is always kept). Records of turns go
@@ -34,13 +44,22 @@ export interface DisplacedFact {
  * for RESTORABLE_DAYS) and returned as `displaced`, so that the thread can be told. A record of a
  * turn never displaces a fact: a channel full of facts keeps at most one record beyond capacity.
  * The channel's forgotten facts past their window are purged on the way.
+ *
+ * The memory's values are placeholders named after NewMemory's fields: the statement is built
+ * (and prepared, see MemoryStore) once per shape, `taught` being whether the memory is a taught fact.
  */
-export function insertWithinCapacity(
-  db: Db,
-  row: typeof memories.$inferInsert & { channelId: string; kind: MemoryKind },
-  capacity: number,
-) {
-  const channel = eq(memories.channelId, row.channelId);
+export function insertWithinCapacity(db: Db, taught: boolean, capacity: number) {
+  const value = (name: keyof NewMemory) => sql.placeholder(name);
+  const channelId = sql`${value("channelId")}::text`;
+  const channel = sql`${memories.channelId} = ${channelId}`;
+  const row = {
+    channelId: value("channelId"),
+    kind: value("kind"),
+    content: value("content"),
+    author: value("author"),
+    importance: value("importance"),
+    conversationId: value("conversationId"),
+  } as unknown as typeof memories.$inferInsert;
   const inserted = db.$with("inserted").as(db.insert(memories).values(row).onConflictDoNothing().returning(recordColumns));
   // The statement's snapshot holds the older memories only: room is made for the new one.
   const surplus = db.$with("surplus").as(
@@ -53,7 +72,7 @@ export function insertWithinCapacity(
           isNull(memories.forgottenAt),
           sql`exists (select 1 from ${inserted})`,
           // Ranks the channel only when it is full: counting to capacity is cheap, valuing every row is not.
-          sql`exists (select 1 from memories kept where kept.channel_id = ${row.channelId} and kept.forgotten_at is null offset ${literal(capacity - 1)})`,
+          sql`exists (select 1 from memories kept where kept.channel_id = ${channelId} and kept.forgotten_at is null offset ${literal(capacity - 1)})`,
         ),
       )
       .orderBy(desc(inArray(memories.kind, [...TAUGHT_KINDS])), desc(valueSql()), desc(memories.id))
@@ -83,7 +102,7 @@ export function insertWithinCapacity(
       .where(
         and(
           channel,
-          isTaught(row.kind) ? inArray(memories.id, db.select({ id: surplus.id }).from(surplus)) : sql`false`,
+          taught ? inArray(memories.id, db.select({ id: surplus.id }).from(surplus)) : sql`false`,
           inArray(memories.kind, [...TAUGHT_KINDS]),
         ),
       )

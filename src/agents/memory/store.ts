@@ -2,14 +2,14 @@ import { and, desc, eq, inArray, isNull, notInArray, type SQL, sql } from "drizz
 import { LRUCache } from "lru-cache";
 import type { Db } from "../../db/client.js";
 import { memories } from "../../db/schema.js";
-import { type DisplacedFact, insertWithinCapacity, restorableSql, TAUGHT_KINDS } from "./capacity.js";
+import { type DisplacedFact, insertWithinCapacity, isTaught, type NewMemory, restorableSql, TAUGHT_KINDS } from "./capacity.js";
 import { ChannelSizes } from "./channel-sizes.js";
 import { hybridRecall } from "./hybrid-query.js";
 import type { MemoryVectors, RecallMode } from "./memory-vectors.js";
 import { type RecallStatement, recallParams, recallShape, recallStatement } from "./recall-query.js";
 import { checkKind, clampLimit, recordColumns, toRecord } from "./record.js";
 import { clampImportance, HYBRID, RECALL_POOL, REPEAT_IMPORTANCE_BUMP, valueSql } from "./scoring.js";
-import type { ListOptions, MemoryRecord, RecallQuery, RememberInput } from "./types.js";
+import type { ListOptions, MemoryKind, MemoryRecord, RecallQuery, RememberInput } from "./types.js";
 
 export interface MemoryStoreOptions {
   /** Most memories one channel keeps; beyond it records of turns go first, then the least valuable facts (restorably). */
@@ -45,6 +45,8 @@ export class MemoryStore {
   // Shapes are few (a thread or not, which kinds); the bound guards against callers listing kinds in every order.
   readonly #recalls = new LRUCache<string, RecallStatement>({ max: 64 });
   #prepared = 0;
+  /** The insert of `remember`, prepared once per database and shape (see insertWithinCapacity). */
+  readonly #inserts = new Map<string, InsertStatement>();
   readonly #sizes: ChannelSizes;
   /** Per channel, memories this process is about to write (see `hold`); recall in the channel waits for them. */
   readonly #held = new Map<string, Set<Promise<void>>>();
@@ -85,9 +87,7 @@ export class MemoryStore {
 
     // Concurrent identical remembers meet on the unique index memories_dedupe; the loser bumps.
     for (let attempt = 0; attempt < 3; attempt++) {
-      // What happened in a conversation is bookkeeping; a fact, a preference or a procedure is not.
-      const db = kind === "episodic" ? this.relaxed : this.db;
-      const row = {
+      const row: NewMemory = {
         channelId: input.channelId,
         kind,
         content,
@@ -95,7 +95,7 @@ export class MemoryStore {
         importance,
         conversationId: conversationId ?? null,
       };
-      const [inserted] = await insertWithinCapacity(db, row, this.capacity);
+      const [inserted] = await this.#insert(kind).execute(row);
       if (inserted) {
         const { displaced, ...record } = inserted;
         this.vectors?.queue(record.id);
@@ -126,6 +126,19 @@ export class MemoryStore {
       // The duplicate was forgotten in between (or, absurdly, an md5 collision): try again.
     }
     throw new Error("Could not store the memory: it kept conflicting with a row that is not its duplicate");
+  }
+
+  /** The prepared insert for a memory of `kind`: what happened in a conversation is bookkeeping; a fact, a preference or a procedure is not. */
+  #insert(kind: MemoryKind): InsertStatement {
+    const relaxed = kind === "episodic";
+    const taught = isTaught(kind);
+    const key = `${relaxed}/${taught}`;
+    let statement = this.#inserts.get(key);
+    if (!statement) {
+      statement = insertWithinCapacity(relaxed ? this.relaxed : this.db, taught, this.capacity).prepare(`remember_${++this.#prepared}`);
+      this.#inserts.set(key, statement);
+    }
+    return statement;
   }
 
   /**
@@ -268,6 +281,8 @@ export class MemoryStore {
     });
   }
 }
+
+type InsertStatement = ReturnType<ReturnType<typeof insertWithinCapacity>["prepare"]>;
 
 /** Resolves once every promise has settled, or after `ms`, whichever comes first. */
 function settledWithin(promises: Promise<unknown>[], ms: number): Promise<unknown> {
