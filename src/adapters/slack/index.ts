@@ -35,7 +35,17 @@ export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logge
     ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions } })
     : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: "/slack/events", logger });
   // Initialised in start(): Bolt's own start-up auth.test would otherwise reject unawaited on a bad token.
-  const app = new App({ token: settings.botToken, receiver, logger, clientOptions, ignoreSelf: true, deferInitialization: true });
+  // No conversation store: nothing reads Bolt's per-conversation state, and looking it up throws
+  // (and builds a stack trace) for every event.
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    ignoreSelf: true,
+    deferInitialization: true,
+    convoStore: false,
+  });
   const poster = new SlackPoster(app.client, log, posterOptions);
   // Names and workspace roles (admins and owners are the bot's admins too).
   const people = new SlackPeople(app.client.users);
