@@ -15,7 +15,7 @@ import { displacedNote } from "../memory/capacity.js";
 import type { MemoryStore } from "../memory/store.js";
 import type { MemoryRecord } from "../memory/types.js";
 import { BUDGET_SPENT, type UsageLedger } from "../usage/ledger.js";
-import { withUsageScope } from "../usage/usage-scope.js";
+import { type UsageScope, withUsageScope } from "../usage/usage-scope.js";
 import { type ReadAttachments, readAttachments, skippedNote } from "./attachments.js";
 import { buildContext, type HistoryMessage } from "./context-builder.js";
 import { holdReply } from "./held-reply.js";
@@ -182,15 +182,18 @@ export class EnhancedAssistant {
     });
     const timed = timedLlm(llm);
     const signal = turn.stop ? AbortSignal.any([unflushed.signal, turn.stop]) : unflushed.signal;
-    const outcome = await this.#spending(turn.replyId, context.tokens + ANSWER_ALLOWANCE, () =>
+    const spent = await this.#spending(turn.replyId, context.tokens + ANSWER_ALLOWANCE, () =>
       this.#loop(turn, timed.llm, signal, stream, (input) => runReasoningLoop({ ...input, messages: context.messages })),
     );
-    await flushed;
-    await storedFiles;
-    const order = turn.delivery && { delivery: turn.delivery, seq: turn.userSeq, direct: turn.direct === true };
-    const done = { ...turn, llmMs: timed.elapsedMs(), order };
-    const note = files && skippedNote(files.skipped);
-    return { ...(await this.#settle(done, turn.replyId, outcome, { ...out, stream }, turn.delivery, note)), promptTokens: context.tokens };
+    return this.#settlingUsage(spent.usage, async () => {
+      await flushed;
+      await storedFiles;
+      const order = turn.delivery && { delivery: turn.delivery, seq: turn.userSeq, direct: turn.direct === true };
+      const done = { ...turn, llmMs: timed.elapsedMs(), order };
+      const note = files && skippedNote(files.skipped);
+      const settled = await this.#settle(done, turn.replyId, spent, { ...out, stream }, turn.delivery, note);
+      return { ...settled, promptTokens: context.tokens };
+    });
   }
 
   /** What is read of the message's files; a failure here is the turn's failure. */
@@ -225,11 +228,13 @@ export class EnhancedAssistant {
     const timed = timedLlm(this.deps.llm);
     const turn = { conversationId, author: paused.author, text: paused.text };
     // Admitted when it started: going on after a person's decision is not held to the budget again.
-    const outcome = await this.#spending(paused.replyId, undefined, () =>
+    const spent = await this.#spending(paused.replyId, undefined, () =>
       this.#loop(turn, timed.llm, undefined, out.stream, (input) => resumeReasoningLoop(input, paused.loop, decision)),
     );
-    const done = { ...turn, llmMs: paused.llmMs + timed.elapsedMs(), order: paused.order };
-    return { ...(await this.#settle(done, paused.replyId, outcome, out)), promptTokens: 0 };
+    return this.#settlingUsage(spent.usage, async () => {
+      const done = { ...turn, llmMs: paused.llmMs + timed.elapsedMs(), order: paused.order };
+      return { ...(await this.#settle(done, paused.replyId, spent, out)), promptTokens: 0 };
+    });
   }
 
   /**
@@ -251,24 +256,41 @@ export class EnhancedAssistant {
   /**
    * Runs `work` with its model calls recorded against the turn whose reply is `replyId`. With
    * CHANNEL_DAILY_TOKENS and an `estimate`, only once that much is held for it; when it does not
-   * fit, the turn answers that the budget is spent and calls no model.
+   * fit, the turn answers that the budget is spent and calls no model. The calls are written with
+   * the reply (see #settle), and the usage settled after it (#settlingUsage).
    */
-  async #spending(replyId: string, estimate: number | undefined, work: () => Promise<Outcome>): Promise<Outcome> {
-    const { usage, background, log } = this.deps;
-    if (!usage) return work();
+  async #spending(replyId: string, estimate: number | undefined, work: () => Promise<Outcome>): Promise<Spent> {
+    const { usage, log } = this.deps;
+    if (!usage) return { outcome: await work() };
     const admission = estimate === undefined ? { admitted: true as const } : await usage.admit(this.channel.id, estimate);
     if (!admission.admitted) {
       log.info({ channel: this.channel.id }, "turn refused: the channel's daily token budget is spent");
-      return { text: BUDGET_SPENT, toolCalls: [] };
+      return { outcome: { text: BUDGET_SPENT, toolCalls: [] } };
     }
-    return withUsageScope({ channelId: this.channel.id, messageId: replyId, reservation: admission.reservation }, async (scope) => {
+    const scope = { channelId: this.channel.id, messageId: replyId, reservation: admission.reservation, held: [] };
+    return withUsageScope(scope, async (usageScope) => {
       try {
-        return await work();
-      } finally {
-        // Off the reply's path: the records, then what the turn held and did not spend given back.
-        void background.run("usage", () => usage.settle(scope));
+        return { outcome: await work(), usage: usageScope };
+      } catch (error) {
+        this.#settleUsage(usageScope);
+        throw error;
       }
     });
+  }
+
+  /** Runs `settle` (storing and showing the turn's reply), then settles the turn's usage whatever it did. */
+  async #settlingUsage<T>(usage: UsageScope | undefined, settle: () => Promise<T>): Promise<T> {
+    try {
+      return await settle();
+    } finally {
+      if (usage) this.#settleUsage(usage);
+    }
+  }
+
+  /** Off the reply's path: the calls the reply did not write, then what the turn held and did not spend given back. */
+  #settleUsage(scope: UsageScope): void {
+    const { usage, background } = this.deps;
+    if (usage) void background.run("usage", () => usage.settle(scope));
   }
 
   /** Runs (or resumes) the tool loop with this author's tools; a failure becomes the text that says so. */
@@ -339,7 +361,7 @@ export class EnhancedAssistant {
   async #settle(
     turn: Pick<Turn, "conversationId" | "author" | "text"> & { llmMs: number; order: TurnOrder | undefined },
     replyId: string,
-    outcome: Outcome,
+    { outcome, usage }: Spent,
     out: TurnOutput,
     delivery?: DeliveryKey,
     note?: string,
@@ -351,6 +373,8 @@ export class EnhancedAssistant {
     // named under the answer, whatever the model made of them.
     const notes = [note, displacedNote(memory.takeDisplaced(turn.conversationId))].filter(Boolean);
     const text = notes.length ? `${settled.said.text}\n\n${notes.join("\n")}` : settled.said.text;
+    // The turn's model calls are written by the statement that stores its reply.
+    const calls = usage && this.deps.usage?.pending(usage);
     await conversations.addMessage({
       id: replyId,
       conversationId: turn.conversationId,
@@ -362,7 +386,9 @@ export class EnhancedAssistant {
       error,
       toolCalls,
       settles: delivery,
+      alsoWrites: calls?.sql,
     });
+    calls?.written();
     // The turn's record is written after its answer is shown, off the reply's path; a message that
     // arrives once it is shown, in any thread of the channel, must still recall it.
     const recording = error || "approval" in settled ? undefined : memory.hold(this.channel.id);
@@ -425,6 +451,8 @@ export class EnhancedAssistant {
 
 type Finished = { text: string; toolCalls: TurnResult["toolCalls"]; promptTokens?: number; completionTokens?: number; error?: string };
 type Outcome = Finished | { paused: { paused: LoopState; call: ToolCallRequest } };
+/** How the loop ended, and the usage scope its calls were recorded in (absent without a ledger or when refused). */
+type Spent = { outcome: Outcome; usage?: UsageScope };
 
 /** The thread with the message being answered (the first) showing its files after its text. */
 function withFiles(history: HistoryMessage[], text: string, files: ReadAttachments): HistoryMessage[] {

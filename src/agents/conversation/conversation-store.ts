@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, gte, isNull, lte, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Platform } from "../../core/thread.js";
 import type { Database, Db } from "../../db/client.js";
@@ -18,6 +18,8 @@ export type NewMessage = Pick<
   id?: string;
   /** The delivery this reply answers: its outcome is recorded in the same statement. */
   settles?: DeliveryKey;
+  /** More data-modifying CTEs for the same statement (a turn's usage: UsageLedger.pending), named apart from `stored` and `settled`. */
+  alsoWrites?: SQL;
 };
 
 /** A platform event, as delivery records know it. */
@@ -356,7 +358,7 @@ export class ConversationStore {
     await this.flushDisk?.();
   }
 
-  /** Stores something the bot said, touches its thread and settles the delivery it answers, in one statement. */
+  /** Stores something the bot said, touches its thread and settles the delivery it answers (and writes `alsoWrites`), in one statement. */
   async addMessage(message: NewMessage): Promise<void> {
     const id = message.id ?? randomUUID();
     const settles = message.settles;
@@ -372,7 +374,7 @@ export class ConversationStore {
         values (${id}, ${message.conversationId}, ${message.role}, ${message.author}, ${message.content},
                 ${messageTokens(message.content)}::int, ${message.promptTokens ?? null}::int, ${message.completionTokens ?? null}::int, ${message.error ?? null},
                 ${message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null}::jsonb)
-        returning conversation_id)${settled}
+        returning conversation_id)${settled}${message.alsoWrites ? sql`, ${message.alsoWrites}` : sql``}
       update ${conversations} set updated_at = now() where id = (select conversation_id from stored)`);
   }
 

@@ -1,8 +1,9 @@
+import type { SQL } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { LlmClient } from "../llm/types.js";
 import { type Prices, priced, type UsageTotals } from "./prices.js";
 import { currentUsageScope, type Reservation, type UsageCall, type UsageScope, withUsageScope } from "./usage-scope.js";
-import type { RecordScope, UsageStore } from "./usage-store.js";
+import { type RecordScope, type UsageStore, usageWrites } from "./usage-store.js";
 
 export interface UsageSettings {
   /** `LLM_PRICES`. */
@@ -32,14 +33,11 @@ export class UsageLedger {
   /** `llm`, recording each call's reported tokens against the usage scope it runs in. */
   meter(llm: LlmClient): LlmClient {
     const record = (scope: UsageScope, model: string, promptTokens: number, completionTokens: number) => {
-      if (scope.held) return void scope.held.push({ model, promptTokens, completionTokens });
       // What the call used of its turn's reservation now counts as spent instead.
       const release = scope.reservation ? Math.min(promptTokens + completionTokens, scope.reservation.left) : 0;
       if (scope.reservation) scope.reservation.left -= release;
-      const written = this.store.record(scope, model, { promptTokens, completionTokens }, release).catch((error: unknown) => {
-        this.log.warn({ err: error, channel: scope.channelId, model }, "model usage not recorded");
-      });
-      scope.records.push(written);
+      if (scope.held) scope.held.push({ model, promptTokens, completionTokens, release });
+      else scope.records.push(this.#written(this.store.record(scope, model, { promptTokens, completionTokens }, release), scope));
     };
     return {
       get model() {
@@ -66,12 +64,31 @@ export class UsageLedger {
     return { admitted: true, reservation: { left: estimate } };
   }
 
-  /** Once a scope's calls are done: waits for their records, then gives back what its turn held and did not use. */
+  /**
+   * A chat turn's calls not written yet, as CTEs for the statement that stores its reply (see
+   * ConversationStore.addMessage), and `written()` to call once that statement is done; undefined
+   * when there are none.
+   */
+  pending(scope: UsageScope): { sql: SQL; written(): void } | undefined {
+    const calls = scope.held?.slice();
+    if (!calls?.length) return undefined;
+    return { sql: usageWrites(scope, calls), written: () => void scope.held?.splice(0, calls.length) };
+  }
+
+  /** Once a scope's calls are done: writes those still held, waits for their records, then gives back what its turn held and did not use. */
   async settle(scope: UsageScope): Promise<void> {
+    const held = scope.held?.splice(0) ?? [];
+    if (held.length) scope.records.push(this.#written(this.store.recordAll(scope, held), scope));
     await Promise.all(scope.records);
     const left = scope.reservation?.left ?? 0;
     if (scope.reservation) scope.reservation.left = 0;
     if (scope.channelId !== undefined) await this.store.release(scope.channelId, left);
+  }
+
+  #written(record: Promise<void>, scope: RecordScope): Promise<void> {
+    return record.catch((error: unknown) => {
+      this.log.warn({ err: error, channel: scope.channelId, projectId: scope.projectId }, "model usage not recorded");
+    });
   }
 
   /**
@@ -107,9 +124,7 @@ export class UsageLedger {
 
   /** Records calls that `hold` gave back where no statement of the step records them; returns once they are. */
   async recordHeld(scope: RecordScope, calls: UsageCall[]): Promise<void> {
-    await this.store.recordAll(scope, calls).catch((error: unknown) => {
-      this.log.warn({ err: error, projectId: scope.projectId }, "model usage not recorded");
-    });
+    await this.#written(this.store.recordAll(scope, calls), scope);
   }
 
   /** The channel spent its whole budget today: nothing new (a project) should start. */

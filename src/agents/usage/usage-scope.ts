@@ -17,15 +17,20 @@ export interface UsageScope {
   reservation?: Reservation;
   /** The records written so far, for whoever must wait for them (a project's report sums them). */
   records: Promise<void>[];
-  /** Present when the scope's calls are held for the statement that ends its step to record (UsageLedger.hold). */
+  /**
+   * Present when the scope's calls are held rather than written one by one, for the statement that
+   * records the step's outcome to write them too (a chat turn's reply, a project step's; see
+   * usageWrites): no round trip of their own, and whoever sees the outcome sees them.
+   */
   held?: UsageCall[];
 }
 
-/** One model call's tokens, not recorded yet. */
+/** A model call not recorded yet: its tokens, and what it used of its turn's reservation. */
 export interface UsageCall {
   model: string;
   promptTokens: number;
   completionTokens: number;
+  release?: number;
 }
 
 /** Tokens a turn in flight holds of its channel's day; `left` shrinks as its calls are recorded. */

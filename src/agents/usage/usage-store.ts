@@ -18,13 +18,15 @@ const RESERVATION_LAPSES = sql`interval '15 minutes'`;
 export type RecordScope = Omit<UsageScope, "records" | "reservation" | "held">;
 
 /**
- * Common table expressions (for a WITH) that store `calls` with their scope and add their tokens
- * to the channel's day, giving back `release` tokens of the turn's reservation; so a project's
- * step records its calls in the statement that records its outcome. Postgres runs them whether or
- * not the rest of the statement reads them.
+ * Common table expressions (for a WITH, named `usage_rows` and `usage_days`) that store `calls`
+ * with their scope and add their tokens to the channel's day, giving back what the calls used of
+ * their turn's reservation: a statement of their own, or part of the one that records a step's
+ * outcome (a chat turn's reply, a project step's). Postgres runs them whether or not the rest of
+ * the statement reads them; one parameter for every call keeps the statement's shape.
  */
-export function usageWrites(scope: RecordScope, calls: UsageCall[], release = 0): SQL {
+export function usageWrites(scope: RecordScope, calls: readonly UsageCall[]): SQL {
   const rows = calls.map((call) => ({ model: call.model, prompt: call.promptTokens, completion: call.completionTokens }));
+  const release = calls.reduce((sum, call) => sum + (call.release ?? 0), 0);
   return sql`usage_rows as (
         insert into ${llmUsage} (channel_id, message_id, project_id, task_key, model, prompt_tokens, completion_tokens)
         select coalesce(${scope.channelId ?? null}, (select channel_id from ${projects} where id = ${scope.projectId ?? null})),
@@ -48,13 +50,13 @@ export class UsageStore {
    * `release` tokens of the turn's reservation: what the call used of it is now counted as spent.
    */
   async record(scope: RecordScope, model: string, tokens: Tokens, release = 0): Promise<void> {
-    await this.recordAll(scope, [{ model, ...tokens }], release);
+    await this.recordAll(scope, [{ model, ...tokens, release }]);
   }
 
-  /** Stores calls of one scope as `record` does, in one statement. */
-  async recordAll(scope: RecordScope, calls: UsageCall[], release = 0): Promise<void> {
+  /** Stores calls of one scope as `record` does each, in one statement. */
+  async recordAll(scope: RecordScope, calls: readonly UsageCall[]): Promise<void> {
     if (calls.length === 0) return;
-    await this.db.execute(sql`with ${usageWrites(scope, calls, release)} select 1`);
+    await this.db.execute(sql`with ${usageWrites(scope, calls)} select 1`);
   }
 
   /**
