@@ -2,6 +2,7 @@ import { REST } from "@discordjs/rest";
 import { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import { leanFetch } from "../core/lean-fetch.js";
 import type { Poster, PosterFor } from "../core/poster.js";
 import { DiscordPoster } from "./discord/poster.js";
 import { slackLogger } from "./slack/logger.js";
@@ -15,7 +16,10 @@ export function postersFromConfig(config: Config, log: Logger, consoleEvents: Co
   if (config.slack)
     posters.set(
       "slack",
-      new SlackPoster(new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log) }), log),
+      new SlackPoster(
+        new WebClient(config.slack.botToken, { slackApiUrl: config.slack.apiUrl, logger: slackLogger(log), fetch: leanFetch }),
+        log,
+      ),
     );
   if (config.discord)
     posters.set("discord", new DiscordPoster(new REST({ api: config.discord.apiUrl }).setToken(config.discord.token), log));

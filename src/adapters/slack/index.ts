@@ -3,6 +3,7 @@ import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { Bot } from "../../core/bot.js";
+import { leanFetch } from "../../core/lean-fetch.js";
 import { directChannelName } from "../direct-channel.js";
 import { APPROVE_ACTION, DENY_ACTION } from "./approval-actions.js";
 import { approvalClick, refusalText } from "./approval-click.js";
@@ -30,7 +31,7 @@ export interface SlackAdapter {
 /** Slack through Bolt: events, slash commands and approval clicks in, thread replies out. It only translates. */
 export function createSlackAdapter(settings: SlackSettings, bot: Bot, log: Logger, posterOptions?: SlackPosterOptions): SlackAdapter {
   const logger = slackLogger(log);
-  const clientOptions = { slackApiUrl: settings.apiUrl };
+  const clientOptions = { slackApiUrl: settings.apiUrl, fetch: leanFetch };
   const receiver = settings.appToken
     ? new SocketModeReceiver({ appToken: settings.appToken, logger, installerOptions: { clientOptions } })
     : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: "/slack/events", logger });

@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import type { ChatCompletionCreateParamsBase } from "openai/resources/chat/completions";
 import type { Config } from "../../config.js";
 import { untilAborted } from "../../core/abort.js";
+import { leanFetch } from "../../core/lean-fetch.js";
 import { type CallOutcome, toLlmError } from "./llm-errors.js";
 import { toOpenAiMessages, toOpenAiTools } from "./openai-messages.js";
 import { StreamAccumulator } from "./stream-accumulator.js";
@@ -22,7 +23,7 @@ export function createOpenAiClient(settings: Config["llm"]): LlmClient {
     // the SDK sleeps before a retry can still be reported as what it was. One client for every
     // call: a per-call client (withOptions) costs more than the rest of the call's own work.
     fetch: async (input, init) => {
-      const response = await fetch(input, init);
+      const response = await leanFetch(input, init);
       (init as StatusSink | undefined)?.[statusSink]?.(response.status);
       return response;
     },
