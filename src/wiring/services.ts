@@ -53,7 +53,13 @@ export async function openServices(config: Config, log: Logger, llm?: LlmClient)
   const background = new Background(log);
   const { model: embeddingModel, ...embedding } = config.embeddings;
   const recall = await MemoryVectors.open(db, embeddingModel ? createEmbedder({ ...embedding, model: embeddingModel }) : undefined, log);
-  const memory = new MemoryStore(db, { capacity: config.agent.memoryCapacity, relaxed: database.relaxed, recall });
+  const memory = new MemoryStore(db, {
+    capacity: config.agent.memoryCapacity,
+    relaxed: database.relaxed,
+    recall,
+    // PGlite runs no autovacuum.
+    selfAnalyze: database.engine === "pglite",
+  });
   const builtins = builtinTools(config.tools, memory);
   const tools = new ToolRegistry(builtins.tools, { adminUsers: config.adminUsers, unavailable: builtins.unavailable });
   const mcp = new McpConnections(tools, log);

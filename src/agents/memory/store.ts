@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, isNull, notInArray, type SQL, sql } from "drizz
 import { LRUCache } from "lru-cache";
 import type { Db } from "../../db/client.js";
 import { memories } from "../../db/schema.js";
+import { SelfAnalyze } from "../../db/self-analyze.js";
 import { type DisplacedFact, insertWithinCapacity, isTaught, type NewMemory, restorableSql, TAUGHT_KINDS } from "./capacity.js";
 import { ChannelSizes } from "./channel-sizes.js";
 import { hybridRecall } from "./hybrid-query.js";
@@ -18,6 +19,8 @@ export interface MemoryStoreOptions {
   relaxed?: Db;
   /** How recall runs (see MemoryVectors.open); full-text alone when absent. */
   recall?: { mode: RecallMode; vectors?: MemoryVectors };
+  /** Analyze the memories table as it grows, where the database does not (PGlite: see SelfAnalyze). */
+  selfAnalyze?: boolean;
 }
 
 const DEFAULT_LIST_LIMIT = 50;
@@ -48,6 +51,7 @@ export class MemoryStore {
   /** The insert of `remember`, prepared once per database and shape (see insertWithinCapacity). */
   readonly #inserts = new Map<string, InsertStatement>();
   readonly #sizes: ChannelSizes;
+  readonly #analyze: SelfAnalyze | undefined;
   /** Per channel, memories this process is about to write (see `hold`); recall in the channel waits for them. */
   readonly #held = new Map<string, Set<Promise<void>>>();
   /** Per thread, the facts its remembers displaced, until its turn says so. */
@@ -63,6 +67,7 @@ export class MemoryStore {
     this.capacity = options.capacity;
     this.relaxed = options.relaxed ?? db;
     this.#sizes = new ChannelSizes(this.relaxed);
+    this.#analyze = options.selfAnalyze ? new SelfAnalyze(db, memories) : undefined;
     this.vectors = options.recall?.vectors;
     this.recallMode = options.recall?.mode ?? { mode: "fulltext", reason: "EMBEDDING_MODEL is not set" };
   }
@@ -98,6 +103,7 @@ export class MemoryStore {
       const [inserted] = await this.#insert(kind).execute(row);
       if (inserted) {
         const { displaced, ...record } = inserted;
+        this.#analyze?.wrote();
         this.vectors?.queue(record.id);
         if (displaced.length && input.conversationId) {
           this.#displaced.set(input.conversationId, [...(this.#displaced.get(input.conversationId) ?? []), ...displaced]);
