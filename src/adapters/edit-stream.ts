@@ -27,6 +27,8 @@ export class EditStream implements ReplyStream {
   #queued = false;
   /** Set by finish(): live edits not yet sent are stale, and sending one would delay the final text by an interval. */
   #finished = false;
+  /** Set by complete(): the text is all there, so a first post not sent yet waits for finish(). */
+  #complete = false;
   #work: Promise<void> = Promise.resolve();
   /** Ends the wait of a live edit for its slot, which finish() makes stale. */
   #wake: (() => void) | undefined;
@@ -48,6 +50,13 @@ export class EditStream implements ReplyStream {
     }, wait);
   }
 
+  complete(): void {
+    this.#complete = true;
+    if (this.#id !== undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   async finish(text: string): Promise<PostedMessage> {
     this.#finished = true;
     clearTimeout(this.#timer);
@@ -63,7 +72,7 @@ export class EditStream implements ReplyStream {
     this.#work = this.#work
       .then(async () => {
         this.#queued = false;
-        if (this.#finished) return;
+        if (this.#finished || (this.#complete && this.#id === undefined)) return;
         const preview = this.message.preview(this.#text);
         if (preview === this.#shown) return;
         if (this.#id === undefined) this.#id = await this.message.post(preview);

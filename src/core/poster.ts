@@ -23,6 +23,11 @@ export interface ReplyStream {
    * stored. `failure` marks the text of a turn that failed, for platforms that show it as such.
    */
   finish(text: string, failure?: ReplyFailure): Promise<PostedMessage>;
+  /**
+   * The answer's text is all there; `finish` follows once the reply is stored. A stream that has
+   * shown nothing yet waits for it rather than show the same text live: one write, not two.
+   */
+  complete?(): void;
 }
 
 export interface OpenedThread {

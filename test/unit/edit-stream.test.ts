@@ -116,6 +116,32 @@ describe("EditStream", () => {
     expect(writes.map(({ kind, id, text }) => ({ kind, id, text }))).toEqual([{ kind: "publish", id: undefined, text: "Hello" }]);
   });
 
+  it("shows nothing live of an answer complete before its first post, however long storing it takes", async () => {
+    const { message, writes } = fakeMessage();
+    const stream = new EditStream(message, HOUR, log);
+    stream.append("Hello");
+    stream.complete();
+    // The reply being stored: the first post's timer turn passes meanwhile.
+    await sleep(20);
+    await stream.finish("Hello");
+    expect(writes.map(({ kind, id, text }) => ({ kind, id, text }))).toEqual([{ kind: "publish", id: undefined, text: "Hello" }]);
+  });
+
+  it("publishes into the live message once one is out when the answer completes", async () => {
+    const { message, writes } = fakeMessage();
+    const stream = new EditStream(message, HOUR, log);
+    stream.append("Hel");
+    await sleep(20);
+    stream.append("lo");
+    stream.complete();
+    await sleep(20);
+    await stream.finish("Hello");
+    expect(writes.map(({ kind, id, text }) => ({ kind, id, text }))).toEqual([
+      { kind: "post", id: undefined, text: "Hel …" },
+      { kind: "publish", id: "m1", text: "Hello" },
+    ]);
+  });
+
   it("publishes straight away when nothing was shown yet", async () => {
     const { message, writes } = fakeMessage();
     const stream = new EditStream(message, INTERVAL, log);

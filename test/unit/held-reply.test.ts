@@ -7,6 +7,7 @@ function recorder(): ReplyStream & { seen: string[] } {
   return {
     seen,
     append: (delta) => void seen.push(`+${delta}`),
+    complete: () => void seen.push("complete"),
     finish: async (text) => {
       seen.push(`=${text}`);
       return { id: "m1" };
@@ -38,6 +39,17 @@ describe("holdReply", () => {
     expect(await finished).toEqual({ id: "m1" });
     reply.append(" late");
     expect(inner.seen).toEqual(["+Hel", "+lo", "=Hello!", "+ late"]);
+  });
+
+  it("says the answer is complete after the pieces it held", async () => {
+    const inner = recorder();
+    const { ready, open } = gate();
+    const reply = holdReply(inner, ready);
+    reply.append("Hello");
+    reply.complete?.();
+    open();
+    await reply.finish("Hello");
+    expect(inner.seen).toEqual(["+Hello", "complete", "=Hello"]);
   });
 
   it("passes pieces straight on once the message is on disk", async () => {

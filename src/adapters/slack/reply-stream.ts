@@ -37,6 +37,8 @@ export class SlackNativeStream implements ReplyStream {
   #queued = false;
   /** chat.startStream is due or sent: text until it answers waits for the next append, not a second start. */
   #starting = false;
+  /** Set by complete(): the text is all there, so a stream not started yet is not started. */
+  #complete = false;
   #work: Promise<void> = Promise.resolve();
 
   constructor(
@@ -72,6 +74,15 @@ export class SlackNativeStream implements ReplyStream {
     );
   }
 
+  complete(): void {
+    this.#complete = true;
+    if (this.#fallback) this.#fallback.complete();
+    else if (this.#ts === undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
   async finish(text: string): Promise<PostedMessage> {
     clearTimeout(this.#timer);
     await this.#work;
@@ -102,7 +113,7 @@ export class SlackNativeStream implements ReplyStream {
   }
 
   async #flush(): Promise<void> {
-    if (this.#failed || this.#fallback || this.#text === this.#sent) return;
+    if (this.#failed || this.#fallback || this.#text === this.#sent || (this.#complete && this.#ts === undefined)) return;
     const { channel, threadTs, recipient } = this.target;
     const chunk = this.#text.slice(this.#sent.length);
     if (this.#ts !== undefined) {

@@ -349,6 +349,9 @@ export class EnhancedAssistant {
         log.info({ channel: this.channel.id }, "no LLM configured; told the user what to set");
       else log.warn({ err: error, channel: this.channel.id }, "turn failed");
       return { text: failureSentence(error), toolCalls: [], error: failureKind(error) };
+    } finally {
+      // Whatever the model said is all it says; the rest is the final text, once stored.
+      stream.complete?.();
     }
   }
 

@@ -18,6 +18,10 @@ export function holdReply(stream: ReplyStream, ready: Promise<void>): ReplyStrea
       if (held) held.push(delta);
       else stream.append(delta);
     },
+    complete() {
+      // After the held pieces: it stops a first live write they would start.
+      released.then(() => stream.complete?.()).catch(() => undefined);
+    },
     async finish(text, failure): Promise<PostedMessage> {
       await released;
       return stream.finish(text, failure);

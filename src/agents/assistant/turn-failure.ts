@@ -96,6 +96,7 @@ export function watchFinish(stream: ReplyStream): ReplyStream & { readonly finis
       return finishing;
     },
     append: (delta) => stream.append(delta),
+    complete: () => stream.complete?.(),
     finish: (text, failure) => {
       finishing = true;
       return stream.finish(text, failure);
