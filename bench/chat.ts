@@ -10,6 +10,7 @@ import { startFakeLlm } from "../test/fakes/llm.js";
 import { postgresAdminUrl } from "../test/support/databases.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { bearerCheckMicros, interleaved } from "./auth.js";
+import { buildOnce } from "./built.js";
 import { runLoad } from "./load.js";
 import type { BenchResult } from "./result.js";
 
@@ -46,7 +47,7 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 1
     CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
   };
   const bearer = { authorization: `Bearer ${env.CONSOLE_TOKEN}` };
-  const app = await spawnApp(env);
+  const app = await spawnApp(env, buildOnce());
   const client = createLlmClient(loadConfig(env).llm);
   const chat = async (i: number) => {
     const response = await fetch(`${app.url}/api/chat`, {

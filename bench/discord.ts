@@ -6,6 +6,7 @@ import type { Database } from "../src/db/client.js";
 import { FAKE_DISCORD, startFakeDiscord } from "../test/fakes/discord/index.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { type AnswerCounts, type AnswerTarget, fallbackRows, throughputRows } from "./answers.js";
+import { buildOnce } from "./built.js";
 import { benchDatabase } from "./database.js";
 import { runLoad } from "./load.js";
 import { answerTo, startBenchModel } from "./model.js";
@@ -25,14 +26,17 @@ export async function benchDiscord(
   const model = await startBenchModel();
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
   const database = await benchDatabase(engine, "discord", dataDir);
-  const app = await spawnApp({
-    ...discord.env(),
-    ...fakeLlmEnv(model.url),
-    ...database.env,
-    REDIS_PREFIX: `qbench-discord-${process.pid}`,
-    CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
-    WEB_CONSOLE: "on",
-  });
+  const app = await spawnApp(
+    {
+      ...discord.env(),
+      ...fakeLlmEnv(model.url),
+      ...database.env,
+      REDIS_PREFIX: `qbench-discord-${process.pid}`,
+      CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
+      WEB_CONSOLE: "on",
+    },
+    buildOnce(),
+  );
 
   const target: AnswerTarget = {
     pid: app.child.pid!,

@@ -11,6 +11,7 @@ import { scratchPostgresUrl } from "../test/support/databases.js";
 import { diamond, type ProjectLlmLog, scriptProjectLlm } from "../test/support/project-llm.js";
 import { waitFor } from "../test/support/wait.js";
 import { fakeLlmEnv, spawnWorker } from "../test/support/worker-process.js";
+import { buildOnce } from "./built.js";
 import { processCpuMs } from "./cpu.js";
 import { type BenchResult, percentile } from "./result.js";
 
@@ -51,7 +52,7 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
   });
   await events.subscribe(`${prefix}:console-events`);
   try {
-    for (let i = 0; i < options.workers; i++) children.push(spawnWorker({ ...settings, ...fakeLlmEnv(t.llm.url) }));
+    for (let i = 0; i < options.workers; i++) children.push(spawnWorker({ ...settings, ...fakeLlmEnv(t.llm.url) }, buildOnce()));
     // Workers are ready once one has run a warm-up project.
     await runProjects(t, 1, "warm");
 

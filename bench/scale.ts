@@ -4,6 +4,7 @@ import postgres from "postgres";
 import { startFakeLlm } from "../test/fakes/llm.js";
 import { postgresAdminUrl } from "../test/support/databases.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
+import { buildOnce } from "./built.js";
 import { runLoad } from "./load.js";
 import type { BenchResult } from "./result.js";
 
@@ -32,7 +33,7 @@ export async function benchScale(count = 1_000): Promise<BenchResult[]> {
     WORKERS: "off",
   };
   const headers = { "content-type": "application/json", authorization: `Bearer ${env.CONSOLE_TOKEN}` };
-  const apps = [await spawnApp(env)];
+  const apps = [await spawnApp(env, buildOnce())];
   const chat = async (i: number) => {
     const app = apps[i % apps.length]!;
     const response = await fetch(`${app.url}/api/chat`, {
@@ -46,7 +47,7 @@ export async function benchScale(count = 1_000): Promise<BenchResult[]> {
   try {
     await runLoad(100, 4, chat); // warm-up
     const one = await runLoad(count, CONCURRENCY, chat);
-    apps.push(await spawnApp(env));
+    apps.push(await spawnApp(env, buildOnce()));
     await runLoad(100, 4, chat);
     const two = await runLoad(count, CONCURRENCY, chat);
     const name = "scale (postgres)";

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { startFakeLlm } from "../test/fakes/llm.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { interleaved } from "./auth.js";
+import { buildOnce } from "./built.js";
 import type { BenchResult } from "./result.js";
 
 /** A bot of the comparison as it runs: where it listens and its console token. */
@@ -34,14 +35,17 @@ export async function chatSideBySide({ name, on, during, count }: SideBySide): P
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
   const start = async (variant: string, extra: Record<string, string>) => {
     const token = `bench-${randomBytes(16).toString("hex")}`;
-    const app = await spawnApp({
-      ...fakeLlmEnv(llm.url),
-      PGLITE_DIR: join(dataDir, variant),
-      DATABASE_URL: "",
-      REDIS_PREFIX: `qbench-${variant}-${process.pid}`,
-      CONSOLE_TOKEN: token,
-      ...extra,
-    });
+    const app = await spawnApp(
+      {
+        ...fakeLlmEnv(llm.url),
+        PGLITE_DIR: join(dataDir, variant),
+        DATABASE_URL: "",
+        REDIS_PREFIX: `qbench-${variant}-${process.pid}`,
+        CONSOLE_TOKEN: token,
+        ...extra,
+      },
+      buildOnce(),
+    );
     return { app, token, url: app.url };
   };
   const bots = [await start("off", {}), await start("on", on)];

@@ -7,6 +7,7 @@ import { appMention, FAKE_SLACK, startFakeSlack } from "../test/fakes/slack/inde
 import type { RecordedCall } from "../test/fakes/slack/web-api/args.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { type AnswerCounts, type AnswerTarget, fallbackRows, throughputRows } from "./answers.js";
+import { buildOnce } from "./built.js";
 import { benchDatabase } from "./database.js";
 import { runLoad } from "./load.js";
 import { answerTo, startBenchModel } from "./model.js";
@@ -28,14 +29,17 @@ export async function benchSlack(
   const model = await startBenchModel();
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
   const database = await benchDatabase(engine, "slack", dataDir);
-  const app = await spawnApp({
-    ...slack.env("http"),
-    ...fakeLlmEnv(model.url),
-    ...database.env,
-    REDIS_PREFIX: `qbench-slack-${process.pid}`,
-    CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
-    WEB_CONSOLE: "on",
-  });
+  const app = await spawnApp(
+    {
+      ...slack.env("http"),
+      ...fakeLlmEnv(model.url),
+      ...database.env,
+      REDIS_PREFIX: `qbench-slack-${process.pid}`,
+      CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
+      WEB_CONSOLE: "on",
+    },
+    buildOnce(),
+  );
   const url = `${app.url}/slack/events`;
 
   const textOf = (call: RecordedCall): unknown =>

@@ -1,9 +1,10 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildOnce } from "./built.js";
 import { type BenchResult, percentile } from "./result.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -43,7 +44,7 @@ async function timeToHealthy(args: string[], env: Record<string, string>): Promi
  * start but the first) against a bare Node HTTP server started the same way.
  */
 export async function benchStart(runs = 5): Promise<BenchResult[]> {
-  execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "ignore" });
+  buildOnce();
   const scratch = mkdtempSync(join(tmpdir(), "quorum-bench-start-"));
   const env = { PGLITE_DIR: join(scratch, "pglite"), CONSOLE_TOKEN: "bench-start-token-0123456789", LOG_LEVEL: "silent" };
   const bare = ["-e", "require('node:http').createServer((q, s) => s.end('ok')).listen(process.env.PORT, '127.0.0.1')"];

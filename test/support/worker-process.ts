@@ -11,10 +11,19 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
  */
 const appNodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
+/**
+ * What a spawned process runs: src/ through tsx, as tests do, or dist/ as `npm start` and
+ * `npm run worker` do (the benches, which build it first: see bench/built.ts).
+ */
+export type Code = "source" | "built";
+
+// tsx as a loader, not its CLI: one process, so a SIGKILL reaches the app or worker itself.
+const entryArgs = (entry: "main" | "worker", code: Code) =>
+  code === "built" ? [`dist/${entry}.js`] : ["--import", "tsx", `src/${entry}.ts`];
+
 /** `npm run worker` as its own process, with `env` on top of this one's. */
-export function spawnWorker(env: Record<string, string>): ChildProcess {
-  // tsx as a loader, not its CLI: one process, so a SIGKILL reaches the worker itself.
-  return spawn(process.execPath, [...appNodeArgs, "--import", "tsx", "src/worker.ts"], {
+export function spawnWorker(env: Record<string, string>, code: Code = "source"): ChildProcess {
+  return spawn(process.execPath, [...appNodeArgs, ...entryArgs("worker", code)], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: "ignore",
@@ -35,8 +44,9 @@ export async function stopWorker(worker: ChildProcess): Promise<void> {
  */
 export async function spawnApp(
   env: Record<string, string>,
+  code: Code = "source",
 ): Promise<{ child: ChildProcess; url: string; loginUrl: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...appNodeArgs, "--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, [...appNodeArgs, ...entryArgs("main", code)], {
     cwd: root,
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
