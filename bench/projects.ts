@@ -10,9 +10,10 @@ import { startTestApp } from "../test/support/app.js";
 import { scratchPostgresUrl } from "../test/support/databases.js";
 import { diamond, type ProjectLlmLog, scriptProjectLlm } from "../test/support/project-llm.js";
 import { waitFor } from "../test/support/wait.js";
-import { fakeLlmEnv, spawnWorker } from "../test/support/worker-process.js";
+import { fakeLlmEnv, spawnWorker, stopWorker } from "../test/support/worker-process.js";
 import { buildOnce } from "./built.js";
 import { processCpuMs } from "./cpu.js";
+import { bareJobs } from "./projects-bare.js";
 import { type BenchResult, percentile } from "./result.js";
 
 const MODEL_MS = 50;
@@ -73,6 +74,10 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
     const { tasks, plans, busyMs } = await overheads(t, queue, ids, calls);
     const name = `projects (${options.projects} diamonds, ${options.workers} workers × ${options.concurrency} slots, ${MODEL_MS} ms model)`;
     const perProject = ids.map((id) => edits.get(id) ?? 0).sort((a, b) => a - b);
+    // The floor: as many plain jobs, each one model call and one row, on the same slots.
+    for (const child of children.splice(0)) await stopWorker(child);
+    const bare = await bareJobs(t.llm, t.app.database.db, settings, redis, { jobs: calls.length, ...options, modelMs: MODEL_MS });
+    const bareNote = `${calls.length} plain BullMQ jobs (bench/bare-worker.mjs): one model call and one row each, same fake and slots`;
     return [
       {
         name,
@@ -105,6 +110,29 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
         unit: "ms",
         note: "both worker processes' CPU time over the run (Linux), status edits and sweeps included",
       },
+      { name, metric: "bare jobs' efficiency", value: bare.efficiency, unit: "×", note: bareNote },
+      {
+        name,
+        metric: "efficiency over the bare jobs'",
+        value: seconds / bound / bare.efficiency,
+        unit: "×",
+        note: "goal < 1.15, restated: the bare jobs alone take most of the first statement of the goal",
+      },
+      {
+        name,
+        metric: "per-task overhead beyond the bare p50",
+        value: percentile(tasks, 50) - percentile(bare.overheads, 50),
+        unit: "ms",
+        note: "goal < 5 ms, restated: the bare floor alone is over the first statement of the goal",
+      },
+      {
+        name,
+        metric: "bare job overhead p50",
+        value: percentile(bare.overheads, 50),
+        unit: "ms",
+        note: "the floor under per-task overhead on this machine",
+      },
+      { name, metric: "bare job overhead p99", value: percentile(bare.overheads, 99), unit: "ms" },
       {
         name,
         metric: "status edits per project p50",
