@@ -267,7 +267,7 @@ export class EnhancedAssistant {
       log.info({ channel: this.channel.id }, "turn refused: the channel's daily token budget is spent");
       return { outcome: { text: BUDGET_SPENT, toolCalls: [] } };
     }
-    const scope = { channelId: this.channel.id, messageId: replyId, reservation: admission.reservation, held: [] };
+    const scope = { channelId: this.channel.id, messageId: replyId, reservation: admission.reservation };
     return withUsageScope(scope, async (usageScope) => {
       try {
         return { outcome: await work(), usage: usageScope };

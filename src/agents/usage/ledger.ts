@@ -30,14 +30,13 @@ export class UsageLedger {
     private readonly log: Logger,
   ) {}
 
-  /** `llm`, recording each call's reported tokens against the usage scope it runs in. */
+  /** `llm`, holding each call's reported tokens in the usage scope it runs in, for its step to record. */
   meter(llm: LlmClient): LlmClient {
     const record = (scope: UsageScope, model: string, promptTokens: number, completionTokens: number) => {
       // What the call used of its turn's reservation now counts as spent instead.
       const release = scope.reservation ? Math.min(promptTokens + completionTokens, scope.reservation.left) : 0;
       if (scope.reservation) scope.reservation.left -= release;
-      if (scope.held) scope.held.push({ model, promptTokens, completionTokens, release });
-      else scope.records.push(this.#written(this.store.record(scope, model, { promptTokens, completionTokens }, release), scope));
+      scope.held.push({ model, promptTokens, completionTokens, release });
     };
     return {
       get model() {
@@ -70,25 +69,17 @@ export class UsageLedger {
    * when there are none.
    */
   pending(scope: UsageScope): { sql: SQL; written(): void } | undefined {
-    const calls = scope.held?.slice();
-    if (!calls?.length) return undefined;
-    return { sql: usageWrites(scope, calls), written: () => void scope.held?.splice(0, calls.length) };
+    const calls = scope.held.slice();
+    if (!calls.length) return undefined;
+    return { sql: usageWrites(scope, calls), written: () => void scope.held.splice(0, calls.length) };
   }
 
-  /** Once a scope's calls are done: writes those still held, waits for their records, then gives back what its turn held and did not use. */
+  /** Once a scope's calls are done: writes those still held, then gives back what its turn held and did not use. */
   async settle(scope: UsageScope): Promise<void> {
-    const held = scope.held?.splice(0) ?? [];
-    if (held.length) scope.records.push(this.#written(this.store.recordAll(scope, held), scope));
-    await Promise.all(scope.records);
+    await this.recordHeld(scope, scope.held.splice(0));
     const left = scope.reservation?.left ?? 0;
     if (scope.reservation) scope.reservation.left = 0;
     if (scope.channelId !== undefined) await this.store.release(scope.channelId, left);
-  }
-
-  #written(record: Promise<void>, scope: RecordScope): Promise<void> {
-    return record.catch((error: unknown) => {
-      this.log.warn({ err: error, channel: scope.channelId, projectId: scope.projectId }, "model usage not recorded");
-    });
   }
 
   /**
@@ -98,12 +89,11 @@ export class UsageLedger {
    * recorded before its error is thrown.
    */
   async hold<T>(scope: RecordScope, work: () => Promise<T>): Promise<{ value: T; calls: UsageCall[] }> {
-    const calls: UsageCall[] = [];
-    return withUsageScope({ ...scope, held: calls }, async () => {
+    return withUsageScope(scope, async ({ held }) => {
       try {
-        return { value: await work(), calls };
+        return { value: await work(), calls: held };
       } catch (error) {
-        await this.recordHeld(scope, calls);
+        await this.recordHeld(scope, held);
         throw error;
       }
     });
@@ -124,7 +114,9 @@ export class UsageLedger {
 
   /** Records calls that `hold` gave back where no statement of the step records them; returns once they are. */
   async recordHeld(scope: RecordScope, calls: UsageCall[]): Promise<void> {
-    await this.#written(this.store.recordAll(scope, calls), scope);
+    await this.store.recordAll(scope, calls).catch((error: unknown) => {
+      this.log.warn({ err: error, channel: scope.channelId, projectId: scope.projectId }, "model usage not recorded");
+    });
   }
 
   /** The channel spent its whole budget today: nothing new (a project) should start. */

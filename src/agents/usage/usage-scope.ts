@@ -15,14 +15,12 @@ export interface UsageScope {
   taskKey?: string;
   /** The turn's reservation under CHANNEL_DAILY_TOKENS; each recorded call gives back what it used of it. */
   reservation?: Reservation;
-  /** The records written so far, for whoever must wait for them (a project's report sums them). */
-  records: Promise<void>[];
   /**
-   * Present when the scope's calls are held rather than written one by one, for the statement that
-   * records the step's outcome to write them too (a chat turn's reply, a project step's; see
-   * usageWrites): no round trip of their own, and whoever sees the outcome sees them.
+   * The scope's calls, held rather than written one by one, for the statement that records the
+   * step's outcome to write them too (a chat turn's reply, a project step's; see usageWrites): no
+   * round trip of their own, and whoever sees the outcome sees them.
    */
-  held?: UsageCall[];
+  held: UsageCall[];
 }
 
 /** A model call not recorded yet: its tokens, and what it used of its turn's reservation. */
@@ -40,9 +38,9 @@ export interface Reservation {
 
 const scopes = new AsyncLocalStorage<UsageScope>();
 
-/** Runs `work` with its model calls recorded against `scope`. */
-export function withUsageScope<T>(scope: Omit<UsageScope, "records">, work: (scope: UsageScope) => Promise<T>): Promise<T> {
-  const full: UsageScope = { ...scope, records: [] };
+/** Runs `work` with its model calls held against `scope`. */
+export function withUsageScope<T>(scope: Omit<UsageScope, "held">, work: (scope: UsageScope) => Promise<T>): Promise<T> {
+  const full: UsageScope = { ...scope, held: [] };
   return scopes.run(full, () => work(full));
 }
 

@@ -15,7 +15,7 @@ const today = sql`(now() at time zone 'utc')::date`;
 const RESERVATION_LAPSES = sql`interval '15 minutes'`;
 
 /** What a recorded call was spent on. */
-export type RecordScope = Omit<UsageScope, "records" | "reservation" | "held">;
+export type RecordScope = Omit<UsageScope, "reservation" | "held">;
 
 /**
  * Common table expressions (for a WITH, named `usage_rows` and `usage_days`) that store `calls`
