@@ -16,6 +16,12 @@ const taskInputs = z.object({
   creator: z.object({ id: z.string(), isAdmin: z.boolean() }),
   dependencies: z.array(z.object({ key: z.string(), description: z.string(), result: z.string() })),
 });
+/**
+ * Inputs longer than this (in characters, roughly) are not carried by a job: it reads them from
+ * Postgres instead, so that the queue's finished jobs (kept a day) stay small.
+ */
+export const CARRIED_MAX_CHARS = 4_000;
+
 export type TaskInputs = z.infer<typeof taskInputs>;
 
 /**

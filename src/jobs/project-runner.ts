@@ -20,7 +20,7 @@ import type { Author, ThreadRef } from "../core/thread.js";
 import { shownArguments } from "../core/tool-call.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import type { Leases } from "./lease.js";
-import type { ProjectJob, TaskInputs } from "./payloads.js";
+import { CARRIED_MAX_CHARS, type ProjectJob, type TaskInputs } from "./payloads.js";
 import type { DependencyState, ProjectRow, ProjectStore, ReadyTask, TaskRow } from "./project-store.js";
 import { finalText, statusText, taskSummaryText } from "./project-text.js";
 import { PROGRESS_INTERVAL_MS, type ProjectQueue } from "./queue.js";
@@ -88,13 +88,7 @@ export class ProjectRunner {
   async plan(projectId: string, last: boolean, signal: AbortSignal, goal?: string): Promise<void> {
     const { store } = this.deps;
     const early = goal === undefined ? undefined : this.#planning(projectId, goal, signal);
-    let project: ProjectRow | undefined;
-    try {
-      project = await store.get(projectId);
-    } catch (error) {
-      await early?.stop();
-      throw error;
-    }
+    const project = await whileEarly(early, store.get(projectId));
     if (project?.status !== "planning") {
       await early?.stop();
       if (project) await this.advance(projectId);
@@ -146,13 +140,7 @@ export class ProjectRunner {
   async task(projectId: string, key: string, last: boolean, signal: AbortSignal, inputs?: TaskInputs): Promise<void> {
     const { store } = this.deps;
     const early = inputs && this.#work(projectId, key, inputs, signal);
-    let started: Awaited<ReturnType<ProjectStore["startTask"]>>;
-    try {
-      started = await store.startTask(projectId, key);
-    } catch (error) {
-      await early?.stop();
-      throw error;
-    }
+    const started = await whileEarly(early, store.startTask(projectId, key));
     if (!started) {
       await early?.stop();
       // Run again after it stopped at a call but before the prompt was out: ask now.
@@ -207,10 +195,7 @@ export class ProjectRunner {
    */
   #stoppable<T>(scope: RecordScope, signal: AbortSignal, work: (stopping: AbortSignal) => Promise<T>): Stoppable<T> {
     const stopping = new AbortController();
-    const aborted = () => stopping.abort(signal.reason);
-    if (signal.aborted) aborted();
-    else signal.addEventListener("abort", aborted, { once: true });
-    const done = this.deps.usage.hold(scope, () => work(stopping.signal)).finally(() => signal.removeEventListener("abort", aborted));
+    const done = this.deps.usage.hold(scope, () => work(AbortSignal.any([signal, stopping.signal])));
     // Awaited by whoever goes on with it, or by `stop`.
     done.catch(() => undefined);
     return {
@@ -399,12 +384,7 @@ export class ProjectRunner {
     const { ready, ended } = await this.deps.store.step(projectId);
     const changed = ready.length > 0 || ended;
     // Rare (a failure, a sweep, a duplicate): the tasks read their inputs themselves.
-    if (changed || announce)
-      this.#queued(
-        projectId,
-        ready.map(({ key }) => ({ key })),
-        ended,
-      );
+    if (changed || announce) this.#queued(projectId, ready, ended);
     return changed;
   }
 
@@ -566,10 +546,6 @@ function creatorOf(project: ProjectRow): Required<Pick<Author, "id" | "isAdmin">
   return { id: project.createdBy, isAdmin: project.creatorRole === "admin" };
 }
 
-// Inputs longer than this (in characters, roughly) are not carried by the job: its task reads
-// them, so that the queue's finished jobs (kept a day) stay small.
-const CARRIED_MAX_CHARS = 4_000;
-
 /** What a task's specialist needs of its project and its own row. */
 function inputsFor(project: ProjectRow, task: Pick<TaskRow, "description" | "specialist">): Omit<TaskInputs, "dependencies"> {
   return {
@@ -587,6 +563,16 @@ function carried(project: ProjectRow, task: Omit<ReadyTask, "key">): TaskInputs 
   const chars = inputs.goal.length + inputs.description.length;
   const size = inputs.dependencies.reduce((sum, input) => sum + input.description.length + input.result.length, chars);
   return size <= CARRIED_MAX_CHARS ? inputs : undefined;
+}
+
+/** What `read` gives, once read; should it fail, the step's model work started early is stopped first. */
+async function whileEarly<R>(early: Stoppable<unknown> | undefined, read: Promise<R>): Promise<R> {
+  try {
+    return await read;
+  } catch (error) {
+    await early?.stop();
+    throw error;
+  }
 }
 
 /** The results of what a task depends on; only the report task runs after a failure, and says so. */

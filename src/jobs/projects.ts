@@ -3,6 +3,7 @@ import type { ChannelRow, ConversationStore } from "../agents/conversation/conve
 import type { PosterFor } from "../core/poster.js";
 import type { Author, Platform } from "../core/thread.js";
 import { UnavailableError, withinDeadline } from "../core/unavailable.js";
+import { CARRIED_MAX_CHARS } from "./payloads.js";
 import { statusRowId } from "./project-runner.js";
 import type { ProjectRow, ProjectStore } from "./project-store.js";
 import { statusText } from "./project-text.js";
@@ -40,9 +41,6 @@ export interface ProjectServiceDeps {
  * Redis is back; workers keep retrying on their own.)
  */
 const REDIS_DEADLINE_MS = 1_500;
-
-// Goals longer than this are read from the project's row by its plan job, so that finished jobs (kept a day) stay small.
-const CARRIED_GOAL_CHARS = 4_000;
 
 /** Starting, finding and cancelling projects: what `/project` and the web API need. */
 export class ProjectService {
@@ -88,7 +86,7 @@ export class ProjectService {
     });
     try {
       // A goal short enough travels with the job, so the coordinator need not wait for the project's row.
-      const goal = request.goal.length <= CARRIED_GOAL_CHARS ? request.goal : undefined;
+      const goal = request.goal.length <= CARRIED_MAX_CHARS ? request.goal : undefined;
       await this.#redis(queue.plan(id, goal), "The project was not started; try again once it answers.");
     } catch (error) {
       // Should the plan reach Redis later, a failed project is not planned.

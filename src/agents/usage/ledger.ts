@@ -89,14 +89,7 @@ export class UsageLedger {
    * recorded before its error is thrown.
    */
   async hold<T>(scope: RecordScope, work: () => Promise<T>): Promise<{ value: T; calls: UsageCall[] }> {
-    return withUsageScope(scope, async ({ held }) => {
-      try {
-        return { value: await work(), calls: held };
-      } catch (error) {
-        await this.recordHeld(scope, held);
-        throw error;
-      }
-    });
+    return withUsageScope(scope, ({ held }) => this.within(scope, held, async () => ({ value: await work(), calls: held })));
   }
 
   /**
