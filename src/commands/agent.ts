@@ -15,7 +15,7 @@ export const agentCommand: CommandHandler = {
       text: [
         `*Assistant of #${channel.name}*`,
         `• Model: ${assistant.model}${llmProblem ? ` (not connected: ${llmProblem})` : ""}`,
-        `• Memories: ${memories} of ${memory.capacityPerChannel}`,
+        `• Memories: ${memories} of ${memory.capacity}`,
         `• Recall: ${memory.recallMode.mode === "hybrid" ? "by meaning and words" : "by words alone"} (${memory.recallMode.reason})`,
         `• Turns answered: ${turns}`,
         `• Tools: ${available.length ? available.join(", ") : "none"}`,

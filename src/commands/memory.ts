@@ -13,7 +13,7 @@ export const memoryCommand: CommandHandler = {
     const target = rest.join(" ");
     if (verb === "") {
       const [records, total] = await Promise.all([memory.list(channel.id, { limit: LIST_LIMIT }), memory.count(channel.id)]);
-      const used = `${total} of ${memory.capacityPerChannel} used`;
+      const used = `${total} of ${memory.capacity} used`;
       if (total === 0) return { text: `I remember nothing from this channel yet (${used}). Tell me a fact and I will keep it.` };
       const more = total > records.length ? `\n…and ${total - records.length} more. \`/memory search WORDS\` finds them.` : "";
       return {

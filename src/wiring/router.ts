@@ -273,4 +273,4 @@ function storable<T extends InboundMessage | CommandInvocation>(input: T): T {
   };
 }
 
-const runningKey = (to: ThreadRef) => `${to.platform}\n${to.channel}\n${to.thread}`;
+const runningKey = (to: ThreadRef) => threadKey(channelKey(to.platform, to.channel), to.thread);

@@ -3,6 +3,7 @@ import { and, desc, eq, gte, isNull, lte, ne, or, type SQL, sql } from "drizzle-
 import { LRUCache } from "lru-cache";
 import type { Platform } from "../../core/thread.js";
 import type { Database, Db } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { rowsOf } from "../../db/rows.js";
 import { type ChannelSettings, channels, conversations, messages, processedEvents } from "../../db/schema.js";
 import type { HistoryMessage } from "../assistant/context-builder.js";
@@ -55,12 +56,6 @@ export interface Received {
   seq: number;
   /** This message opened the thread: nothing came before it. */
   opened: boolean;
-}
-
-/** Postgres' unique_violation, as the driver reports it or as drizzle wraps it. */
-function isUniqueViolation(error: unknown): boolean {
-  const code = (value: unknown) => (value as { code?: unknown } | undefined)?.code;
-  return code(error) === "23505" || code((error as { cause?: unknown } | undefined)?.cause) === "23505";
 }
 
 export function channelKey(platform: Platform, externalId: string): string {

@@ -39,7 +39,8 @@ export type Remembered = MemoryRecord & { displaced: DisplacedFact[] };
  * to the whole channel.
  */
 export class MemoryStore {
-  private readonly capacity: number;
+  /** Most memories a channel keeps. */
+  readonly capacity: number;
   private readonly relaxed: Db;
   private readonly vectors: MemoryVectors | undefined;
   /** Whether recall fuses meaning with words, and why (for `/agent` and `/api/health`). */
@@ -226,11 +227,6 @@ export class MemoryStore {
       .from(memories)
       .where(and(eq(memories.channelId, channelId), isNull(memories.forgottenAt)));
     return row?.n ?? 0;
-  }
-
-  /** Most memories a channel keeps. */
-  get capacityPerChannel(): number {
-    return this.capacity;
   }
 
   /** The channel's forgotten facts still restorable, most recently forgotten first. */

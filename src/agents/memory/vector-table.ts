@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client.js";
+import { isUniqueViolation } from "../../db/errors.js";
 import { rowsOf } from "../../db/rows.js";
 import { literal } from "./record.js";
 
@@ -175,7 +176,7 @@ async function foldTwin(db: Db, older: number, newer: number, repeatBump: number
     })
     .catch((error: unknown) => {
       // The older one was forgotten meanwhile (or took the same wording): keep both, as stored.
-      if (error instanceof FoldRaced || (error as { code?: string }).code === "23505") return 0;
+      if (error instanceof FoldRaced || isUniqueViolation(error)) return 0;
       throw error;
     });
 }
