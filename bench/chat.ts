@@ -2,15 +2,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { createLlmClient } from "../src/agents/llm/index.js";
 import { loadConfig } from "../src/config.js";
 import type { Database } from "../src/db/client.js";
 import { startFakeLlm } from "../test/fakes/llm.js";
-import { postgresAdminUrl } from "../test/support/databases.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { bearerCheckMicros, interleaved } from "./auth.js";
 import { buildOnce } from "./built.js";
+import { benchDatabase } from "./database.js";
 import { runLoad } from "./load.js";
 import type { BenchResult } from "./result.js";
 
@@ -29,20 +28,10 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 1
   const llm = await startFakeLlm();
   llm.mock.addFixture({ match: { predicate: () => true }, response: { content: "Instant answer." } });
   const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
-  const dbName = `quorum_bench_${process.pid}`;
-  const admin = postgres(postgresAdminUrl, { max: 1, onnotice: () => undefined });
-  let databaseUrl = "";
-  if (engine === "postgres") {
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.unsafe(`create database ${dbName}`);
-    const url = new URL(postgresAdminUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
+  const database = await benchDatabase(engine, "chat", dataDir);
   const env = {
     ...fakeLlmEnv(llm.url),
-    PGLITE_DIR: join(dataDir, "pglite"),
-    DATABASE_URL: databaseUrl,
+    ...database.env,
     REDIS_PREFIX: `qbench-chat-${process.pid}`,
     CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
   };
@@ -137,7 +126,6 @@ export async function benchChat(engine: Database["engine"], counts = { serial: 1
     await app.stop();
     await llm.stop();
     rmSync(dataDir, { recursive: true, force: true });
-    if (engine === "postgres") await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await database.drop();
   }
 }

@@ -21,7 +21,13 @@ export interface BenchDatabase {
  */
 export async function benchDatabase(engine: Database["engine"], name: string, dataDir: string): Promise<BenchDatabase> {
   if (engine === "pglite")
-    return { engine, env: { PGLITE_DIR: join(dataDir, "pglite") }, serverCpuMs: async () => 0, drop: async () => undefined };
+    // DATABASE_URL empty, or the shell's own would win over PGlite.
+    return {
+      engine,
+      env: { PGLITE_DIR: join(dataDir, "pglite"), DATABASE_URL: "" },
+      serverCpuMs: async () => 0,
+      drop: async () => undefined,
+    };
   const dbName = `quorum_bench_${name}_${process.pid}`;
   const admin = postgres(postgresAdminUrl, { max: 1, onnotice: () => undefined });
   await admin.unsafe(`drop database if exists ${dbName} with (force)`);

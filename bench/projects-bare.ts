@@ -7,6 +7,7 @@ import type { Db } from "../src/db/client.js";
 import type { FakeLlm } from "../test/fakes/llm.js";
 import { lastUserText } from "../test/support/scripted-llm.js";
 import { waitFor } from "../test/support/wait.js";
+import { stopWorker } from "../test/support/worker-process.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,8 +81,7 @@ export async function bareJobs(
       efficiency: seconds / (modelMs / 1000 / (options.workers * options.concurrency)),
     };
   } finally {
-    for (const worker of workers) worker.kill("SIGTERM");
-    await Promise.all(workers.map((w) => new Promise((resolve) => (w.exitCode !== null ? resolve(null) : w.once("exit", resolve)))));
+    await Promise.all(workers.map(stopWorker));
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
   }

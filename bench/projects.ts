@@ -142,10 +142,7 @@ export async function benchProjects(options = { projects: 200, workers: 2, concu
       },
     ];
   } finally {
-    for (const child of children) child.kill("SIGTERM");
-    await Promise.all(
-      children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)))),
-    );
+    await Promise.all(children.map(stopWorker));
     for (const q of [queue, posts]) {
       await q.obliterate({ force: true }).catch(() => undefined);
       await q.close();

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
-import postgres from "postgres";
 import { startFakeLlm } from "../test/fakes/llm.js";
-import { postgresAdminUrl } from "../test/support/databases.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { buildOnce } from "./built.js";
+import { benchDatabase } from "./database.js";
 import { runLoad } from "./load.js";
 import type { BenchResult } from "./result.js";
 
@@ -19,15 +18,10 @@ const CONCURRENCY = 32;
 export async function benchScale(count = 1_000): Promise<BenchResult[]> {
   const llm = await startFakeLlm();
   llm.mock.addFixture({ match: { predicate: () => true }, response: { content: "Instant answer." } });
-  const dbName = `quorum_bench_scale_${process.pid}`;
-  const admin = postgres(postgresAdminUrl, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  await admin.unsafe(`create database ${dbName}`);
-  const url = new URL(postgresAdminUrl);
-  url.pathname = `/${dbName}`;
+  const database = await benchDatabase("postgres", "scale", "");
   const env = {
     ...fakeLlmEnv(llm.url),
-    DATABASE_URL: url.toString(),
+    ...database.env,
     REDIS_PREFIX: `qbench-scale-${process.pid}`,
     CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
     WORKERS: "off",
@@ -60,7 +54,6 @@ export async function benchScale(count = 1_000): Promise<BenchResult[]> {
   } finally {
     await Promise.all(apps.map((app) => app.stop()));
     await llm.stop();
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-    await admin.end();
+    await database.drop();
   }
 }
