@@ -1,22 +1,13 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../test/support/ports.js";
 import { buildOnce } from "./built.js";
 import { type BenchResult, percentile } from "./result.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Milliseconds from spawning `args` until `GET /api/health` answers 200; the process is then stopped. */
 async function timeToHealthy(args: string[], env: Record<string, string>): Promise<number> {

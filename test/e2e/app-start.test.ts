@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { startApp } from "../../src/wiring/app.js";
 import { createLogger } from "../../src/wiring/log.js";
 import { type FakeDiscord, startFakeDiscord } from "../fakes/discord/index.js";
 import { type FakeSlack, startFakeSlack } from "../fakes/slack/index.js";
+import { freePort } from "../support/ports.js";
 
 const log = createLogger("silent");
 
@@ -62,15 +62,3 @@ describe("startApp when an adapter fails to start", () => {
     }
   });
 });
-
-/** Binds `port` (0 for any) and lets it go again; rejects when something else holds it. */
-function freePort(port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      const bound = (server.address() as AddressInfo).port;
-      server.close(() => resolve(bound));
-    });
-  });
-}

@@ -1,20 +1,10 @@
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { launchBrowser, signedIn, until } from "../support/browser.js";
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
+import { freePort } from "../support/ports.js";
 
 const healthList = (page: Page) => page.getByRole("list").filter({ hasText: "db:" });
 
@@ -57,7 +47,7 @@ describe("the model's health", () => {
   });
 
   it("says the model server is unreachable, in health and on the page", async () => {
-    const t = await startTestApp({ OPENAI_BASE_URL: `http://127.0.0.1:${await closedPort()}/v1` });
+    const t = await startTestApp({ OPENAI_BASE_URL: `http://127.0.0.1:${await freePort()}/v1` });
     apps.push(t);
     const health = (await t.get("/api/health")).json;
     expect(health).toMatchObject({ status: "degraded", db: "ok", llm: "the model server is unreachable (OPENAI_BASE_URL)" });

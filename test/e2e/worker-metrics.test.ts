@@ -1,21 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer } from "node:net";
 import { expect, it } from "vitest";
 import { startTestApp } from "../support/app.js";
 import { scratchPostgresUrl } from "../support/databases.js";
+import { freePort } from "../support/ports.js";
 import { scriptProjectLlm } from "../support/project-llm.js";
 import { waitFor } from "../support/wait.js";
 import { fakeLlmEnv, spawnWorker, stopWorker } from "../support/worker-process.js";
-
-/** A port nobody listens on now: the worker takes it. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The value of one sample line of a Prometheus text exposition, or undefined. */
 function sample(body: string, line: RegExp): number | undefined {
