@@ -18,6 +18,7 @@ import { MemoryVectors } from "../src/agents/memory/memory-vectors.js";
 import { MemoryStore } from "../src/agents/memory/store.js";
 import { VECTOR_TABLE, vectorText } from "../src/agents/memory/vector-table.js";
 import type { Db } from "../src/db/client.js";
+import { rowsOf } from "../src/db/rows.js";
 import { fakeEmbedding, startFakeEmbeddings } from "../test/fakes/embeddings.js";
 import { scratchPglite } from "../test/support/databases.js";
 import { measureQuality, teachQualitySet } from "../test/support/recall-quality.js";
@@ -171,15 +172,11 @@ async function load(db: Db, channel: string, size: number, dimension: number): P
       slice.map((content) => sql`(${channel}, 'semantic', ${content})`),
       sql`, `,
     );
-    const ids = (await db.execute(
-      sql`insert into memories (channel_id, kind, content) values ${values} returning id, content`,
-    )) as unknown as {
-      rows: { id: number; content: string }[];
-    };
+    const ids = rowsOf<{ id: number; content: string }>(
+      await db.execute(sql`insert into memories (channel_id, kind, content) values ${values} returning id, content`),
+    );
     const embedded = sql.join(
-      ids.rows.map(
-        (row) => sql`(${row.id}::bigint, ${channel}, 'fake-embed', ${vectorText(fakeEmbedding(row.content, dimension))}::vector)`,
-      ),
+      ids.map((row) => sql`(${row.id}::bigint, ${channel}, 'fake-embed', ${vectorText(fakeEmbedding(row.content, dimension))}::vector)`),
       sql`, `,
     );
     await db.execute(sql`insert into ${sql.raw(VECTOR_TABLE)} (memory_id, channel_id, model, embedding) values ${embedded}`);

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
  * answers (until stop), `status` answers that HTTP status, `dimension` sends vectors of another
  * size than the usual, `garbage` sends JSON that is not a list of vectors.
  */
-export type EmbeddingsMode = "ok" | "timeout" | { status: number } | { dimension: number } | "garbage";
+type EmbeddingsMode = "ok" | "timeout" | { status: number } | { dimension: number } | "garbage";
 
 export interface FakeEmbeddings {
   /** Base URL for an OpenAI client, ending in /v1. */
@@ -122,7 +122,7 @@ function stem(word: string): string {
 }
 
 /** The concepts of a text: its words without stopwords, stemmed, synonyms folded. */
-export function concepts(text: string): string[] {
+function concepts(text: string): string[] {
   const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   return words.filter((w) => !STOPWORDS.has(w)).map((w) => SYNONYMS[stem(w)] ?? SYNONYMS[w] ?? stem(w));
 }

@@ -8,7 +8,7 @@ import type { TestApp } from "./app.js";
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Where the runs' screenshots go; ignored by git, kept as CI's artefacts. */
-export const resultsDir = new URL("../../test-results/", import.meta.url);
+const resultsDir = new URL("../../test-results/", import.meta.url);
 
 /** One browser for a test file: Chromium is heavy, and this machine has two cores. Contexts are per test. */
 export function launchBrowser(): Promise<Browser> {

@@ -5,7 +5,7 @@ import type { MemoryStore } from "../../src/agents/memory/store.js";
  * distractors, and for each fact a question sharing its words and one meaning the same in other
  * words; plus questions nothing answers. Sized for a test; the benchmark runs the same.
  */
-export const QUALITY_FACTS: { fact: string; keyword: string; paraphrase: string }[] = [
+const QUALITY_FACTS: { fact: string; keyword: string; paraphrase: string }[] = [
   { fact: "Dana owns the payments service", keyword: "who owns the payments service?", paraphrase: "Who looks after billing?" },
   { fact: "Releases ship on Thursdays", keyword: "when do releases ship?", paraphrase: "Which weekday do we deploy?" },
   { fact: "The standup meeting is at 9:30", keyword: "when is the standup?", paraphrase: "What time is the daily sync?" },
@@ -60,7 +60,7 @@ export const QUALITY_FACTS: { fact: string; keyword: string; paraphrase: string 
   },
 ];
 
-export const QUALITY_DISTRACTORS: string[] = [
+const QUALITY_DISTRACTORS: string[] = [
   "The team offsite was in Porto last spring",
   "Someone left an umbrella in the meeting room",
   "The coffee machine on floor two is broken",
@@ -84,7 +84,7 @@ export const QUALITY_DISTRACTORS: string[] = [
 ];
 
 /** Questions no memory answers: a turn asking them should get none. */
-export const QUALITY_UNRELATED: string[] = [
+const QUALITY_UNRELATED: string[] = [
   "What is the capital of Portugal?",
   "How tall is Mount Everest?",
   "Translate hello into Spanish",

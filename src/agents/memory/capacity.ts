@@ -16,9 +16,11 @@ export const RESTORABLE_DAYS = 30;
 
 export const isTaught = (kind: MemoryKind): boolean => TAUGHT_KINDS.includes(kind);
 
+/** SQL: when a fact forgotten now stops being restorable, counted back from now. */
+const restorableSince = () => sql`now() - make_interval(days => ${literal(RESTORABLE_DAYS)})`;
+
 /** SQL: the row is a forgotten fact still within its restorable window. */
-export const restorableSql = () =>
-  and(sql`${memories.forgottenAt} is not null`, sql`${memories.forgottenAt} > now() - make_interval(days => ${literal(RESTORABLE_DAYS)})`);
+export const restorableSql = () => and(sql`${memories.forgottenAt} is not null`, sql`${memories.forgottenAt} > ${restorableSince()}`);
 
 /** A taught fact that a write forced out of a full channel. */
 export interface DisplacedFact {
@@ -111,7 +113,7 @@ export function insertWithinCapacity(db: Db, taught: boolean, capacity: number) 
   const purged = db.$with("purged").as(
     db
       .delete(memories)
-      .where(and(channel, sql`${memories.forgottenAt} <= now() - make_interval(days => ${literal(RESTORABLE_DAYS)})`))
+      .where(and(channel, sql`${memories.forgottenAt} <= ${restorableSince()}`))
       .returning({ id: memories.id }),
   );
   // Data-modifying CTEs run to completion whether or not the result reads them.
