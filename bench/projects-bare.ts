@@ -7,7 +7,8 @@ import type { Db } from "../src/db/client.js";
 import type { FakeLlm } from "../test/fakes/llm.js";
 import { lastUserText } from "../test/support/scripted-llm.js";
 import { waitFor } from "../test/support/wait.js";
-import { stopWorker } from "../test/support/worker-process.js";
+import { appNodeArgs, stopWorker } from "../test/support/worker-process.js";
+import { processCpuMs } from "./cpu.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,6 +18,8 @@ export interface BareRun {
   overheads: number[];
   /** Total time over the model time spread over every slot. */
   efficiency: number;
+  /** Both workers' CPU time per job, in ms (Linux). */
+  cpuPerJobMs: number;
 }
 
 /**
@@ -53,24 +56,28 @@ export async function bareJobs(
     WORKER_CONCURRENCY: String(options.concurrency),
   };
   const workers = Array.from({ length: options.workers }, () =>
-    spawn(process.execPath, ["bench/bare-worker.mjs"], { cwd: root, env, stdio: "ignore" }),
+    spawn(process.execPath, [...appNodeArgs, "bench/bare-worker.mjs"], { cwd: root, env, stdio: "ignore" }),
   );
   const run = async (count: number, tag: string) => {
     const jobs = await queue.addBulk(Array.from({ length: count }, (_, i) => ({ name: "bare", data: {}, opts: { jobId: `${tag}-${i}` } })));
-    await waitFor(async () => ((await queue.getJobCounts("completed")).completed ?? 0) >= count, 600_000, `${count} bare jobs`);
+    await waitFor(async () => ((await queue.getJobCounts("completed")).completed ?? 0) >= count, 600_000, `${count} bare jobs`, 250);
     return jobs;
   };
   try {
     await run(20, "warm");
     await queue.clean(0, 0, "completed");
     calls.clear();
-    const started = performance.now();
+    const workersCpuMs = () => workers.reduce((sum, child) => sum + processCpuMs(child.pid!), 0);
+    const cpuBefore = workersCpuMs();
+    const startedAt = Date.now();
     const jobs = await run(options.jobs, "bench");
-    const seconds = (performance.now() - started) / 1000;
+    const cpuPerJobMs = (workersCpuMs() - cpuBefore) / options.jobs;
     const overheads: number[] = [];
     let modelMs = 0;
+    let lastFinishedOn = 0;
     for (const { id } of jobs) {
       const job = await queue.getJob(id!);
+      if (job?.finishedOn) lastFinishedOn = Math.max(lastFinishedOn, job.finishedOn);
       const ms = calls.get(id!);
       if (!job?.processedOn || !job.finishedOn || ms === undefined) continue;
       modelMs += ms;
@@ -78,7 +85,9 @@ export async function bareJobs(
     }
     return {
       overheads: overheads.sort((a, b) => a - b),
-      efficiency: seconds / (modelMs / 1000 / (options.workers * options.concurrency)),
+      // Until the last job ended, as the projects' total is taken.
+      efficiency: (lastFinishedOn - startedAt) / (modelMs / (options.workers * options.concurrency)),
+      cpuPerJobMs,
     };
   } finally {
     await Promise.all(workers.map(stopWorker));

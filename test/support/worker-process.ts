@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
  * flags Node refuses in NODE_OPTIONS, such as `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
  * them under a bench.
  */
-const appNodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
+export const appNodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 /**
  * What a spawned process runs: src/ through tsx, as tests do, or dist/ as `npm start` and
