@@ -62,6 +62,8 @@ export const statusRowId = (projectId: string) => `${projectId}:status`;
  * work once.
  */
 export class ProjectRunner {
+  readonly #pending = new Set<Promise<void>>();
+
   constructor(private readonly deps: RunnerDeps) {}
 
   /** Runs one job, already validated; `last` when no retry follows if it fails. */
@@ -307,23 +309,30 @@ export class ProjectRunner {
     // Posted before the task counts as done, so the report always comes after every summary; a
     // crash (or a failed write) between the two posts it again on the retry, at worst twice, never
     // not at all. A summary that cannot be posted is not worth the task's result.
-    const summary = key === project.reportTask ? undefined : await this.#postSummary(project, key, taskSummaryText({ ...task, result }));
+    const text = key === project.reportTask ? undefined : await this.#postSummary(project, key, taskSummaryText({ ...task, result }));
+    const summary = text === undefined ? undefined : { text, conversationId: project.conversationId };
     const note = { from: specialist.name, to: "coordinator", kind: "completion", content: `${key}: ${result.slice(0, 200)}` };
-    const [step] = await Promise.all([
-      usage.within(scope, calls, () => store.complete(projectId, key, result, note, summary !== undefined, calls)),
-      summary && project.conversationId
-        ? this.deps.conversations.addMessage({
-            conversationId: project.conversationId,
-            role: "assistant",
-            author: "quorum",
-            content: summary,
-          })
-        : undefined,
-    ]);
-    // Another task finished alongside: a step now sees both.
-    const again = step.racing ? await store.step(projectId) : { ready: [], ended: false };
-    const ready = [...step.ready, ...again.ready].map((next) => ({ key: next.key, inputs: carried(project, next) }));
-    this.#queued(projectId, ready, step.ended || again.ended);
+    const step = await usage
+      .within(scope, calls, () => store.complete(projectId, key, result, note, summary, calls))
+      .catch(async (error: unknown) => {
+        // The summary is out but the statement that was to store it failed: the thread's record keeps it anyway.
+        if (summary?.conversationId)
+          await this.deps.conversations
+            .addMessage({ conversationId: summary.conversationId, role: "assistant", author: "quorum", content: summary.text })
+            .catch(() => undefined);
+        throw error;
+      });
+    this.#queued(projectId, carriedAll(project, step.ready), step.ended);
+    // Another task finished alongside: a step after this commit sees both. It need not hold this
+    // job's slot; should it not run (a crash), the project goes quiet and the sweep steps it.
+    if (step.racing)
+      this.#trailing(
+        store.step(projectId).then((again) => {
+          if (again.ready.length > 0 || again.ended) this.#queued(projectId, carriedAll(project, again.ready), again.ended);
+        }),
+        projectId,
+        "racing step failed; the sweep steps the project",
+      );
   }
 
   /**
@@ -395,11 +404,28 @@ export class ProjectRunner {
    * quiet and the sweep queues them from Postgres.
    */
   #queued(projectId: string, ready: { key: string; inputs?: TaskInputs | undefined }[], ended: boolean): void {
-    const { queue, log } = this.deps;
+    const { queue } = this.deps;
     this.#changed(projectId);
-    Promise.all([queue.tasks(projectId, ready), ended ? queue.finish(projectId) : undefined]).catch((error: unknown) =>
-      log.warn({ projectId, err: error }, "ready work not queued; the sweep queues it"),
+    this.#trailing(
+      Promise.all([queue.tasks(projectId, ready), ended ? queue.finish(projectId) : undefined]),
+      projectId,
+      "ready work not queued; the sweep queues it",
     );
+  }
+
+  /** Work a job left running when it gave its slot back: logged should it fail, and waited for by `idle`. */
+  #trailing(work: Promise<unknown>, projectId: string, failure: string): void {
+    const settled = work.then(
+      () => undefined,
+      (error: unknown) => this.deps.log.warn({ projectId, err: error }, failure),
+    );
+    this.#pending.add(settled);
+    void settled.finally(() => this.#pending.delete(settled));
+  }
+
+  /** Resolves once the work that jobs left running has settled: a worker closing waits for it. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
   /** The report (or why there is none), posted once per project; the last status edit follows. */
@@ -523,7 +549,7 @@ export class ProjectRunner {
 
   /** Queues a status edit, without waiting for it: the work that changed the project goes on meanwhile. */
   #changed(projectId: string): void {
-    this.deps.queue.progress(projectId).catch((error: unknown) => this.deps.log.warn({ projectId, err: error }, "status edit not queued"));
+    this.#trailing(this.deps.queue.progress(projectId), projectId, "status edit not queued");
   }
 
   async #stopped(projectId: string): Promise<boolean> {
@@ -555,6 +581,11 @@ function inputsFor(project: ProjectRow, task: Pick<TaskRow, "description" | "spe
     channelId: project.channelId,
     creator: creatorOf(project),
   };
+}
+
+/** Ready tasks, each with the inputs its job is to carry. */
+function carriedAll(project: ProjectRow, ready: ReadyTask[]): { key: string; inputs: TaskInputs | undefined }[] {
+  return ready.map((next) => ({ key: next.key, inputs: carried(project, next) }));
 }
 
 /** A ready task's inputs for its job to carry; undefined when they are too long to carry. */

@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { and, desc, eq, inArray, isNull, like, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
+import { type ChannelRow, type ConversationStore, messageWrites } from "../agents/conversation/conversation-store.js";
 import type { ProjectPlan } from "../agents/team/coordinator.js";
 import { dependantsOf } from "../agents/team/planner.js";
 import type { UsageCall } from "../agents/usage/usage-scope.js";
@@ -339,10 +340,10 @@ export class ProjectStore {
   }
 
   /**
-   * Marks a running task done with its result (and, with `summaryPosted`, its summary as in the
-   * thread), records `note` and the model `calls` of its work, and steps the project as `step`
-   * does, counting the task as done: one statement, so the report's sum sees the calls of every
-   * task that counts as done. Its snapshot may miss another task finishing at the same moment, in a statement of
+   * Marks a running task done with its result (and, with `summary`, its summary as in the thread,
+   * stored in the project's conversation), records `note` and the model `calls` of its work, and
+   * steps the project as `step` does, counting the task as done: one statement, so the report's
+   * sum sees the calls of every task that counts as done. Its snapshot may miss another task finishing at the same moment, in a statement of
    * its own that misses this one in turn; `racing` says a task was in flight whose completion,
    * together with this one, could make work ready or end the project. Then a `step` after this
    * commit sees both.
@@ -352,14 +353,17 @@ export class ProjectStore {
     key: string,
     result: string,
     note: NewNote,
-    summaryPosted = false,
+    summary?: PostedSummary,
     calls: UsageCall[] = [],
   ): Promise<{ ready: ReadyTask[]; ended: boolean; racing: boolean }> {
+    const stored = summary?.conversationId
+      ? sql`${messageWrites({ id: randomUUID(), conversationId: summary.conversationId, role: "assistant", author: "quorum", content: summary.text })},`
+      : sql``;
     const rows = await this.db.execute<{ ready: ReadyTask[] | null; ended: boolean; racing: boolean }>(sql`
-      with ${usageWrites({ projectId, taskKey: key }, calls)},
+      with ${usageWrites({ projectId, taskKey: key }, calls)}, ${stored}
       done as (
         update project_tasks set status = 'done', result = ${result}, error = null, finished_at = now(),
-          summary_posted_at = case when ${summaryPosted}::boolean then now() end
+          summary_posted_at = case when ${summary !== undefined}::boolean then now() end
         where project_id = ${projectId} and key = ${key} and status = 'running'
         returning key, result),
       noted as (
@@ -601,6 +605,12 @@ function statements(db: Db) {
 export function workingMs(project: Pick<ProjectRow, "createdAt" | "waitedMs" | "waitingSince">, now = Date.now()): number {
   const until = project.waitingSince?.getTime() ?? now;
   return until - project.createdAt.getTime() - project.waitedMs;
+}
+
+/** A task's summary as posted in its thread; stored as a message of the project's conversation, when it has one. */
+export interface PostedSummary {
+  text: string;
+  conversationId: string | null;
 }
 
 /** A message between agents: assignments, completions, failures. */

@@ -107,6 +107,7 @@ export function startProjectWorkers(
       }
       await sweeping?.catch(() => undefined);
       await Promise.all([worker.close(), poster.close()]);
+      await runner.idle();
     },
   };
 }

@@ -5,7 +5,7 @@ import { ConversationStore } from "../../src/agents/conversation/conversation-st
 import type { ProjectPlan } from "../../src/agents/team/coordinator.js";
 import type { Database, Db } from "../../src/db/client.js";
 import { rowsOf } from "../../src/db/rows.js";
-import { llmUsage } from "../../src/db/schema.js";
+import { llmUsage, messages } from "../../src/db/schema.js";
 import { ProjectStore } from "../../src/jobs/project-store.js";
 import { scratchPostgres } from "../support/databases.js";
 
@@ -60,7 +60,8 @@ describe("finishing a project's tasks", () => {
     const id = await planned();
     await store.startTask(id, "a");
     // a's summary went out before it finished; b's could not be posted.
-    const first = await store.complete(id, "a", "A done", note, true);
+    const conversationId = (await store.get(id))!.conversationId;
+    const first = await store.complete(id, "a", "A done", note, { text: "a is done: A done", conversationId });
     const a = { key: "a", description: "A", status: "done", result: "A done", error: null };
     // Each with what its specialist needs: its description and specialist, and its dependencies' results.
     expect({ ...first, ready: first.ready.sort((x, y) => x.key.localeCompare(y.key)) }).toEqual({
@@ -72,6 +73,9 @@ describe("finishing a project's tasks", () => {
       racing: false,
     });
     expect((await store.task(id, "a"))?.summaryPostedAt).toBeInstanceOf(Date);
+    // The summary is in the project's conversation, as the thread shows it.
+    const [summaryRow] = await database.db.select().from(messages).where(eq(messages.conversationId, conversationId!));
+    expect(summaryRow).toMatchObject({ role: "assistant", author: "quorum", content: "a is done: A done" });
     await store.startTask(id, "b");
     await store.startTask(id, "c");
     // c still runs: d waits for it, and c's finish may be racing this one.
@@ -117,9 +121,9 @@ describe("finishing a project's tasks", () => {
     };
     const before = await tokensToday();
     await store.startTask(id, "a");
-    await store.complete(id, "a", "A done", note, false, calls);
+    await store.complete(id, "a", "A done", note, undefined, calls);
     // A duplicated job's completion changes nothing, but its call was made: it counts.
-    await store.complete(id, "a", "A again", note, false, [calls[0]!]);
+    await store.complete(id, "a", "A again", note, undefined, [calls[0]!]);
     const rows = await database.db
       .select({ taskKey: llmUsage.taskKey, model: llmUsage.model, channelId: llmUsage.channelId, tokens: llmUsage.completionTokens })
       .from(llmUsage)

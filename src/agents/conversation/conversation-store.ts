@@ -19,9 +19,24 @@ export type NewMessage = Pick<
   id?: string;
   /** The delivery this reply answers: its outcome is recorded in the same statement. */
   settles?: DeliveryKey;
-  /** More data-modifying CTEs for the same statement (a turn's usage: UsageLedger.pending), named apart from `stored` and `settled`. */
+  /** More data-modifying CTEs for the same statement (a turn's usage: UsageLedger.pending), named apart from `stored`, `touched` and `settled`. */
   alsoWrites?: SQL;
 };
+
+/**
+ * Common table expressions (for a WITH, named `stored` and `touched`) that store a message the bot
+ * said and touch its thread: `addMessage`'s statement, or part of another that records what the
+ * message reports (a project task's summary, with the task's completion).
+ */
+export function messageWrites(message: NewMessage & { id: string }): SQL {
+  return sql`stored as (
+        insert into ${messages} (id, conversation_id, role, author, content, tokens, prompt_tokens, completion_tokens, error, tool_calls)
+        values (${message.id}, ${message.conversationId}, ${message.role}, ${message.author}, ${message.content},
+                ${messageTokens(message.content)}::int, ${message.promptTokens ?? null}::int, ${message.completionTokens ?? null}::int, ${message.error ?? null},
+                ${message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null}::jsonb)
+        returning conversation_id),
+      touched as (update ${conversations} set updated_at = now() where id = (select conversation_id from stored))`;
+}
 
 /** A platform event, as delivery records know it. */
 export interface DeliveryKey {
@@ -363,14 +378,9 @@ export class ConversationStore {
         update ${processedEvents} set outcome = ${outcome}, reply_id = ${id}
         where platform = ${settles.platform} and event_id = ${settles.eventId})`
       : sql``;
-    await this.relaxed.execute(sql`
-      with stored as (
-        insert into ${messages} (id, conversation_id, role, author, content, tokens, prompt_tokens, completion_tokens, error, tool_calls)
-        values (${id}, ${message.conversationId}, ${message.role}, ${message.author}, ${message.content},
-                ${messageTokens(message.content)}::int, ${message.promptTokens ?? null}::int, ${message.completionTokens ?? null}::int, ${message.error ?? null},
-                ${message.toolCalls?.length ? JSON.stringify(message.toolCalls) : null}::jsonb)
-        returning conversation_id)${settled}${message.alsoWrites ? sql`, ${message.alsoWrites}` : sql``}
-      update ${conversations} set updated_at = now() where id = (select conversation_id from stored)`);
+    await this.relaxed.execute(
+      sql`with ${messageWrites({ ...message, id })}${settled}${message.alsoWrites ? sql`, ${message.alsoWrites}` : sql``} select 1`,
+    );
   }
 
   async message(id: string): Promise<MessageRow | undefined> {
