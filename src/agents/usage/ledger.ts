@@ -116,8 +116,7 @@ export class UsageLedger {
   async spent(channelId: string): Promise<boolean> {
     const budget = this.settings.dailyTokens;
     if (budget === undefined) return false;
-    const today = await this.channel(channelId);
-    return today.promptTokens + today.completionTokens >= budget;
+    return (await this.store.spentToday(channelId)) >= budget;
   }
 
   async channel(channelId: string, days = 1): Promise<UsageTotals> {

@@ -87,6 +87,15 @@ export class UsageStore {
       .where(and(eq(channelUsageDays.channelId, channelId), eq(channelUsageDays.day, today)));
   }
 
+  /** The tokens the channel spent today, as its day's row counts them for budgets (`reserve`). */
+  async spentToday(channelId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ tokens: channelUsageDays.tokens })
+      .from(channelUsageDays)
+      .where(and(eq(channelUsageDays.channelId, channelId), eq(channelUsageDays.day, today)));
+    return Number(row?.tokens ?? 0);
+  }
+
   /** The channel's tokens per model since the start of the UTC day `days - 1` days ago. */
   async channel(channelId: string, days = 1): Promise<({ model: string } & Tokens)[]> {
     const since = sql`(date_trunc('day', now() at time zone 'utc') - ${days - 1}::int * interval '1 day') at time zone 'utc'`;
