@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { LuaScript } from "./lua-script.js";
 
 // Redis's clock in milliseconds, as a string: the same for every process that asks.
 const NOW = `local t = redis.call("time")
@@ -12,7 +13,8 @@ const TICK_MARGIN_MS = 500;
 // ARGV: the state to show, how long to hold the lease while editing, the tick (0: none).
 // Returns {0}: take it; {1, ms}: busy for ms; {2, ms, mine}: shown, the tick is due in ms (-1:
 // never), and mine = 1 when no tick edit was pending, so the caller queues it (now pending).
-const DUE = `${NOW}
+const DUE = new LuaScript(
+  `${NOW}
 local memo = redis.call("get", KEYS[1])
 if memo then
   local bar = string.find(memo, "|", 1, true)
@@ -27,16 +29,21 @@ if memo then
   end
 end
 if redis.call("set", KEYS[2], "1", "PX", ARGV[2], "NX") then return {0, 0} end
-return {1, math.max(1, redis.call("pttl", KEYS[2]))}`;
+return {1, math.max(1, redis.call("pttl", KEYS[2]))}`,
+  3,
+);
 
 // KEYS: the edit lease, what the message shows, the pending tick. ARGV: how long to hold the
 // lease, the state shown, the tick (0: none). Returns 1 when the caller is to queue the tick edit.
-const SHOWN = `${NOW}
+const SHOWN = new LuaScript(
+  `${NOW}
 redis.call("set", KEYS[1], "1", "PX", ARGV[1])
 redis.call("set", KEYS[2], now .. "|" .. ARGV[2], "EX", 86400)
 local tick = tonumber(ARGV[3])
 if tick > 0 and redis.call("set", KEYS[3], "1", "PX", math.max(1, tick - ${TICK_MARGIN_MS}), "NX") then return 1 end
-return 0`;
+return 0`,
+  3,
+);
 
 /**
  * Whether an edit is due: `edit` (the caller now holds the lease), `busy` (another edit holds it
@@ -73,7 +80,7 @@ export class Leases {
    */
   async due(name: string, ms: number, memo: string, state: string, tick?: Tick): Promise<Due> {
     const keys = [this.#key(memo), this.#key(name), this.#key(tick?.name ?? `${name}:tick`)];
-    const [code, wait, mine] = (await this.redis.eval(DUE, 3, ...keys, state, String(ms), String(tick?.ms ?? 0))) as number[];
+    const [code, wait, mine] = (await DUE.run(this.redis, [...keys, state, String(ms), String(tick?.ms ?? 0)])) as number[];
     if (code === 0) return { is: "edit" };
     if (code === 1) return { is: "busy", ms: wait! };
     return mine === 1 ? { is: "shown", tickIn: wait } : { is: "shown" };
@@ -86,7 +93,7 @@ export class Leases {
    */
   async shown(name: string, ms: number, memo: string, state: string, tick?: Tick): Promise<boolean> {
     const keys = [this.#key(name), this.#key(memo), this.#key(tick?.name ?? `${name}:tick`)];
-    return (await this.redis.eval(SHOWN, 3, ...keys, String(ms), state, String(tick?.ms ?? 0))) === 1;
+    return (await SHOWN.run(this.redis, [...keys, String(ms), state, String(tick?.ms ?? 0)])) === 1;
   }
 
   /** Marks the edit of a tick as queued for `tick.ms` from now; true when none was, so the caller queues it. */

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { Leases } from "../../src/jobs/lease.js";
+import { LuaScript } from "../../src/jobs/lua-script.js";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { scriptProjectLlm } from "../support/project-llm.js";
 import { waitFor } from "../support/wait.js";
@@ -49,6 +50,35 @@ describe("Leases.due", () => {
     expect(due).toMatchObject({ is: "shown" });
     expect(due.is === "shown" && due.tickIn).toBeGreaterThan(50_000);
     expect(await leases.due("edit:p4", 60_000, "status:p4", "a", tick)).toEqual({ is: "shown" });
+  });
+});
+
+/** The lease scripts run by their SHA1, their text sent only to a Redis that does not know them. */
+describe("LuaScript", () => {
+  const redis = new Redis("redis://127.0.0.1:6379");
+  afterAll(() => redis.quit());
+
+  it("sends its text when Redis does not know it, and only its SHA1 once it does", async () => {
+    const key = `qtest-${randomBytes(4).toString("hex")}`;
+    // Text of its own, so that no other test's cached script is this one.
+    const script = new LuaScript(`-- ${key}\nreturn redis.call("incr", KEYS[1])`, 1);
+    const monitor = await redis.duplicate().monitor();
+    const sent: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[]) => {
+      if (args.includes(key) && args[0]?.toLowerCase().startsWith("eval")) sent.push(args[0].toLowerCase());
+    });
+    try {
+      expect(await script.run(redis, [key])).toBe(1);
+      expect(await script.run(redis, [key])).toBe(2);
+      await redis.script("FLUSH");
+      expect(await script.run(redis, [key])).toBe(3);
+      await waitFor(() => sent.length === 5, 5_000, "the commands seen");
+      // Unknown: EVALSHA answers NOSCRIPT and EVAL sends the text; known: EVALSHA alone.
+      expect(sent).toEqual(["evalsha", "eval", "evalsha", "evalsha", "eval"]);
+    } finally {
+      monitor.disconnect();
+      await redis.del(key);
+    }
   });
 });
 
