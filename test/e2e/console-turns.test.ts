@@ -64,6 +64,12 @@ describe("stopping an answer in the console", () => {
     expect((await t.post(`/api/threads/${json.thread}/stop`, { channel: "general" })).status).toBe(409);
     expect((await t.post(`/api/threads/${json.thread}/stop`, { channel: "other" })).status).toBe(404);
     expect((await t.post(`/api/threads/${json.thread}/stop`, {})).status).toBe(400);
+    // Regenerate guards its thread the same way.
+    const other = await t.post(`/api/threads/${json.thread}/regenerate`, { channel: "other", user: "ada" });
+    expect([other.status, other.json]).toEqual([404, { error: "No such thread in this channel." }]);
+    const bad = await t.post(`/api/threads/${"x".repeat(201)}/regenerate`, { channel: "general", user: "ada" });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/^Bad thread id: /);
   });
 
   it("regenerates the newest answer, keeping the earlier one", async () => {

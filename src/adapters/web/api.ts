@@ -122,6 +122,20 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, metri
       return file ? c.body(file.body, 200, { "Content-Type": file.contentType }) : c.notFound();
     });
 
+    /** A request about a console thread: its id in the path, its channel in the body; 404 unless the thread is in that channel. */
+    const threadRequest = async <S extends z.ZodType<{ channel: string }>>(
+      c: Context,
+      schema: S,
+    ): Promise<Parsed<{ thread: string; body: z.output<S> }>> => {
+      const thread = idParam(c, "thread", "thread");
+      if (!thread.ok) return thread;
+      const body = await readBody(c, schema);
+      if (!body.ok) return body;
+      if (!(await backend.hasThread(body.data.channel, thread.data)))
+        return { ok: false, response: c.json({ error: "No such thread in this channel." }, 404) };
+      return { ok: true, data: { thread: thread.data, body: body.data } };
+    };
+
     app.post("/api/chat", async (c) => {
       const body = await readBody(c, chatBody);
       if (!body.ok) return body.response;
@@ -143,8 +157,8 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, metri
     });
 
     app.post("/api/approvals/:id", async (c) => {
-      const id = pathId.safeParse(c.req.param("id"));
-      if (!id.success) return c.json({ error: `Bad approval id: ${id.error.issues[0]?.message}` }, 400);
+      const id = idParam(c, "id", "approval");
+      if (!id.ok) return id.response;
       const body = await readBody(c, approvalBody);
       if (!body.ok) return body.response;
       const decided = await bot.decideApproval(
@@ -183,8 +197,8 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, metri
     });
 
     app.get("/api/projects/:id", async (c) => {
-      const id = pathId.safeParse(c.req.param("id"));
-      if (!id.success) return c.json({ error: `Bad project id: ${id.error.issues[0]?.message}` }, 400);
+      const id = idParam(c, "id", "project");
+      if (!id.ok) return id.response;
       const project = await backend.project(id.data);
       return project ? c.json(project) : c.json({ error: "No such project." }, 404);
     });
@@ -198,39 +212,35 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, metri
     });
 
     app.get("/api/threads/:thread/messages", async (c) => {
-      const thread = pathId.safeParse(c.req.param("thread"));
-      if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
+      const thread = idParam(c, "thread", "thread");
+      if (!thread.ok) return thread.response;
       const messages = await backend.messages(thread.data);
       return messages ? c.json(messages) : c.json({ error: "No such thread." }, 404);
     });
 
     // Stop: the turn running in the thread ends now, its answer so far stored and marked stopped.
     app.post("/api/threads/:thread/stop", async (c) => {
-      const thread = pathId.safeParse(c.req.param("thread"));
-      if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
-      const body = await readBody(c, stopBody);
-      if (!body.ok) return body.response;
-      if (!(await backend.hasThread(body.data.channel, thread.data))) return c.json({ error: "No such thread in this channel." }, 404);
-      const stopped = bot.stopTurn({ platform: "web", channel: body.data.channel, thread: thread.data });
+      const request = await threadRequest(c, stopBody);
+      if (!request.ok) return request.response;
+      const { thread, body } = request.data;
+      const stopped = bot.stopTurn({ platform: "web", channel: body.channel, thread });
       return stopped ? c.json({ stopped }) : c.json({ error: "No answer is being written in this thread now.", stopped }, 409);
     });
 
     // Regenerate: the thread's last message is answered again, as a redelivery of it would be.
     app.post("/api/threads/:thread/regenerate", async (c) => {
-      const thread = pathId.safeParse(c.req.param("thread"));
-      if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
-      const body = await readBody(c, regenerateBody);
-      if (!body.ok) return body.response;
-      const { channel, user } = body.data;
-      if (!(await backend.hasThread(channel, thread.data))) return c.json({ error: "No such thread in this channel." }, 404);
-      const last = await backend.reopenLastMessage(thread.data);
+      const request = await threadRequest(c, regenerateBody);
+      if (!request.ok) return request.response;
+      const { thread, body } = request.data;
+      const { channel, user } = body;
+      const last = await backend.reopenLastMessage(thread);
       if (!last) return c.json({ error: "Nothing to answer again: no message here, or its answer is still being written." }, 409);
       const handled = await bot.handleMessage(
         {
           platform: "web",
           eventId: last.eventId,
           channel,
-          thread: thread.data,
+          thread,
           author: operator(user),
           text: last.text,
           receivedAt: new Date(),
@@ -243,8 +253,8 @@ export function createWebApi({ bot, backend, hub, poster, enabled, access, metri
 
     // A page opened after a reload shows the buttons of the calls its thread still waits on.
     app.get("/api/threads/:thread/approvals", async (c) => {
-      const thread = pathId.safeParse(c.req.param("thread"));
-      if (!thread.success) return c.json({ error: `Bad thread id: ${thread.error.issues[0]?.message}` }, 400);
+      const thread = idParam(c, "thread", "thread");
+      if (!thread.ok) return thread.response;
       const approvals = await backend.approvals(thread.data);
       return approvals ? c.json(approvals) : c.json({ error: "No such thread." }, 404);
     });
@@ -274,6 +284,14 @@ function turnResponse(c: Context, handled: HandledMessage): Response {
 }
 
 type Parsed<T> = { ok: true; data: T } | { ok: false; response: Response };
+
+/** A path parameter that is an id, or a 400 saying what is wrong with it (`Bad thread id: …`). */
+function idParam(c: Context, name: string, what: string): Parsed<string> {
+  const id = pathId.safeParse(c.req.param(name));
+  return id.success
+    ? { ok: true, data: id.data }
+    : { ok: false, response: c.json({ error: `Bad ${what} id: ${id.error.issues[0]?.message}` }, 400) };
+}
 
 /** Malformed JSON and invalid fields get a 400 that says what is wrong. */
 async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<Parsed<z.output<S>>> {
