@@ -70,14 +70,14 @@ export async function hybridRecall(
   );
   return rows.map((row) =>
     toRecord({
-      id: Number(row.id),
+      id: row.id,
       kind: row.kind,
       content: row.content,
       author: row.author,
-      importance: Number(row.importance),
-      accessCount: Number(row.access_count),
-      createdAt: new Date(row.created_at),
-      lastAccessedAt: new Date(row.last_accessed_at),
+      importance: row.importance,
+      accessCount: row.access_count,
+      createdAt: row.created_at,
+      lastAccessedAt: row.last_accessed_at,
       conversationId: row.conversation_id,
     }),
   );

@@ -29,8 +29,17 @@ export function clampLimit(value: number | undefined, fallback: number, max: num
   return Math.min(max, Math.max(0, Math.floor(value)));
 }
 
+/** A memory row as a driver may return it: numbers as strings, and in a raw statement's rows, times as strings. */
+export type DriverRecord = Omit<MemoryRecord, "id" | "importance" | "accessCount" | "createdAt" | "lastAccessedAt"> & {
+  id: number | string;
+  importance: number | string;
+  accessCount: number | string;
+  createdAt: Date | string;
+  lastAccessedAt: Date | string;
+};
+
 /** A row as the driver returned it: numbers may come back as strings, float4 with noise. */
-export function toRecord(row: MemoryRecord): MemoryRecord {
+export function toRecord(row: DriverRecord): MemoryRecord {
   return {
     id: Number(row.id),
     kind: row.kind,
@@ -39,8 +48,8 @@ export function toRecord(row: MemoryRecord): MemoryRecord {
     // A real column: round off float4 noise (0.699999988 -> 0.7).
     importance: Math.round(Number(row.importance) * 1e6) / 1e6,
     accessCount: Number(row.accessCount),
-    createdAt: row.createdAt,
-    lastAccessedAt: row.lastAccessedAt,
+    createdAt: new Date(row.createdAt),
+    lastAccessedAt: new Date(row.lastAccessedAt),
     conversationId: row.conversationId,
   };
 }
