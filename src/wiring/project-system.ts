@@ -4,7 +4,6 @@ import { consoleProjectEvents, RedisConsoleEvents } from "../adapters/web/relay.
 import type { ApprovalStore, TaskApprovalRow } from "../agents/approvals/approval-store.js";
 import type { ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { LlmClient } from "../agents/llm/types.js";
-import { wholeAnswers } from "../agents/llm/whole-answers.js";
 import { Coordinator } from "../agents/team/coordinator.js";
 import { type Specialist, specialistRoster } from "../agents/team/specialists.js";
 import type { UsageLedger } from "../agents/usage/ledger.js";
@@ -60,17 +59,15 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
   const consoleEvents = new RedisConsoleEvents(redis.client, prefix, log);
   const posters = postersFromConfig(config, log, consoleEvents);
   const service = new ProjectService({ store, queue, conversations, posters, redis });
-  // Nobody watches a plan or a task's work arrive: asked for whole.
-  const whole = wholeAnswers(llm);
   const workers = runWorkers
     ? startProjectWorkers(
         new ProjectRunner({
           store,
           queue,
-          coordinator: new Coordinator(whole, roster, config.llm.model),
+          coordinator: new Coordinator(llm, roster, config.llm.model),
           roster,
           tools,
-          specialist: { llm: whole, model: config.llm.model, executor, maxSteps: config.agent.maxSteps, approval: config.tools.approval },
+          specialist: { llm, model: config.llm.model, executor, maxSteps: config.agent.maxSteps, approval: config.tools.approval },
           conversations,
           approvals,
           posters,

@@ -85,8 +85,8 @@ describe("/project", () => {
     expect(d.input).toContain("Result of c.");
     expect(d.input).not.toContain("Result of a.");
     expect(project.report).toBe("# Report\nBuilt on: b and c");
-    // Nobody watches the coordinator's answer arrive: asked for whole.
-    expect(llm.planCalls.at(-1)?.stream).toBe(false);
+    // Streamed with its usage, as every model call is (DESIGN.md), though nobody watches it arrive.
+    expect(llm.planCalls.at(-1)).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     // Its job carried what d's specialist needed, so it started while d was marked started.
     const dJob = await jobs.getJob(jobIds.task(id, "d"));
     expect(dJob?.data.inputs).toMatchObject({ goal: "Compare the three vendors and recommend one", specialist: "synthesis" });

@@ -1,5 +1,5 @@
 import OpenAI from "openai";
-import type { ChatCompletionCreateParamsBase } from "openai/resources/chat/completions";
+import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import type { Config } from "../../config.js";
 import { untilAborted } from "../../core/abort.js";
 import { leanFetch } from "../../core/lean-fetch.js";
@@ -43,30 +43,17 @@ export function createOpenAiClient(settings: Config["llm"]): LlmClient {
       };
       const sink: StatusSink = { [statusSink]: (status) => (outcome.lastStatus = status) };
       try {
-        const options = {
-          signal: call.signal,
-          timeout: settings.timeoutMs,
-          // The SDK spreads these into the init its fetch receives, symbol keys included.
-          fetchOptions: sink as OpenAI.RequestOptions["fetchOptions"],
-        };
-        const accumulator = new StreamAccumulator();
-        if (request.stream === false && !request.onDelta) {
-          // The SDK sleeps before a retry without watching the signal; don't wait for it.
-          const whole = await untilAborted(
-            client.chat.completions.create({ ...buildParams(request, settings.model), stream: false }, options),
-            call.signal,
-          );
-          // One chunk holding the whole answer: the same checks and shapes as a stream's.
-          accumulator.add(asChunk(whole));
-          return accumulator.result();
-        }
+        // The SDK sleeps before a retry without watching the signal; don't wait for it.
         const stream = await untilAborted(
-          client.chat.completions.create(
-            { ...buildParams(request, settings.model), stream: true, stream_options: { include_usage: true } },
-            options,
-          ),
+          client.chat.completions.create(buildParams(request, settings.model), {
+            signal: call.signal,
+            timeout: settings.timeoutMs,
+            // The SDK spreads these into the init its fetch receives, symbol keys included.
+            fetchOptions: sink as OpenAI.RequestOptions["fetchOptions"],
+          }),
           call.signal,
         );
+        const accumulator = new StreamAccumulator();
         for await (const chunk of stream) {
           const text = accumulator.add(chunk);
           if (text !== "") deliver(request, text);
@@ -86,36 +73,18 @@ export function createOpenAiClient(settings: Config["llm"]): LlmClient {
   };
 }
 
-function buildParams(request: CompletionRequest, model: string): ChatCompletionCreateParamsBase {
-  const params: ChatCompletionCreateParamsBase = {
+function buildParams(request: CompletionRequest, model: string): ChatCompletionCreateParamsStreaming {
+  const params: ChatCompletionCreateParamsStreaming = {
     model: request.model ?? model,
     messages: toOpenAiMessages(request.messages),
+    stream: true,
+    stream_options: { include_usage: true },
   };
   if (request.tools && request.tools.length > 0) {
     params.tools = toOpenAiTools(request.tools);
     params.tool_choice = "auto";
   }
   return params;
-}
-
-/**
- * A whole completion as the one chunk of a stream that carried it all: its message as the delta,
- * each tool call at its index. Left unchecked here; the accumulator checks it as it checks chunks.
- */
-function asChunk(completion: unknown): unknown {
-  if (typeof completion !== "object" || completion === null) return completion;
-  const { choices, ...rest } = completion as { choices?: unknown };
-  if (!Array.isArray(choices)) return completion;
-  return {
-    ...rest,
-    choices: choices.map((choice: { message?: { tool_calls?: unknown } | null; finish_reason?: unknown }) => {
-      const message = choice?.message ?? undefined;
-      const calls = Array.isArray(message?.tool_calls)
-        ? message.tool_calls.map((call: object, index: number) => ({ index, ...call }))
-        : undefined;
-      return { delta: message && { ...message, tool_calls: calls }, finish_reason: choice?.finish_reason };
-    }),
-  };
 }
 
 const statusSink = Symbol("status sink");

@@ -19,11 +19,6 @@ export interface CompletionRequest {
   tools?: ToolSpec[];
   /** Called with each piece of text as it streams in. */
   onDelta?: (text: string) => void;
-  /**
-   * False when nobody watches the answer arrive (a coordinator's plan, a specialist's work): it is
-   * asked for whole, which costs less to receive than a stream. Ignored with `onDelta`.
-   */
-  stream?: boolean;
   signal?: AbortSignal;
 }
 
