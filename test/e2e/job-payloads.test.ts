@@ -60,6 +60,7 @@ describe("a project worker given an invalid payload", () => {
       process: async (job: ProjectJob) => {
         processed.push(job);
       },
+      idle: async () => undefined,
     } as unknown as ProjectRunner;
     // Nothing live: the sweep has nothing to do.
     const store = { live: async () => [], unreported: async () => [] } as unknown as ProjectStore;
