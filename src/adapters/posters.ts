@@ -1,4 +1,4 @@
-import { REST } from "@discordjs/rest";
+import { REST, type RESTOptions } from "@discordjs/rest";
 import { WebClient } from "@slack/web-api";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
@@ -10,8 +10,16 @@ import { SlackPoster } from "./slack/poster.js";
 import type { ConsoleEvents } from "./web/events.js";
 import { WebPoster } from "./web/poster.js";
 
-/** Posters built from config alone, so a worker in any process can write into every platform's threads. */
-export function postersFromConfig(config: Config, log: Logger, consoleEvents: ConsoleEvents): PosterFor {
+/**
+ * Posters built from config alone, so a worker in any process can write into every platform's
+ * threads; `discordRequests` sends Discord's REST requests (the global limit shared across processes).
+ */
+export function postersFromConfig(
+  config: Config,
+  log: Logger,
+  consoleEvents: ConsoleEvents,
+  discordRequests?: RESTOptions["makeRequest"],
+): PosterFor {
   const posters = new Map<string, Poster>([["web", new WebPoster(consoleEvents)]]);
   if (config.slack)
     posters.set(
@@ -22,6 +30,12 @@ export function postersFromConfig(config: Config, log: Logger, consoleEvents: Co
       ),
     );
   if (config.discord)
-    posters.set("discord", new DiscordPoster(new REST({ api: config.discord.apiUrl }).setToken(config.discord.token), log));
+    posters.set(
+      "discord",
+      new DiscordPoster(
+        new REST({ api: config.discord.apiUrl, ...(discordRequests && { makeRequest: discordRequests }) }).setToken(config.discord.token),
+        log,
+      ),
+    );
   return (platform) => posters.get(platform);
 }

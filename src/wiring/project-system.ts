@@ -18,6 +18,7 @@ import type { RedisConnection } from "../jobs/redis.js";
 import { type ProjectWorkers, startProjectWorkers } from "../jobs/workers.js";
 import type { ToolExecutor } from "../tools/executor.js";
 import type { ToolRegistry } from "../tools/registry.js";
+import { sharedGlobalLimit } from "./discord-global-limit.js";
 import type { Tracing } from "./tracing.js";
 
 export interface ProjectSystemDeps {
@@ -57,7 +58,7 @@ export function startProjectSystem(config: Config, deps: ProjectSystemDeps, runW
   const store = new ProjectStore(db, conversations);
   const roster = specialistRoster(settings.specialists);
   const consoleEvents = new RedisConsoleEvents(redis.client, prefix, log);
-  const posters = postersFromConfig(config, log, consoleEvents);
+  const posters = postersFromConfig(config, log, consoleEvents, config.discord && sharedGlobalLimit(redis.client, prefix));
   const service = new ProjectService({ store, queue, conversations, posters, redis });
   const workers = runWorkers
     ? startProjectWorkers(

@@ -1,4 +1,4 @@
-import { REST } from "@discordjs/rest";
+import { REST, type RESTOptions } from "@discordjs/rest";
 import {
   type ButtonInteraction,
   Client,
@@ -49,9 +49,14 @@ export function createDiscordAdapter(
   settings: DiscordSettings,
   bot: Bot,
   log: Logger,
-  options: { editIntervalMs?: number } = {},
+  options: {
+    editIntervalMs?: number;
+    /** How REST requests are sent (discord.js's default: at once): the global limit shared with other processes. */
+    makeRequest?: RESTOptions["makeRequest"] | undefined;
+  } = {},
 ): DiscordAdapter {
-  const rest = new REST({ api: settings.apiUrl }).setToken(settings.token);
+  const restOptions = { api: settings.apiUrl, ...(options.makeRequest && { makeRequest: options.makeRequest }) };
+  const rest = new REST(restOptions).setToken(settings.token);
   const poster = new DiscordPoster(rest, log, options);
   /** A gateway client per shard this process holds: which shards it holds changes as processes come and go. */
   const clients = new Map<number, Client>();
@@ -205,7 +210,7 @@ export function createDiscordAdapter(
       ],
       // DM channels are not cached before their first message arrives.
       partials: [Partials.Channel],
-      rest: { api: settings.apiUrl },
+      rest: restOptions,
       shards: [shard],
       shardCount: count,
     });
