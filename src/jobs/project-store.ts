@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, inArray, isNull, like, lt, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, like, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { type ChannelRow, type ConversationStore, messageWrites } from "../agents/conversation/conversation-store.js";
 import type { ProjectPlan } from "../agents/team/coordinator.js";
@@ -45,6 +45,34 @@ export interface ReadyTask {
   description: string;
   specialist: string;
   dependencies: DependencyState[];
+}
+
+/**
+ * Common table expressions (for a WITH, named `ready` and `ended`) that step a running project by
+ * its tasks as `after` (a CTE before them) has them: the pending tasks whose dependencies are all
+ * done are queued, and the report task once its dependencies have all settled (it reports what
+ * is missing); the project ends when every task has settled. `READY_TASKS` reads what was queued.
+ */
+function stepWrites(projectId: string): SQL {
+  return sql`ready as (
+        update project_tasks t set status = 'queued'
+        from projects p
+        where p.id = t.project_id and p.status = 'running' and t.project_id = ${projectId} and t.status = 'pending'
+          and not exists (
+            select 1 from after d
+            where d.key in (select jsonb_array_elements_text(t.depends_on))
+              and case when t.key = p.report_task then d.status in ${OPEN_SQL} else d.status <> 'done' end)
+        returning t.key, t.description, t.specialist, t.depends_on),
+      ended as (
+        update projects p set
+          status = case when r.status = 'done' then 'done' else 'failed' end,
+          report = r.result,
+          error = case when r.status = 'done' then null else coalesce(r.error, 'the report task did not finish') end,
+          updated_at = now()
+        from after r
+        where p.id = ${projectId} and p.status = 'running' and r.key = p.report_task
+          and not exists (select 1 from after o where o.status in ${OPEN_SQL})
+        returning p.id)`;
 }
 
 // The tasks of a step's `ready` (key, description, specialist, depends_on), each with its
@@ -209,26 +237,8 @@ export class ProjectStore {
    */
   async step(projectId: string): Promise<{ ready: ReadyTask[]; ended: boolean }> {
     const rows = await this.db.execute<{ ready: ReadyTask[] | null; ended: boolean }>(sql`
-      with ready as (
-        update project_tasks t set status = 'queued'
-        from projects p
-        where p.id = t.project_id and p.status = 'running' and t.project_id = ${projectId} and t.status = 'pending'
-          and not exists (
-            select 1 from project_tasks d
-            where d.project_id = t.project_id and d.key in (select jsonb_array_elements_text(t.depends_on))
-              and case when t.key = p.report_task then d.status in ${OPEN_SQL} else d.status <> 'done' end)
-        returning t.key, t.description, t.specialist, t.depends_on),
-      ended as (
-        update projects p set
-          status = case when r.status = 'done' then 'done' else 'failed' end,
-          report = r.result,
-          error = case when r.status = 'done' then null else coalesce(r.error, 'the report task did not finish') end,
-          updated_at = now()
-        from project_tasks r
-        where p.id = ${projectId} and p.status = 'running' and r.project_id = p.id and r.key = p.report_task
-          and not exists (select 1 from project_tasks o where o.project_id = p.id and o.status in ${OPEN_SQL})
-        returning p.id),
-      after as (select * from project_tasks where project_id = ${projectId})
+      with after as (select key, description, started_at, depends_on, error, result, status from project_tasks where project_id = ${projectId}),
+      ${stepWrites(projectId)}
       select ${READY_TASKS} as ready, exists (select 1 from ended) as ended`);
     const [row] = rowsOf<{ ready: ReadyTask[] | null; ended: boolean }>(rows);
     return { ready: row?.ready ?? [], ended: row?.ended === true };
@@ -374,25 +384,7 @@ export class ProjectStore {
                case when d.key is null then t.status else 'done' end as status
         from project_tasks t left join done d on d.key = t.key
         where t.project_id = ${projectId}),
-      ready as (
-        update project_tasks t set status = 'queued'
-        from projects p
-        where p.id = t.project_id and p.status = 'running' and t.project_id = ${projectId} and t.status = 'pending'
-          and not exists (
-            select 1 from after d
-            where d.key in (select jsonb_array_elements_text(t.depends_on))
-              and case when t.key = p.report_task then d.status in ${OPEN_SQL} else d.status <> 'done' end)
-        returning t.key, t.description, t.specialist, t.depends_on),
-      ended as (
-        update projects p set
-          status = case when r.status = 'done' then 'done' else 'failed' end,
-          report = r.result,
-          error = case when r.status = 'done' then null else coalesce(r.error, 'the report task did not finish') end,
-          updated_at = now()
-        from after r
-        where p.id = ${projectId} and p.status = 'running' and r.key = p.report_task
-          and not exists (select 1 from after o where o.status in ${OPEN_SQL})
-        returning p.id)
+      ${stepWrites(projectId)}
       select ${READY_TASKS} as ready, exists (select 1 from ended) as ended,
         exists (
           select 1 from after j
