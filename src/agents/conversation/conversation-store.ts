@@ -378,8 +378,11 @@ export class ConversationStore {
         update ${processedEvents} set outcome = ${outcome}, reply_id = ${id}
         where platform = ${settles.platform} and event_id = ${settles.eventId})`
       : sql``;
+    // `alsoWrites` (a turn's usage) before the message's CTEs, as in ProjectStore.complete: Postgres
+    // runs the CTEs that the query does not read last-listed first, so both statements lock the
+    // thread's row before the channel's day, and cannot deadlock each other.
     await this.relaxed.execute(
-      sql`with ${messageWrites({ ...message, id })}${settled}${message.alsoWrites ? sql`, ${message.alsoWrites}` : sql``} select 1`,
+      sql`with ${message.alsoWrites ? sql`${message.alsoWrites}, ` : sql``}${messageWrites({ ...message, id })}${settled} select 1`,
     );
   }
 
