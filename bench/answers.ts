@@ -15,7 +15,7 @@ export interface AnswerTarget {
   answer(question: string): Promise<{ firstAt: number; finalAt: number }>;
   /** API calls the fake platform received so far. */
   calls(): number;
-  /** Calls a second the platform allows the bot in all, which its client keeps to (Discord's 50). */
+  /** Calls a second the bot sends at most for as long as they keep coming, under the platform's limit for it in all (Discord's). */
   callsPerSecond?: number;
 }
 
@@ -60,7 +60,7 @@ export async function throughputRows(name: string, target: AnswerTarget, counts:
         unit: "ans/s",
         note: `mention sent → final answer${
           target.callsPerSecond
-            ? `; the platform's ${target.callsPerSecond} calls a second allow ${(target.callsPerSecond / calls).toFixed(1)}`
+            ? `; ${target.callsPerSecond} calls a second, the bot's pace under the platform's limit, allow ${(target.callsPerSecond / calls).toFixed(1)}`
             : ""
         }`,
       });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "../src/db/client.js";
+import { DISCORD_LIMIT, sustainedPerSecond } from "../src/wiring/discord-global-limit.js";
 import { FAKE_DISCORD, startFakeDiscord } from "../test/fakes/discord/index.js";
 import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { type AnswerCounts, type AnswerTarget, fallbackRows, throughputRows } from "./answers.js";
@@ -61,7 +62,7 @@ export async function benchDiscord(
       return { firstAt: first.at, finalAt: last.at };
     },
     calls: () => discord.rest.calls.length,
-    callsPerSecond: 50,
+    callsPerSecond: sustainedPerSecond(DISCORD_LIMIT),
   };
   const bareRoundTrip = async () => {
     const response = await fetch(`${discord.rest.apiUrl}/v10/users/@me`, { headers: { authorization: `Bot ${FAKE_DISCORD.token}` } });

@@ -508,12 +508,15 @@ export class ProjectRunner {
 
   /** Queues the status edit of the project's first tick (one tick after its start), without waiting for it. */
   #tick(project: ProjectRow): void {
-    const { leases, queue, log } = this.deps;
+    const { leases, queue } = this.deps;
     const untilTick = Math.max(1, project.createdAt.getTime() + this.#tickMs - Date.now());
-    leases
-      .tickQueued({ name: `tick:${project.id}`, ms: untilTick })
-      .then((mine) => (mine ? queue.progress(project.id, untilTick) : undefined))
-      .catch((error: unknown) => log.warn({ projectId: project.id, err: error }, "status tick not queued"));
+    this.#trailing(
+      leases
+        .tickQueued({ name: `tick:${project.id}`, ms: untilTick })
+        .then((mine) => (mine ? queue.progress(project.id, untilTick) : undefined)),
+      project.id,
+      "status tick not queued",
+    );
   }
 
   #specialist(name: string): Specialist {

@@ -1,24 +1,48 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { DefaultRestOptions, type RESTOptions } from "@discordjs/rest";
 import type { Redis } from "ioredis";
+import { withinDeadline } from "../core/unavailable.js";
 import { LuaScript } from "../jobs/lua-script.js";
 
 /** Discord's global rate limit: requests a second per bot, whatever the route. */
-export const DISCORD_GLOBAL_PER_SECOND = 50;
+const DISCORD_GLOBAL_PER_SECOND = 50;
 
-// KEYS: "<second>:<count>" of the second of Redis's clock that has requests. ARGV: the limit.
-// Returns 0 when the caller may send now (counted), else the milliseconds to the next second.
-const TAKE = new LuaScript(
+export interface GlobalLimit {
+  /** At most this many requests in any second. */
+  perSecond: number;
+  /** Of those, how many may go at once; the rest are spaced evenly. */
+  burst: number;
+}
+
+/** Discord's limit as the bot keeps to it: two requests at once (a thread and its first message), then one every 1/48 s. */
+export const DISCORD_LIMIT: GlobalLimit = { perSecond: DISCORD_GLOBAL_PER_SECOND, burst: 2 };
+
+/** Requests a second that `limit` lets through for as long as they keep coming. */
+export const sustainedPerSecond = (limit: GlobalLimit) => limit.perSecond - limit.burst;
+
+/**
+ * A place reserved later than this is not waited for: the request goes at once, on its REST
+ * instance's own limit (a global 429 is then waited out by discord.js). discord.js's 15 s request
+ * timeout runs while a request waits here, and must leave the request itself time.
+ */
+const MAX_WAIT_MS = 5_000;
+/** A Redis that does not answer by then is taken to be away: the request goes at once. */
+const REDIS_MS = 250;
+
+// The generic cell rate algorithm, by reservation. KEYS: when (µs, Redis's clock) the next request
+// is due at the steady rate. ARGV: µs between requests, µs of burst, µs the caller may wait.
+// Returns the µs until the caller's reserved place, or -1 (nothing reserved) when that is too far.
+const RESERVE = new LuaScript(
   `local t = redis.call("time")
-local count = 0
-local seen = redis.call("get", KEYS[1])
-if seen then
-  local bar = string.find(seen, ":", 1, true)
-  if string.sub(seen, 1, bar - 1) == t[1] then count = tonumber(string.sub(seen, bar + 1)) end
-end
-if count >= tonumber(ARGV[1]) then return math.max(1, 1000 - math.floor(tonumber(t[2]) / 1000)) end
-redis.call("set", KEYS[1], t[1] .. ":" .. (count + 1), "PX", 2000)
-return 0`,
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local due = tonumber(redis.call("get", KEYS[1]) or "0")
+if due < now then due = now end
+local wait = due - tonumber(ARGV[2]) - now
+if wait < 0 then wait = 0 end
+if wait > tonumber(ARGV[3]) then return -1 end
+local nextDue = due + tonumber(ARGV[1])
+redis.call("set", KEYS[1], string.format("%.0f", nextDue), "PX", math.ceil((nextDue - now) / 1000) + 1000)
+return wait`,
   1,
 );
 
@@ -26,36 +50,26 @@ type MakeRequest = RESTOptions["makeRequest"];
 
 /**
  * discord.js's REST for every instance that holds the bot's token, in any process sharing Redis
- * (the gateway's, the adapter's, each worker's): each request takes its place in a second of
- * Redis's clock, DISCORD_GLOBAL_PER_SECOND at most, or waits for the next. discord.js keeps its
- * own limit per instance, so one process alone is never slower; together they no longer add up
- * past Discord's one limit. Interactions' requests are outside that limit and go at once; so does
- * every request while Redis does not answer (each instance's own limit still holds).
+ * (the gateway's, the adapter's, each worker's): each request reserves its place, at most
+ * `perSecond` in any second of Redis's clock, `burst` of them at once and the rest spaced evenly,
+ * and waits for it. discord.js keeps its own limit per instance too, so together the instances no
+ * longer add up past Discord's one limit. Interactions' requests are outside that limit and go at
+ * once; so does a request while Redis does not answer, or whose place is over MAX_WAIT_MS away.
  */
-export function sharedGlobalLimit(redis: Redis, prefix: string, perSecond = DISCORD_GLOBAL_PER_SECOND): MakeRequest {
+export function sharedGlobalLimit(redis: Redis, prefix: string, limit: GlobalLimit = DISCORD_LIMIT): MakeRequest {
   const key = `${prefix}:discord-global`;
+  const spacingUs = Math.ceil(1_000_000 / sustainedPerSecond(limit));
+  const args = [key, String(spacingUs), String(spacingUs * (limit.burst - 1)), String(MAX_WAIT_MS * 1_000)];
   return async (url, init) => {
-    if (!exempt(url)) await placeIn(redis, key, perSecond, init.signal ?? undefined);
+    if (!exempt(url)) {
+      const waitUs = await withinDeadline(RESERVE.run(redis, args), REDIS_MS, "Redis").catch(() => -1);
+      if (typeof waitUs === "number" && waitUs > 0) await sleep(waitUs / 1_000, undefined, { signal: init.signal ?? undefined });
+    }
     return DefaultRestOptions.makeRequest(url, init);
   };
 }
 
-async function placeIn(redis: Redis, key: string, perSecond: number, signal: AbortSignal | undefined): Promise<void> {
-  for (;;) {
-    signal?.throwIfAborted();
-    let wait: number;
-    try {
-      wait = Number(await TAKE.run(redis, [key, String(perSecond)]));
-    } catch {
-      return;
-    }
-    if (wait === 0) return;
-    await sleep(wait, undefined, { signal });
-  }
-}
-
 /** Interaction callbacks and follow-ups (by webhook): Discord leaves them out of the global limit. */
 function exempt(url: string): boolean {
-  const { pathname } = new URL(url);
-  return /\/(interactions|webhooks)\//.test(pathname);
+  return /\/(interactions|webhooks)\//.test(new URL(url).pathname);
 }
