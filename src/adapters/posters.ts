@@ -12,13 +12,13 @@ import { WebPoster } from "./web/poster.js";
 
 /**
  * Posters built from config alone, so a worker in any process can write into every platform's
- * threads; `discordRequests` sends Discord's REST requests (the global limit shared across processes).
+ * threads; `discordRest` says how Discord's REST requests are sent (the global limit shared across processes).
  */
 export function postersFromConfig(
   config: Config,
   log: Logger,
   consoleEvents: ConsoleEvents,
-  discordRequests?: RESTOptions["makeRequest"],
+  discordRest?: Pick<RESTOptions, "makeRequest" | "timeout">,
 ): PosterFor {
   const posters = new Map<string, Poster>([["web", new WebPoster(consoleEvents)]]);
   if (config.slack)
@@ -30,12 +30,6 @@ export function postersFromConfig(
       ),
     );
   if (config.discord)
-    posters.set(
-      "discord",
-      new DiscordPoster(
-        new REST({ api: config.discord.apiUrl, ...(discordRequests && { makeRequest: discordRequests }) }).setToken(config.discord.token),
-        log,
-      ),
-    );
+    posters.set("discord", new DiscordPoster(new REST({ api: config.discord.apiUrl, ...discordRest }).setToken(config.discord.token), log));
   return (platform) => posters.get(platform);
 }

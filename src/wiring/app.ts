@@ -216,7 +216,7 @@ export async function startApp(config: Config, log: Logger, overrides: AppOverri
   const slack = config.slack ? (await import("../adapters/slack/index.js")).createSlackAdapter(config.slack, bot, log) : undefined;
   const discord = config.discord
     ? (await import("../adapters/discord/index.js")).createDiscordAdapter(config.discord, bot, log, {
-        makeRequest: (await import("./discord-global-limit.js")).sharedGlobalLimit(redis.client, config.redisPrefix),
+        rest: (await import("./discord-global-limit.js")).sharedGlobalLimit(redis.client, config.redisPrefix),
       })
     : undefined;
   // Each gateway shard in one process of those sharing Redis; the others stand by to take it over.

@@ -21,22 +21,24 @@ export const DISCORD_LIMIT: GlobalLimit = { perSecond: DISCORD_GLOBAL_PER_SECOND
 export const sustainedPerSecond = (limit: GlobalLimit) => limit.perSecond - limit.burst;
 
 /**
- * A place reserved later than this is not waited for: the request goes at once, on its REST
- * instance's own limit (a global 429 is then waited out by discord.js). discord.js's 15 s request
- * timeout runs while a request waits here, and must leave the request itself time.
+ * A place further away than this is not reserved: the request asks again after this long, and
+ * is never sent unpaced (Discord counts the 429s of a bot over its limit towards a ban).
  */
 const MAX_WAIT_MS = 5_000;
+/** discord.js's own request timeout, which runs while a request waits for its place: lengthened by the longest wait. */
+const REST_TIMEOUT_MS = 15_000 + MAX_WAIT_MS;
 /** A Redis that does not answer by then is taken to be away: the request goes at once. */
 const REDIS_MS = 250;
 
 // The generic cell rate algorithm, by reservation. KEYS: when (µs, Redis's clock) the next request
 // is due at the steady rate. ARGV: µs between requests, µs of burst, µs the caller may wait.
 // Returns the µs until the caller's reserved place, or -1 (nothing reserved) when that is too far.
+// A due time further ahead than any reservation makes (the clock went back) starts afresh.
 const RESERVE = new LuaScript(
   `local t = redis.call("time")
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local due = tonumber(redis.call("get", KEYS[1]) or "0")
-if due < now then due = now end
+if due < now or due > now + tonumber(ARGV[3]) + tonumber(ARGV[2]) + tonumber(ARGV[1]) then due = now end
 local wait = due - tonumber(ARGV[2]) - now
 if wait < 0 then wait = 0 end
 if wait > tonumber(ARGV[3]) then return -1 end
@@ -46,26 +48,38 @@ return wait`,
   1,
 );
 
-type MakeRequest = RESTOptions["makeRequest"];
-
 /**
- * discord.js's REST for every instance that holds the bot's token, in any process sharing Redis
+ * REST options for discord.js's instances that hold the bot's token, in any process sharing Redis
  * (the gateway's, the adapter's, each worker's): each request reserves its place, at most
  * `perSecond` in any second of Redis's clock, `burst` of them at once and the rest spaced evenly,
- * and waits for it. discord.js keeps its own limit per instance too, so together the instances no
- * longer add up past Discord's one limit. Interactions' requests are outside that limit and go at
- * once; so does a request while Redis does not answer, or whose place is over MAX_WAIT_MS away.
+ * and waits for it (the timeout lengthened to match). discord.js keeps its own limit per instance
+ * too, so together the instances no longer add up past Discord's one limit. Interactions'
+ * requests are outside that limit and go at once; so does a request while Redis does not answer.
  */
-export function sharedGlobalLimit(redis: Redis, prefix: string, limit: GlobalLimit = DISCORD_LIMIT): MakeRequest {
+export function sharedGlobalLimit(
+  redis: Redis,
+  prefix: string,
+  limit: GlobalLimit = DISCORD_LIMIT,
+): Pick<RESTOptions, "makeRequest" | "timeout"> {
   const key = `${prefix}:discord-global`;
   const spacingUs = Math.ceil(1_000_000 / sustainedPerSecond(limit));
   const args = [key, String(spacingUs), String(spacingUs * (limit.burst - 1)), String(MAX_WAIT_MS * 1_000)];
-  return async (url, init) => {
-    if (!exempt(url)) {
-      const waitUs = await withinDeadline(RESERVE.run(redis, args), REDIS_MS, "Redis").catch(() => -1);
-      if (typeof waitUs === "number" && waitUs > 0) await sleep(waitUs / 1_000, undefined, { signal: init.signal ?? undefined });
+  const placeIn = async (signal: AbortSignal | undefined) => {
+    for (;;) {
+      // A request discord.js gave up on (its timeout) reserves nothing.
+      signal?.throwIfAborted();
+      const waitUs = await withinDeadline(RESERVE.run(redis, args), REDIS_MS, "Redis").catch(() => undefined);
+      if (typeof waitUs !== "number") return;
+      if (waitUs >= 0) return void (waitUs > 0 && (await sleep(waitUs / 1_000, undefined, { signal })));
+      await sleep(MAX_WAIT_MS, undefined, { signal });
     }
-    return DefaultRestOptions.makeRequest(url, init);
+  };
+  return {
+    timeout: REST_TIMEOUT_MS,
+    makeRequest: async (url, init) => {
+      if (!exempt(url)) await placeIn(init.signal ?? undefined);
+      return DefaultRestOptions.makeRequest(url, init);
+    },
   };
 }
 

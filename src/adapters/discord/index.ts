@@ -51,11 +51,11 @@ export function createDiscordAdapter(
   log: Logger,
   options: {
     editIntervalMs?: number;
-    /** How REST requests are sent (discord.js's default: at once): the global limit shared with other processes. */
-    makeRequest?: RESTOptions["makeRequest"] | undefined;
+    /** How REST requests are sent (discord.js's default: at once) and their timeout: the global limit shared with other processes. */
+    rest?: Pick<RESTOptions, "makeRequest" | "timeout"> | undefined;
   } = {},
 ): DiscordAdapter {
-  const restOptions = { api: settings.apiUrl, ...(options.makeRequest && { makeRequest: options.makeRequest }) };
+  const restOptions = { api: settings.apiUrl, ...options.rest };
   const rest = new REST(restOptions).setToken(settings.token);
   const poster = new DiscordPoster(rest, log, options);
   /** A gateway client per shard this process holds: which shards it holds changes as processes come and go. */
