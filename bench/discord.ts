@@ -1,16 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Database } from "../src/db/client.js";
 import { DISCORD_LIMIT, sustainedPerSecond } from "../src/wiring/discord-global-limit.js";
 import { FAKE_DISCORD, startFakeDiscord } from "../test/fakes/discord/index.js";
-import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { type AnswerCounts, type AnswerTarget, fallbackRows, throughputRows } from "./answers.js";
-import { buildOnce } from "./built.js";
-import { benchDatabase } from "./database.js";
+import { startBenchBot } from "./bench-bot.js";
 import { runLoad } from "./load.js";
-import { answerTo, startBenchModel } from "./model.js";
+import { answerTo } from "./model.js";
 import type { BenchResult } from "./result.js";
 
 /**
@@ -24,20 +18,7 @@ export async function benchDiscord(
   counts: AnswerCounts = { serial: 40, concurrent: 160, fallback: 30 },
 ): Promise<BenchResult[]> {
   const discord = await startFakeDiscord();
-  const model = await startBenchModel();
-  const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
-  const database = await benchDatabase(engine, "discord", dataDir);
-  const app = await spawnApp(
-    {
-      ...discord.env(),
-      ...fakeLlmEnv(model.url),
-      ...database.env,
-      REDIS_PREFIX: `qbench-discord-${process.pid}`,
-      CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
-      WEB_CONSOLE: "on",
-    },
-    buildOnce(),
-  );
+  const { app, model, database, stop } = await startBenchBot("discord", engine, discord.env());
 
   const target: AnswerTarget = {
     pid: app.child.pid!,
@@ -80,10 +61,7 @@ export async function benchDiscord(
       ...(await fallbackRows(name, target, counts.fallback, "live message edited (Discord has no native streaming)")),
     ];
   } finally {
-    await app.stop();
-    await model.stop();
+    await stop();
     await discord.stop();
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }

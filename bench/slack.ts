@@ -1,16 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Database } from "../src/db/client.js";
 import { appMention, FAKE_SLACK, startFakeSlack } from "../test/fakes/slack/index.js";
 import type { RecordedCall } from "../test/fakes/slack/web-api/args.js";
-import { fakeLlmEnv, spawnApp } from "../test/support/worker-process.js";
 import { type AnswerCounts, type AnswerTarget, fallbackRows, throughputRows } from "./answers.js";
-import { buildOnce } from "./built.js";
-import { benchDatabase } from "./database.js";
+import { startBenchBot } from "./bench-bot.js";
 import { runLoad } from "./load.js";
-import { answerTo, startBenchModel } from "./model.js";
+import { answerTo } from "./model.js";
 import type { BenchResult } from "./result.js";
 
 const CHANNELS = 20;
@@ -26,20 +20,7 @@ export async function benchSlack(
   counts: AnswerCounts = { serial: 100, concurrent: 320, fallback: 30 },
 ): Promise<BenchResult[]> {
   const slack = await startFakeSlack({ users: [{ id: "U0ADA", name: "ada", display_name: "ada" }] });
-  const model = await startBenchModel();
-  const dataDir = mkdtempSync(join(tmpdir(), "quorum-bench-"));
-  const database = await benchDatabase(engine, "slack", dataDir);
-  const app = await spawnApp(
-    {
-      ...slack.env("http"),
-      ...fakeLlmEnv(model.url),
-      ...database.env,
-      REDIS_PREFIX: `qbench-slack-${process.pid}`,
-      CONSOLE_TOKEN: `bench-${randomBytes(16).toString("hex")}`,
-      WEB_CONSOLE: "on",
-    },
-    buildOnce(),
-  );
+  const { app, model, database, stop } = await startBenchBot("slack", engine, slack.env("http"));
   const url = `${app.url}/slack/events`;
 
   const textOf = (call: RecordedCall): unknown =>
@@ -86,10 +67,7 @@ export async function benchSlack(
     rows.push(...(await fallbackRows(name, target, counts.fallback, "no native streaming: live message edited")));
     return rows;
   } finally {
-    await app.stop();
-    await model.stop();
+    await stop();
     await slack.stop();
-    await database.drop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
