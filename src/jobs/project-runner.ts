@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { decisionOf } from "../agents/approvals/approval-flow.js";
 import { type ApprovalRow, type ApprovalStore, isTaskApproval, promptOf } from "../agents/approvals/approval-store.js";
-import type { ConversationStore } from "../agents/conversation/conversation-store.js";
+import { botPost, type ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { Coordinator, ProjectPlan } from "../agents/team/coordinator.js";
 import {
   type PausedSpecialist,
@@ -127,12 +127,8 @@ export class ProjectRunner {
     const ready = await this.deps.usage.within({ projectId }, calls, () => store.savePlan(projectId, plan, notes, calls));
     if (!ready) return void (await this.advance(projectId));
     // What can start at once depends on nothing: its inputs are all in the plan.
-    const tasks = plan.tasks.filter((task) => ready.includes(task.key));
-    this.#queued(
-      projectId,
-      tasks.map((task) => ({ key: task.key, inputs: carried(project, { ...task, dependencies: [] }) })),
-      false,
-    );
+    const tasks = plan.tasks.filter((task) => ready.includes(task.key)).map((task) => ({ ...task, dependencies: [] }));
+    this.#queued(projectId, carriedAll(project, tasks), false);
   }
 
   /**
@@ -317,9 +313,7 @@ export class ProjectRunner {
       .catch(async (error: unknown) => {
         // The summary is out but the statement that was to store it failed: the thread's record keeps it anyway.
         if (summary?.conversationId)
-          await this.deps.conversations
-            .addMessage({ conversationId: summary.conversationId, role: "assistant", author: "quorum", content: summary.text })
-            .catch(() => undefined);
+          await this.deps.conversations.addMessage(botPost(summary.conversationId, summary.text)).catch(() => undefined);
         throw error;
       });
     this.#queued(projectId, carriedAll(project, step.ready), step.ended);
@@ -448,13 +442,7 @@ export class ProjectRunner {
     }
     await store.markReported(projectId);
     try {
-      if (project.conversationId)
-        await this.deps.conversations.addMessage({
-          conversationId: project.conversationId,
-          role: "assistant",
-          author: "quorum",
-          content: text,
-        });
+      if (project.conversationId) await this.deps.conversations.addMessage(botPost(project.conversationId, text));
       events.done(target, projectId, text);
       this.#changed(projectId);
     } catch (error) {

@@ -1,7 +1,6 @@
-import { randomUUID } from "node:crypto";
 import { and, desc, eq, inArray, isNull, like, lt, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { type ChannelRow, type ConversationStore, messageWrites } from "../agents/conversation/conversation-store.js";
+import { botPost, type ChannelRow, type ConversationStore, messageWrites } from "../agents/conversation/conversation-store.js";
 import type { ProjectPlan } from "../agents/team/coordinator.js";
 import { dependantsOf } from "../agents/team/planner.js";
 import type { UsageCall } from "../agents/usage/usage-scope.js";
@@ -353,10 +352,10 @@ export class ProjectStore {
    * Marks a running task done with its result (and, with `summary`, its summary as in the thread,
    * stored in the project's conversation), records `note` and the model `calls` of its work, and
    * steps the project as `step` does, counting the task as done: one statement, so the report's
-   * sum sees the calls of every task that counts as done. Its snapshot may miss another task finishing at the same moment, in a statement of
-   * its own that misses this one in turn; `racing` says a task was in flight whose completion,
-   * together with this one, could make work ready or end the project. Then a `step` after this
-   * commit sees both.
+   * sum sees the calls of every task that counts as done. Its snapshot may miss another task
+   * finishing at the same moment, in a statement of its own that misses this one in turn;
+   * `racing` says a task was in flight whose completion, together with this one, could make work
+   * ready or end the project. Then a `step` after this commit sees both.
    */
   async complete(
     projectId: string,
@@ -366,9 +365,7 @@ export class ProjectStore {
     summary?: PostedSummary,
     calls: UsageCall[] = [],
   ): Promise<{ ready: ReadyTask[]; ended: boolean; racing: boolean }> {
-    const stored = summary?.conversationId
-      ? sql`${messageWrites({ id: randomUUID(), conversationId: summary.conversationId, role: "assistant", author: "quorum", content: summary.text })},`
-      : sql``;
+    const stored = summary?.conversationId ? sql`${messageWrites(botPost(summary.conversationId, summary.text))},` : sql``;
     const rows = await this.db.execute<{ ready: ReadyTask[] | null; ended: boolean; racing: boolean }>(sql`
       with ${usageWrites({ projectId, taskKey: key }, calls)}, ${stored}
       done as (

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ChannelRow, ConversationStore } from "../agents/conversation/conversation-store.js";
+import { botPost, type ChannelRow, type ConversationStore } from "../agents/conversation/conversation-store.js";
 import type { PosterFor } from "../core/poster.js";
 import type { Author, Platform } from "../core/thread.js";
 import { UnavailableError, withinDeadline } from "../core/unavailable.js";
@@ -66,13 +66,7 @@ export class ProjectService {
       ? { thread: request.thread, messageId: (await poster.post({ ...to, thread: request.thread }, text, stored)).id }
       : await poster.openThread(to, `Project: ${request.goal}`.slice(0, 90), text, stored);
     const conversation = await conversations.openThread(request.channel.id, opened.thread, `Project: ${request.goal}`);
-    await conversations.addMessage({
-      id: statusRowId(id),
-      conversationId: conversation.id,
-      role: "assistant",
-      author: "quorum",
-      content: text,
-    });
+    await conversations.addMessage(botPost(conversation.id, text, statusRowId(id)));
     const project = await store.create({
       id,
       channelId: request.channel.id,

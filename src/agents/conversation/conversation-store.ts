@@ -23,6 +23,11 @@ export type NewMessage = Pick<
   alsoWrites?: SQL;
 };
 
+/** Something the bot posted in a thread of its own accord (a project's status, summaries, report), as it is stored. */
+export function botPost(conversationId: string, content: string, id: string = randomUUID()): NewMessage & { id: string } {
+  return { id, conversationId, role: "assistant", author: "quorum", content };
+}
+
 /**
  * Common table expressions (for a WITH, named `stored` and `touched`) that store a message the bot
  * said and touch its thread: `addMessage`'s statement, or part of another that records what the
