@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { LuaScript } from "../jobs/lua-script.js";
 import type { Logger } from "./log.js";
 
 /** A shard's lease lasts this long unless renewed: a holder that died is replaced within it plus a round. */
@@ -9,16 +10,22 @@ const SHARD_ROUND_MS = 5_000;
 
 // KEYS: the shard's lease. ARGV: this process's token, the lease's length. Takes the lease when it
 // is free or this process's already (a renewal); 1 when the caller holds it now, 0 when another does.
-const CLAIM = `local holder = redis.call("get", KEYS[1])
+const CLAIM = new LuaScript(
+  `local holder = redis.call("get", KEYS[1])
 if holder == false or holder == ARGV[1] then
   redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2])
   return 1
 end
-return 0`;
+return 0`,
+  1,
+);
 
 // KEYS: the shard's lease. ARGV: this process's token. Frees it only if this process holds it.
-const RELEASE = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end
-return 0`;
+const RELEASE = new LuaScript(
+  `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end
+return 0`,
+  1,
+);
 
 /** The gateway connections, as the Discord adapter makes them. */
 export interface Shards {
@@ -81,7 +88,7 @@ export class ShardLeases {
       [...this.#held].map(async (shard) => {
         this.#held.delete(shard);
         await shards.disconnect(shard);
-        await redis.eval(RELEASE, 1, this.#key(shard), this.#token).catch((error: unknown) => {
+        await RELEASE.run(redis, [this.#key(shard), this.#token]).catch((error: unknown) => {
           log.warn({ err: error, shard }, "discord shard lease not released; another process takes it when it expires");
         });
       }),
@@ -98,7 +105,7 @@ export class ShardLeases {
     if (this.#stopped) return;
     let mine: boolean;
     try {
-      mine = (await redis.eval(CLAIM, 1, this.#key(shard), this.#token, String(this.options.leaseMs ?? SHARD_LEASE_MS))) === 1;
+      mine = (await CLAIM.run(redis, [this.#key(shard), this.#token, String(this.options.leaseMs ?? SHARD_LEASE_MS)])) === 1;
     } catch (error) {
       // Unsure who holds it: a connected shard stays connected; at start, connect anyway.
       if (!first) return log.warn({ err: error, shard }, "discord shard lease not renewed");
@@ -110,7 +117,7 @@ export class ShardLeases {
       // Not awaited by later rounds, so that renewals of the other shards go on meanwhile.
       const connecting = shards.connect(shard, count).catch(async (error: unknown) => {
         this.#held.delete(shard);
-        await redis.eval(RELEASE, 1, this.#key(shard), this.#token).catch(() => undefined);
+        await RELEASE.run(redis, [this.#key(shard), this.#token]).catch(() => undefined);
         if (first) throw error;
         log.error({ err: error, shard }, "discord shard not connected");
       });
