@@ -93,7 +93,10 @@ export function sharedGlobalLimit(
   };
 }
 
+// Matched on the whole URL, after the API version (discord.js: `${api}/v10${route}`): no parse per request.
+const EXEMPT = /\/v\d+\/(interactions|webhooks)\//;
+
 /** Interaction callbacks and follow-ups (by webhook): Discord leaves them out of the global limit. */
 function exempt(url: string): boolean {
-  return /\/(interactions|webhooks)\//.test(new URL(url).pathname);
+  return EXEMPT.test(url);
 }
